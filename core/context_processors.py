@@ -1,0 +1,30 @@
+"""Template context shared by every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connections, router
+from django.http import HttpRequest
+
+
+def read_database(request: HttpRequest) -> dict[str, Any]:
+    """Name the database that reads go to where the page is rendered.
+
+    Rendering happens inside a report view's ``read_from`` scope, so report pages can
+    say which database served them.
+    """
+    alias = router.db_for_read(None)
+    return {"read_database": {"alias": alias, "label": describe_database(alias)}}
+
+
+def describe_database(alias: str) -> str:
+    """A short human description of a database alias: engine and where it lives."""
+    settings_dict = connections.settings[alias]
+    vendor = connections[alias].display_name
+    if settings_dict["ENGINE"].endswith(("sqlite3", "sqlite_standby")):
+        mode = "read-only" if settings_dict["ENGINE"].endswith("sqlite_standby") else "read-write"
+        return f"{vendor}, {mode}"
+    host = settings_dict.get("HOST") or "local socket"
+    port = settings_dict.get("PORT")
+    return f"{vendor} at {host}:{port}" if port else f"{vendor} at {host}"

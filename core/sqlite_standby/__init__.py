@@ -1,0 +1,1 @@
+"""SQLite opened read-only: the embedded stand-in for a hot standby."""

@@ -1,0 +1,13 @@
+"""Top-level URLs: each app brings its own, under its namespace."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="timetrack:timecard_list"), name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("reports/", include("reports.urls")),
+    path("", include("timetrack.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,203 @@
+"""Clients and their projects, the time people log against them, and the invoices billed.
+
+The life of a timecard: open (editable by its owner) -> submitted -> approved (by staff)
+-> invoiced (once, on exactly one invoice). Changes go through ``timetrack.services``;
+the constraints below keep the rules true even for code that bypasses them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+MAX_HOURS_PER_DAY = Decimal("24")
+
+
+class Client(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:timetrack_client_change", args=[self.pk])
+
+
+class Project(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="projects")
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["client__name", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.client.name} / {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:timetrack_project_change", args=[self.pk])
+
+
+class TimecardStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    INVOICED = "invoiced", "Invoiced"
+
+
+class Timecard(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="timecards"
+    )
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="timecards")
+    date = models.DateField()
+    hours = models.DecimalField(max_digits=4, decimal_places=2)
+    description = models.CharField(max_length=500, blank=True)
+    billable = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=10, choices=TimecardStatus.choices, default=TimecardStatus.OPEN
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    invoice = models.ForeignKey(
+        "Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="timecards"
+    )
+    billed_rate = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The owner's hourly rate frozen when the timecard was invoiced.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        permissions = [("view_reports", "Can view the report pages")]
+        indexes = [
+            models.Index(fields=["user", "date"], name="timecard_user_date"),
+            models.Index(fields=["status", "date"], name="timecard_status_date"),
+            models.Index(fields=["project", "date"], name="timecard_project_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0, hours__lte=MAX_HOURS_PER_DAY),
+                name="timecard_hours_within_a_day",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status=TimecardStatus.INVOICED,
+                        invoice__isnull=False,
+                        billed_rate__isnull=False,
+                    )
+                    | (~Q(status=TimecardStatus.INVOICED) & Q(invoice__isnull=True))
+                ),
+                name="timecard_invoiced_iff_on_invoice",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=TimecardStatus.values),
+                name="timecard_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.hours}h {self.project.code} ({self.user})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("timetrack:timecard_edit", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == TimecardStatus.OPEN
+
+    @property
+    def amount(self) -> Decimal | None:
+        """The billed amount, once the timecard is on an invoice."""
+        if self.billed_rate is None:
+            return None
+        return self.hours * self.billed_rate
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SENT = "sent", "Sent"
+    PAID = "paid", "Paid"
+
+
+class Invoice(models.Model):
+    """The approved billable time of one person for one client over one period."""
+
+    number = models.CharField(max_length=20, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invoices"
+    )
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    issued_on = models.DateField()
+    due_on = models.DateField()
+    sent_on = models.DateField(null=True, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
+    total = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="Sum of hours x billed rate of its timecards, computed when generated.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-number"]
+        indexes = [
+            models.Index(fields=["status", "issued_on"], name="invoice_status_issued"),
+            models.Index(fields=["paid_on"], name="invoice_paid_on"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="invoice_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("issued_on")), name="invoice_due_after_issue"
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
+            models.CheckConstraint(
+                condition=(
+                    Q(status=InvoiceStatus.DRAFT, sent_on__isnull=True, paid_on__isnull=True)
+                    | Q(status=InvoiceStatus.SENT, sent_on__isnull=False, paid_on__isnull=True)
+                    | Q(status=InvoiceStatus.PAID, sent_on__isnull=False, paid_on__isnull=False)
+                ),
+                name="invoice_status_matches_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("timetrack:invoice_detail", args=[self.pk])
+
+    @property
+    def hours(self) -> Decimal:
+        """Hours billed, summed by the database from the related manager."""
+        return self.timecards.aggregate(total=models.Sum("hours"))["total"] or Decimal("0")

@@ -1,0 +1,238 @@
+"""Every change to timecards and invoices, each in one transaction on the primary.
+
+Views and forms call these; the messages below are what the user reads, and what the
+tests assert on. A rule broken raises ``ValidationError`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import UserProfile
+from timetrack.models import (
+    Client,
+    Invoice,
+    InvoiceStatus,
+    Project,
+    Timecard,
+    TimecardStatus,
+)
+
+NOT_EDITABLE = "Only open timecards can be changed; this one is {status}."
+NOT_SUBMITTABLE = "Only open timecards can be submitted; this one is {status}."
+NOT_APPROVABLE = "Only submitted timecards can be approved or rejected; this one is {status}."
+NOT_STAFF = "Only staff can approve or reject timecards."
+OWN_TIMECARD = "Staff cannot approve or reject their own timecards."
+INACTIVE_PROJECT = "Project {project} is closed to new time."
+NOTHING_TO_INVOICE = (
+    "There is no approved billable time for {client} between {start} and {end} to invoice."
+)
+PERIOD_REVERSED = "The period must end on or after the day it starts."
+NOT_SENDABLE = "Only draft invoices can be marked as sent; this one is {status}."
+NOT_PAYABLE = "Only sent invoices can be marked as paid; this one is {status}."
+PAID_BEFORE_SENT = "An invoice cannot be paid before it was sent ({sent_on})."
+NOT_YOURS = "You can only invoice your own time."
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+@transaction.atomic
+def timecard_create(
+    *,
+    user: AbstractBaseUser,
+    project: Project,
+    date: datetime.date,
+    hours: Decimal,
+    description: str = "",
+    billable: bool = True,
+) -> Timecard:
+    if not project.is_active:
+        raise ValidationError(INACTIVE_PROJECT.format(project=project))
+    timecard = Timecard(
+        user=user,
+        project=project,
+        date=date,
+        hours=hours,
+        description=description,
+        billable=billable,
+    )
+    timecard.full_clean()
+    timecard.save()
+    return timecard
+
+
+@transaction.atomic
+def timecard_update(
+    *,
+    timecard: Timecard,
+    project: Project,
+    date: datetime.date,
+    hours: Decimal,
+    description: str = "",
+    billable: bool = True,
+) -> Timecard:
+    timecard = _lock(timecard)
+    if timecard.status != TimecardStatus.OPEN:
+        raise ValidationError(NOT_EDITABLE.format(status=timecard.get_status_display().lower()))
+    if project.pk != timecard.project_id and not project.is_active:
+        raise ValidationError(INACTIVE_PROJECT.format(project=project))
+    timecard.project = project
+    timecard.date = date
+    timecard.hours = hours
+    timecard.description = description
+    timecard.billable = billable
+    timecard.full_clean()
+    timecard.save()
+    return timecard
+
+
+@transaction.atomic
+def timecard_submit(*, timecard: Timecard) -> Timecard:
+    timecard = _lock(timecard)
+    if timecard.status != TimecardStatus.OPEN:
+        raise ValidationError(NOT_SUBMITTABLE.format(status=timecard.get_status_display().lower()))
+    timecard.status = TimecardStatus.SUBMITTED
+    timecard.submitted_at = timezone.now()
+    timecard.save(update_fields=["status", "submitted_at", "updated_at"])
+    return timecard
+
+
+@transaction.atomic
+def timecard_approve(*, timecard: Timecard, approver: AbstractBaseUser) -> Timecard:
+    timecard = _lock_for_review(timecard, approver)
+    timecard.status = TimecardStatus.APPROVED
+    timecard.approved_at = timezone.now()
+    timecard.approved_by = approver
+    timecard.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
+    return timecard
+
+
+@transaction.atomic
+def timecard_reject(*, timecard: Timecard, approver: AbstractBaseUser) -> Timecard:
+    """Send a submitted timecard back to its owner, open again for changes."""
+    timecard = _lock_for_review(timecard, approver)
+    timecard.status = TimecardStatus.OPEN
+    timecard.submitted_at = None
+    timecard.save(update_fields=["status", "submitted_at", "updated_at"])
+    return timecard
+
+
+@transaction.atomic
+def invoice_generate(
+    *,
+    user: AbstractBaseUser,
+    client: Client,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    requested_by: AbstractBaseUser,
+    issued_on: datetime.date | None = None,
+) -> Invoice:
+    """Bill ``user``'s approved billable time for ``client`` in the period, once.
+
+    The timecards are locked before they are read, so two requests for the same period
+    cannot both bill them: the second finds nothing left and says so.
+    """
+    if requested_by.pk != user.pk and not requested_by.is_staff:
+        raise PermissionDenied(NOT_YOURS)
+    if period_end < period_start:
+        raise ValidationError(PERIOD_REVERSED)
+    timecards = list(
+        Timecard.objects.select_for_update()
+        .filter(
+            user=user,
+            project__client=client,
+            date__range=(period_start, period_end),
+            status=TimecardStatus.APPROVED,
+            billable=True,
+            invoice__isnull=True,
+        )
+        .order_by("id")
+    )
+    if not timecards:
+        raise ValidationError(
+            NOTHING_TO_INVOICE.format(client=client, start=period_start, end=period_end)
+        )
+    rate = UserProfile.objects.get(user=user).hourly_rate
+    issued_on = issued_on or _today()
+    invoice = Invoice.objects.create(
+        number=_next_invoice_number(issued_on.year),
+        user=user,
+        client=client,
+        period_start=period_start,
+        period_end=period_end,
+        issued_on=issued_on,
+        due_on=issued_on + datetime.timedelta(days=settings.INVOICE_PAYMENT_TERMS_DAYS),
+        total=sum((card.hours * rate for card in timecards), Decimal("0.00")),
+    )
+    Timecard.objects.filter(pk__in=[card.pk for card in timecards]).update(
+        status=TimecardStatus.INVOICED,
+        invoice=invoice,
+        billed_rate=rate,
+        updated_at=timezone.now(),
+    )
+    return invoice
+
+
+@transaction.atomic
+def invoice_mark_sent(*, invoice: Invoice, sent_on: datetime.date | None = None) -> Invoice:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError(NOT_SENDABLE.format(status=invoice.get_status_display().lower()))
+    invoice.status = InvoiceStatus.SENT
+    invoice.sent_on = sent_on or _today()
+    invoice.full_clean()
+    invoice.save(update_fields=["status", "sent_on"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_mark_paid(*, invoice: Invoice, paid_on: datetime.date | None = None) -> Invoice:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != InvoiceStatus.SENT:
+        raise ValidationError(NOT_PAYABLE.format(status=invoice.get_status_display().lower()))
+    paid_on = paid_on or _today()
+    if paid_on < invoice.sent_on:
+        raise ValidationError(PAID_BEFORE_SENT.format(sent_on=invoice.sent_on))
+    invoice.status = InvoiceStatus.PAID
+    invoice.paid_on = paid_on
+    invoice.save(update_fields=["status", "paid_on"])
+    return invoice
+
+
+def invoice_number(year: int, sequence: int) -> str:
+    return f"INV-{year}-{sequence:05d}"
+
+
+def _next_invoice_number(year: int) -> str:
+    # The unique constraint on Invoice.number backs this: a concurrent generator that
+    # computed the same number fails on insert and its whole transaction rolls back.
+    prefix = f"INV-{year}-"
+    last = Invoice.objects.filter(number__startswith=prefix).aggregate(last=Max("number"))
+    sequence = int(last["last"].removeprefix(prefix)) + 1 if last["last"] else 1
+    return invoice_number(year, sequence)
+
+
+def _lock(timecard: Timecard) -> Timecard:
+    """Re-read the timecard under a row lock, so two requests cannot both change it."""
+    return Timecard.objects.select_for_update().select_related("project").get(pk=timecard.pk)
+
+
+def _lock_for_review(timecard: Timecard, approver: AbstractBaseUser) -> Timecard:
+    if not approver.is_staff:
+        raise PermissionDenied(NOT_STAFF)
+    timecard = _lock(timecard)
+    if timecard.user_id == approver.pk:
+        raise PermissionDenied(OWN_TIMECARD)
+    if timecard.status != TimecardStatus.SUBMITTED:
+        raise ValidationError(NOT_APPROVABLE.format(status=timecard.get_status_display().lower()))
+    return timecard
