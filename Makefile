@@ -1,0 +1,50 @@
+# Timecards & invoices: `make run` serves the site, `make test` runs the whole suite.
+# Both start from a fresh clone: the virtual environment is made and filled on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# The development server runs with DEBUG on and the embedded SQLite databases.
+DEV_ENV := DEBUG=true
+
+.PHONY: help install run migrate seed test lint format migrations-check ci clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the project with its dev tools
+
+migrate: install ## Apply migrations to the primary (default) database
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+
+seed: migrate ## Fill the demo data (only when the database is empty)
+	$(DEV_ENV) $(PY) manage.py seed --if-empty
+
+run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: install ## Run the whole test suite
+	$(PY) -m pytest
+
+lint: install ## Ruff: lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Ruff: fix what it can and format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install ## Fail when a model change has no migration
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+ci: lint migrations-check test ## What CI runs, in order
+
+clean: ## Remove the virtual environment and the run-time files
+	rm -rf $(VENV) var *.egg-info
