@@ -33,9 +33,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def hourly_rate(user, create: bool, extracted: Decimal | None, **kwargs: object) -> None:
         if create:
-            UserProfile.objects.filter(user=user).update(
-                hourly_rate=extracted if extracted is not None else Decimal("85.00")
-            )
+            rate = extracted if extracted is not None else Decimal("85.00")
+            UserProfile.objects.filter(user=user).update(hourly_rate=rate)
+            user.profile.hourly_rate = rate
 
 
 class StaffFactory(UserFactory):

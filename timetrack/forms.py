@@ -1,0 +1,188 @@
+"""Forms of the timecard and invoice pages.
+
+Forms check what a person typed (a number of hours, a date, a month); the business
+rules live in ``timetrack.services``, which the views call with ``cleaned_data``. A
+``ValidationError`` a service raises is put back on the form with
+``add_service_error`` so it reads like any other form error and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from timetrack import selectors
+from timetrack.models import (
+    MAX_HOURS_PER_DAY,
+    Client,
+    InvoiceStatus,
+    Project,
+    Timecard,
+    TimecardStatus,
+)
+
+HOURS_NOT_POSITIVE = "Hours must be more than 0."
+HOURS_OVER_A_DAY = "A day has at most 24 hours."
+HOURS_DECIMAL_PLACES = "Hours take at most 2 decimal places, e.g. 7.25."
+MONTH_INVALID = "Enter a month as YYYY-MM, e.g. 2025-03."
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; it sends ISO dates, which DateField accepts."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ``ValidationError`` on ``form``: on its field when it has one."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            if field == NON_FIELD_ERRORS:
+                target = None
+            form.add_error(target, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+def previous_month(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """First and last day of the month before ``today``: the usual invoicing period."""
+    today = today or timezone.localdate()
+    end = today.replace(day=1) - datetime.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """Users by full name, with the username to tell namesakes apart."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        full_name = obj.get_full_name()
+        return f"{full_name} ({obj.get_username()})" if full_name else obj.get_username()
+
+
+class TimecardForm(forms.Form):
+    """Log time, or change an open timecard (``timecard=``)."""
+
+    project = forms.ModelChoiceField(queryset=Project.objects.none(), empty_label="Choose…")
+    date = forms.DateField(widget=DateInput())
+    hours = forms.DecimalField(
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.25", "min": "0.25", "max": "24"}),
+        error_messages={"max_decimal_places": HOURS_DECIMAL_PLACES},
+        help_text="Up to 24, in hours: 7.5 is seven and a half hours.",
+    )
+    description = forms.CharField(
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you worked on; it appears on the invoice.",
+    )
+    billable = forms.BooleanField(required=False, initial=True, label="Billable to the client")
+
+    def __init__(self, *args: Any, timecard: Timecard | None = None, **kwargs: Any) -> None:
+        if timecard is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "project": timecard.project_id,
+                    "date": timecard.date,
+                    "hours": timecard.hours,
+                    "description": timecard.description,
+                    "billable": timecard.billable,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.timecard = timecard
+        # Closed projects take no new time, but a timecard already on one may keep it.
+        active = Q(is_active=True)
+        if timecard is not None:
+            active |= Q(pk=timecard.project_id)
+        self.fields["project"].queryset = Project.objects.filter(active).select_related("client")
+        if timecard is None:
+            self.fields["date"].initial = timezone.localdate
+
+    def clean_hours(self) -> Decimal:
+        hours = self.cleaned_data["hours"]
+        if hours <= 0:
+            raise ValidationError(HOURS_NOT_POSITIVE, code="min_value")
+        if hours > MAX_HOURS_PER_DAY:
+            raise ValidationError(HOURS_OVER_A_DAY, code="max_value")
+        return hours
+
+
+class TimecardFilterForm(forms.Form):
+    """The status and month filters of the timecard list (GET)."""
+
+    status = forms.ChoiceField(
+        choices=[("", "All statuses"), *TimecardStatus.choices], required=False
+    )
+    month = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+    )
+
+    def clean_month(self) -> datetime.date | None:
+        value = self.cleaned_data["month"].strip()
+        if not value:
+            return None
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            return datetime.date(year, month, 1)
+        except ValueError as exc:
+            raise ValidationError(MONTH_INVALID, code="invalid") from exc
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters as selector keyword arguments; none if the input is bad."""
+        if not self.is_valid():
+            return {}
+        return {"status": self.cleaned_data["status"], "month": self.cleaned_data["month"]}
+
+
+class InvoiceFilterForm(forms.Form):
+    """Status filter for everyone, person filter for staff (GET)."""
+
+    person = PersonChoiceField(queryset=selectors.people(), required=False, empty_label="Everyone")
+    status = forms.ChoiceField(
+        choices=[("", "All statuses"), *InvoiceStatus.choices], required=False
+    )
+
+    def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not user.is_staff:
+            del self.fields["person"]
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {}
+        return {
+            "person": self.cleaned_data.get("person"),
+            "status": self.cleaned_data["status"],
+        }
+
+
+class InvoiceGenerateForm(forms.Form):
+    """Bill a client for a period; staff may bill anyone's time, others their own."""
+
+    person = PersonChoiceField(queryset=selectors.people(), empty_label=None)
+    client = forms.ModelChoiceField(queryset=Client.objects.all(), empty_label="Choose…")
+    period_start = forms.DateField(widget=DateInput(), label="From")
+    period_end = forms.DateField(widget=DateInput(), label="To (inclusive)")
+
+    def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        start, end = previous_month()
+        self.fields["period_start"].initial = start
+        self.fields["period_end"].initial = end
+        if user.is_staff:
+            self.fields["person"].initial = user.pk
+        else:
+            del self.fields["person"]
