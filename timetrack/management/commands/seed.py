@@ -1,0 +1,154 @@
+"""``manage.py seed``: fill an empty database with a year of realistic demo data.
+
+``make run`` calls it with ``--if-empty``, so a fresh clone opens on a site with
+something to look at, and a second ``make run`` leaves the data alone. The generation
+itself is ``timetrack.demo_data``; this command parses, guards and reports.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from timetrack import demo_data
+
+ALREADY_SEEDED = (
+    "Demo data not loaded: the database already has data ({clients:,} clients,"
+    " {timecards:,} timecards)."
+)
+HAS_DATA = (
+    "The database already has data ({clients:,} clients, {timecards:,} timecards,"
+    " {invoices:,} invoices). Pass --append to add a demo data set next to it, or --if-empty to do"
+    " nothing when there is data. To start over in the embedded mode, delete the SQLite"
+    " file (var/db.sqlite3 by default) and run `manage.py migrate` first."
+)
+EITHER_OR = "Use either --if-empty or --append, not both."
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill the database with demo data: clients, projects, people and weeks of timecards"
+        f" and invoices. Every demo user has the password {demo_data.DEMO_PASSWORD!r}:"
+        " for local use only."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--users",
+            type=int,
+            default=demo_data.DEFAULT_USERS,
+            help=(
+                f"People to create, the two staff users and alice included"
+                f" ({demo_data.MIN_USERS}-{demo_data.MAX_USERS}, default %(default)s)."
+            ),
+        )
+        parser.add_argument(
+            "--weeks",
+            type=int,
+            default=demo_data.DEFAULT_WEEKS,
+            help=(
+                f"Weeks of timecards up to today ({demo_data.MIN_WEEKS}-{demo_data.MAX_WEEKS},"
+                " default %(default)s)."
+            ),
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=demo_data.DEFAULT_SEED,
+            help="Random seed: the same arguments on the same day give the same rows"
+            " (default %(default)s).",
+        )
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (and say so) when the database already has data.",
+        )
+        group.add_argument(
+            "--append",
+            action="store_true",
+            help="Add a demo data set even though the database already has data.",
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="Do not draw the progress bar."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            demo_data.validate_arguments(
+                users=options["users"], weeks=options["weeks"], seed=options["seed"]
+            )
+        except demo_data.SeedArgumentError as error:
+            raise CommandError(str(error)) from error
+        if options["if_empty"] and options["append"]:  # call_command skips argparse's check
+            raise CommandError(EITHER_OR)
+
+        existing = demo_data.existing_data()
+        if existing and options["if_empty"]:
+            self.stdout.write(
+                ALREADY_SEEDED.format(clients=existing.clients, timecards=existing.timecards)
+            )
+            return
+        if existing and not options["append"]:
+            raise CommandError(
+                HAS_DATA.format(
+                    clients=existing.clients,
+                    timecards=existing.timecards,
+                    invoices=existing.invoices,
+                )
+            )
+
+        started = time.monotonic()
+        summary = demo_data.seed_demo_data(
+            users=options["users"],
+            weeks=options["weeks"],
+            seed=options["seed"],
+            progress_file=self._progress_file(options["no_progress"]),
+        )
+        self._report(summary, time.monotonic() - started)
+
+    def _progress_file(self, no_progress: bool) -> Any:
+        """The terminal behind stderr, or ``None`` (no bar) for pipes, files and tests."""
+        if no_progress or not self.stderr.isatty():
+            return None
+        # The bar redraws itself with "\r": write to the stream, not through OutputWrapper,
+        # which would end every redraw with a new line.
+        return getattr(self.stderr, "_out", sys.stderr)
+
+    def _report(self, summary: demo_data.SeedSummary, seconds: float) -> None:
+        timecards = ", ".join(
+            f"{count:,} {status}" for status, count in summary.timecards_by_status.items()
+        )
+        invoices = ", ".join(
+            f"{count:,} {status}" for status, count in summary.invoices_by_status.items()
+        )
+        write = self.stdout.write
+        write(
+            self.style.SUCCESS(
+                f"Demo data loaded in {seconds:.1f} s, {summary.first_day} to {summary.last_day}."
+            )
+        )
+        write(
+            f"  {summary.clients} clients, {summary.projects} projects"
+            f" ({summary.closed_projects} closed), {summary.people} people"
+            f" ({summary.staff} staff)"
+        )
+        write(f"  {summary.timecards:,} timecards, {summary.hours:,} hours ({timecards})")
+        write(f"  {summary.invoices:,} invoices ({invoices}; {summary.overdue_invoices:,} overdue)")
+        password = demo_data.DEMO_PASSWORD
+        logins = []
+        if demo_data.STAFF_USERNAME in summary.logins:
+            logins.append(f"{demo_data.STAFF_USERNAME} / {password} (staff)")
+        if demo_data.MEMBER_USERNAME in summary.logins:
+            logins.append(f"{demo_data.MEMBER_USERNAME} / {password}")
+        if logins:
+            write(f"Log in at http://127.0.0.1:8000/ as {' or '.join(logins)}.")
+        skipped = sorted(
+            {demo_data.STAFF_USERNAME, demo_data.MEMBER_USERNAME} - set(summary.logins)
+        )
+        for username in skipped:
+            write(f"User {username!r} existed already and was left unchanged.")
+        write(f"Every demo user has the password {password!r}: demo data is for local use only.")
