@@ -1,0 +1,567 @@
+"""The report queries.
+
+Each report runs a fixed number of aggregate queries, whatever the number of timecards
+or invoices (annotate/values with filtered sums, ``TruncWeek``/``TruncMonth``), and
+returns evaluated data: dataclasses and lists, never a lazy ``QuerySet``. The report
+views call these inside ``read_from("standby")``; a queryset handed back unevaluated
+would run wherever it happens to be iterated, possibly after the scope ended, on the
+primary. The one exception is ``timecard_export_rows``, a generator by design: the CSV
+export streams it, and ``read_from`` keeps the streaming body in the scope.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, DecimalField, F, Min, Q, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+
+from timetrack.models import Invoice, InvoiceStatus, Timecard, TimecardStatus
+
+ZERO = Decimal("0")
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+UNBILLED_VALUE = Sum(F("hours") * F("user__profile__hourly_rate"), output_field=MONEY)
+"""Approved billable time priced at each owner's current hourly rate (not yet frozen)."""
+
+AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0\N{EN DASH}30 days", 0, 30),
+    ("31\N{EN DASH}60 days", 31, 60),
+    ("61\N{EN DASH}90 days", 61, 90),
+    ("Over 90 days", 91, None),
+)
+"""Days since an unpaid sent invoice was issued: (label, first day, last day or open)."""
+
+REVENUE_MONTHS = 12
+TOP_CLIENTS = 10
+
+
+# --- Dates ----------------------------------------------------------------------------
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    """The Monday of ``day``'s week (ISO weeks, as ``TruncWeek`` counts them)."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def weeks_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """The Mondays of every week that overlaps ``start``..``end``."""
+    weeks, monday = [], week_start(start)
+    while monday <= end:
+        weeks.append(monday)
+        monday += datetime.timedelta(weeks=1)
+    return weeks
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The first day of the month ``months`` away from ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+# --- Shared shapes --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimecardFilters:
+    """What the hours report and the CSV export are limited to."""
+
+    start: datetime.date
+    end: datetime.date
+    user_id: int | None = None
+    client_id: int | None = None
+    project_id: int | None = None
+    status: str | None = None
+
+    def as_q(self) -> Q:
+        q = Q(date__gte=self.start, date__lte=self.end)
+        if self.user_id is not None:
+            q &= Q(user_id=self.user_id)
+        if self.client_id is not None:
+            q &= Q(project__client_id=self.client_id)
+        if self.project_id is not None:
+            q &= Q(project_id=self.project_id)
+        if self.status:
+            q &= Q(status=self.status)
+        return q
+
+
+@dataclass(frozen=True)
+class WeekHours:
+    week: datetime.date
+    billable: Decimal = ZERO
+    non_billable: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.billable + self.non_billable
+
+
+def _share(part: Decimal, whole: Decimal) -> Decimal | None:
+    """``part`` as a percentage of ``whole``, or ``None`` when there is no whole."""
+    return None if not whole else part * 100 / whole
+
+
+def _hours_split() -> dict[str, Sum]:
+    # Not named "billable": an annotation of that name would shadow the field in the
+    # other sum's filter.
+    return {
+        "billable_hours": Sum("hours", filter=Q(billable=True)),
+        "non_billable_hours": Sum("hours", filter=Q(billable=False)),
+    }
+
+
+def _week_hours(row: dict) -> WeekHours:
+    return WeekHours(row["week"], row["billable_hours"] or ZERO, row["non_billable_hours"] or ZERO)
+
+
+def _weekly_hours(q: Q, weeks: list[datetime.date]) -> list[WeekHours]:
+    """Billable and non-billable hours of the matching timecards, every week present."""
+    rows = (
+        Timecard.objects.filter(q)
+        .annotate(week=TruncWeek("date"))
+        .values("week")
+        .annotate(**_hours_split())
+        .order_by()
+    )
+    found = {row["week"]: _week_hours(row) for row in rows}
+    return [found.get(week, WeekHours(week)) for week in weeks]
+
+
+# --- Dashboard ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    today: datetime.date
+    month_start: datetime.date
+    my_hours_month: Decimal
+    team_hours_month: Decimal
+    team_billable_month: Decimal
+    unbilled_hours: Decimal
+    unbilled_value: Decimal
+    unbilled_count: int
+    outstanding_total: Decimal
+    outstanding_count: int
+    overdue_count: int
+    overdue_total: Decimal
+    weeks: list[WeekHours]
+
+    @property
+    def billable_share(self) -> Decimal | None:
+        return _share(self.team_billable_month, self.team_hours_month)
+
+
+def dashboard_summary(
+    *, user: AbstractBaseUser, today: datetime.date, weeks: int = 12
+) -> DashboardSummary:
+    """The dashboard's stat cards and its last ``weeks`` weeks of hours (six queries)."""
+    month_start = today.replace(day=1)
+    try:
+        my_timecards = user.profile.timecards
+    except ObjectDoesNotExist:
+        my_hours = ZERO
+    else:
+        my_hours = my_timecards.filter(date__gte=month_start, date__lte=today).aggregate(
+            total=Sum("hours")
+        )["total"]
+
+    month = Timecard.objects.filter(date__gte=month_start, date__lte=today).aggregate(
+        all_hours=Sum("hours"), billable_hours=Sum("hours", filter=Q(billable=True))
+    )
+    unbilled = Timecard.objects.filter(
+        status=TimecardStatus.APPROVED, billable=True, invoice__isnull=True
+    ).aggregate(unbilled_hours=Sum("hours"), value=UNBILLED_VALUE, count=Count("id"))
+    sent = Q(status=InvoiceStatus.SENT)
+    overdue = sent & Q(due_on__lt=today)
+    invoices = Invoice.objects.aggregate(
+        outstanding_total=Sum("total", filter=sent),
+        outstanding_count=Count("id", filter=sent),
+        overdue_total=Sum("total", filter=overdue),
+        overdue_count=Count("id", filter=overdue),
+    )
+    first_week = week_start(today) - datetime.timedelta(weeks=weeks - 1)
+    return DashboardSummary(
+        today=today,
+        month_start=month_start,
+        my_hours_month=my_hours or ZERO,
+        team_hours_month=month["all_hours"] or ZERO,
+        team_billable_month=month["billable_hours"] or ZERO,
+        unbilled_hours=unbilled["unbilled_hours"] or ZERO,
+        unbilled_value=unbilled["value"] or ZERO,
+        unbilled_count=unbilled["count"],
+        outstanding_total=invoices["outstanding_total"] or ZERO,
+        outstanding_count=invoices["outstanding_count"],
+        overdue_count=invoices["overdue_count"],
+        overdue_total=invoices["overdue_total"] or ZERO,
+        weeks=_weekly_hours(
+            Q(date__gte=first_week, date__lte=today), weeks_between(first_week, today)
+        ),
+    )
+
+
+# --- Hours per person per week --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonWeeks:
+    user_id: int
+    username: str
+    full_name: str
+    cells: list[WeekHours]
+    """One per week of the report, in the report's order."""
+
+    @property
+    def name(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def billable(self) -> Decimal:
+        return sum((cell.billable for cell in self.cells), ZERO)
+
+    @property
+    def non_billable(self) -> Decimal:
+        return sum((cell.non_billable for cell in self.cells), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.billable + self.non_billable
+
+
+@dataclass(frozen=True)
+class HoursReport:
+    filters: TimecardFilters
+    weeks: list[datetime.date]
+    people: list[PersonWeeks]
+    week_totals: list[WeekHours]
+
+    @property
+    def billable(self) -> Decimal:
+        return sum((week.billable for week in self.week_totals), ZERO)
+
+    @property
+    def non_billable(self) -> Decimal:
+        return sum((week.non_billable for week in self.week_totals), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.billable + self.non_billable
+
+    @property
+    def billable_share(self) -> Decimal | None:
+        return _share(self.billable, self.total)
+
+
+def hours_by_person_week(*, filters: TimecardFilters) -> HoursReport:
+    """Hours per person per week, split billable/non-billable, in one grouped query."""
+    weeks = weeks_between(filters.start, filters.end)
+    rows = (
+        Timecard.objects.filter(filters.as_q())
+        .annotate(week=TruncWeek("date"))
+        .values("user_id", "user__username", "user__first_name", "user__last_name", "week")
+        .annotate(**_hours_split())
+        .order_by("user__username", "week")
+    )
+    people: dict[int, tuple[dict, dict[datetime.date, WeekHours]]] = {}
+    for row in rows:
+        _, cells = people.setdefault(row["user_id"], (row, {}))
+        cells[row["week"]] = _week_hours(row)
+    person_rows = [
+        PersonWeeks(
+            user_id=user_id,
+            username=first["user__username"],
+            full_name=f"{first['user__first_name']} {first['user__last_name']}".strip(),
+            cells=[cells.get(week, WeekHours(week)) for week in weeks],
+        )
+        for user_id, (first, cells) in people.items()
+    ]
+    week_totals = [
+        WeekHours(
+            week,
+            sum((person.cells[i].billable for person in person_rows), ZERO),
+            sum((person.cells[i].non_billable for person in person_rows), ZERO),
+        )
+        for i, week in enumerate(weeks)
+    ]
+    return HoursReport(filters=filters, weeks=weeks, people=person_rows, week_totals=week_totals)
+
+
+# --- Unbilled time --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnbilledLine:
+    """Approved billable time not on any invoice yet, for one client, person or both."""
+
+    hours: Decimal
+    value: Decimal
+    oldest: datetime.date
+    timecards: int
+    client_id: int | None = None
+    client: str = ""
+    user_id: int | None = None
+    username: str = ""
+    full_name: str = ""
+    hourly_rate: Decimal | None = None
+
+    @property
+    def person(self) -> str:
+        return self.full_name or self.username
+
+
+@dataclass(frozen=True)
+class UnbilledReport:
+    today: datetime.date
+    by_client: list[UnbilledLine] = field(default_factory=list)
+    by_person: list[UnbilledLine] = field(default_factory=list)
+    by_client_person: list[UnbilledLine] = field(default_factory=list)
+
+    @property
+    def hours(self) -> Decimal:
+        return sum((line.hours for line in self.by_client), ZERO)
+
+    @property
+    def value(self) -> Decimal:
+        return sum((line.value for line in self.by_client), ZERO)
+
+    @property
+    def oldest(self) -> datetime.date | None:
+        return min((line.oldest for line in self.by_client), default=None)
+
+    @property
+    def oldest_age_days(self) -> int | None:
+        return None if self.oldest is None else (self.today - self.oldest).days
+
+
+def unbilled_time(*, today: datetime.date) -> UnbilledReport:
+    """Approved billable time not invoiced yet, by client, by person and by both."""
+    base = Timecard.objects.filter(
+        status=TimecardStatus.APPROVED, billable=True, invoice__isnull=True
+    ).order_by()
+    # Named apart from the model's fields: an aggregate called "hours" would make the
+    # F("hours") inside UNBILLED_VALUE refer to it.
+    totals = {
+        "total_hours": Sum("hours"),
+        "value": UNBILLED_VALUE,
+        "oldest": Min("date"),
+        "timecards": Count("id"),
+    }
+    client = {"client_id": F("project__client_id"), "client": F("project__client__name")}
+    person = {
+        "username": F("user__username"),
+        "full_name": F("user__first_name"),
+        "last_name": F("user__last_name"),
+    }
+
+    def lines(rows: Iterable[dict]) -> list[UnbilledLine]:
+        result = []
+        for row in rows:
+            row["hours"] = row.pop("total_hours")
+            last_name = row.pop("last_name", "")
+            if "full_name" in row:
+                row["full_name"] = f"{row['full_name']} {last_name}".strip()
+            result.append(UnbilledLine(**row))
+        return result
+
+    by_client = base.values(**client).annotate(**totals).order_by("-value", "client")
+    by_person = (
+        base.values("user_id", **person, hourly_rate=F("user__profile__hourly_rate"))
+        .annotate(**totals)
+        .order_by("-value", "username")
+    )
+    by_both = (
+        base.values("user_id", **client, **person).annotate(**totals).order_by("client", "username")
+    )
+    return UnbilledReport(
+        today=today,
+        by_client=lines(by_client),
+        by_person=lines(by_person),
+        by_client_person=lines(by_both),
+    )
+
+
+# --- Invoices -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusTotal:
+    status: str
+    label: str
+    count: int
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class AgingBucket:
+    label: str
+    count: int
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class MonthRevenue:
+    month: datetime.date
+    total: Decimal
+    count: int
+
+
+@dataclass(frozen=True)
+class ClientRevenue:
+    client_id: int
+    client: str
+    total: Decimal
+    count: int
+    share: Decimal | None
+
+
+@dataclass(frozen=True)
+class InvoiceReport:
+    today: datetime.date
+    statuses: list[StatusTotal]
+    aging: list[AgingBucket]
+    months: list[MonthRevenue]
+    top_clients: list[ClientRevenue]
+
+    @property
+    def invoice_count(self) -> int:
+        return sum(status.count for status in self.statuses)
+
+    @property
+    def invoiced_total(self) -> Decimal:
+        return sum((status.total for status in self.statuses), ZERO)
+
+    @property
+    def unpaid_count(self) -> int:
+        return sum(bucket.count for bucket in self.aging)
+
+    @property
+    def unpaid_total(self) -> Decimal:
+        return sum((bucket.total for bucket in self.aging), ZERO)
+
+    @property
+    def revenue_total(self) -> Decimal:
+        return sum((month.total for month in self.months), ZERO)
+
+    @property
+    def first_month(self) -> datetime.date:
+        return self.months[0].month
+
+
+def invoice_summary(*, today: datetime.date) -> InvoiceReport:
+    """Totals by status, aging of unpaid invoices, monthly revenue, top clients (4 queries)."""
+    by_status = {
+        row["status"]: row
+        for row in Invoice.objects.values("status")
+        .annotate(count=Count("id"), amount=Sum("total"))
+        .order_by()
+    }
+    statuses = [
+        StatusTotal(
+            status=value,
+            label=label,
+            count=by_status.get(value, {}).get("count", 0),
+            total=by_status.get(value, {}).get("amount") or ZERO,
+        )
+        for value, label in InvoiceStatus.choices
+    ]
+
+    aggregates = {}
+    for index, (_, first_day, last_day) in enumerate(AGING_BUCKETS):
+        # The first bucket has no upper bound on the date: an invoice dated ahead is new.
+        in_bucket = Q()
+        if first_day > 0:
+            in_bucket &= Q(issued_on__lte=today - datetime.timedelta(days=first_day))
+        if last_day is not None:
+            in_bucket &= Q(issued_on__gte=today - datetime.timedelta(days=last_day))
+        aggregates[f"count_{index}"] = Count("id", filter=in_bucket)
+        aggregates[f"total_{index}"] = Sum("total", filter=in_bucket)
+    aging_row = Invoice.objects.filter(status=InvoiceStatus.SENT).aggregate(**aggregates)
+    aging = [
+        AgingBucket(
+            label=label,
+            count=aging_row[f"count_{index}"],
+            total=aging_row[f"total_{index}"] or ZERO,
+        )
+        for index, (label, _, _) in enumerate(AGING_BUCKETS)
+    ]
+
+    first_month = add_months(today, -(REVENUE_MONTHS - 1))
+    paid = Invoice.objects.filter(
+        status=InvoiceStatus.PAID, paid_on__gte=first_month, paid_on__lt=add_months(today, 1)
+    ).order_by()
+    per_month = {
+        row["month"]: row
+        for row in paid.annotate(month=TruncMonth("paid_on"))
+        .values("month")
+        .annotate(amount=Sum("total"), count=Count("id"))
+    }
+    months = [
+        MonthRevenue(
+            month=month,
+            total=per_month.get(month, {}).get("amount") or ZERO,
+            count=per_month.get(month, {}).get("count", 0),
+        )
+        for month in (add_months(first_month, n) for n in range(REVENUE_MONTHS))
+    ]
+    revenue = sum((month.total for month in months), ZERO)
+    top_clients = [
+        ClientRevenue(
+            client_id=row["client_id"],
+            client=row["client__name"],
+            total=row["amount"],
+            count=row["count"],
+            share=_share(row["amount"], revenue),
+        )
+        for row in paid.values("client_id", "client__name")
+        .annotate(amount=Sum("total"), count=Count("id"))
+        .order_by("-amount", "client__name")[:TOP_CLIENTS]
+    ]
+    return InvoiceReport(
+        today=today, statuses=statuses, aging=aging, months=months, top_clients=top_clients
+    )
+
+
+# --- CSV export -----------------------------------------------------------------------
+
+EXPORT_HEADER = (
+    "date",
+    "person",
+    "client",
+    "project",
+    "hours",
+    "billable",
+    "status",
+    "invoice",
+    "description",
+)
+EXPORT_CHUNK_SIZE = 2000
+
+
+def timecard_export_rows(*, filters: TimecardFilters) -> Iterator[tuple]:
+    """The matching timecards as tuples in ``EXPORT_HEADER`` order, oldest first.
+
+    A generator on purpose: nothing runs until the CSV response is consumed, and then
+    the rows are fetched ``EXPORT_CHUNK_SIZE`` at a time, so memory stays flat however
+    many rows there are. The consumer must iterate it inside the read scope (a
+    streaming response returned by a ``read_from`` view is).
+    """
+    rows = (
+        Timecard.objects.filter(filters.as_q())
+        .order_by("date", "id")
+        .values_list(
+            "date",
+            "user__username",
+            "project__client__name",
+            "project__code",
+            "hours",
+            "billable",
+            "status",
+            "invoice__number",
+            "description",
+        )
+    )
+    yield from rows.iterator(chunk_size=EXPORT_CHUNK_SIZE)

@@ -1,0 +1,139 @@
+"""The report pages: read-only, served by the standby.
+
+Each view is ``@read_from("standby")``: the selectors' queries, the filter forms'
+choice lists, the template rendering (whose context processor names the serving
+database) and the streamed CSV body all read from the standby, while the permission
+check above it reads the auth tables on the primary. The views stay thin: the
+selectors do the querying, ``reports.charts`` the chart geometry.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import dateformat, timezone
+from django.views.decorators.http import require_safe
+
+from core.routing import read_from
+from reports import charts, selectors
+from reports.csv_export import streaming_csv_response
+from reports.forms import HoursFilterForm, TimecardFilterForm
+from reports.permissions import reports_access_required
+
+READ_ALIAS = "standby"
+NAV = "reports"
+
+
+def _day(day: datetime.date) -> str:
+    return dateformat.format(day, "F j, Y")
+
+
+@require_safe
+@reports_access_required
+@read_from(READ_ALIAS)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    summary = selectors.dashboard_summary(user=request.user, today=today)
+    chart = charts.weekly_hours_chart(
+        summary.weeks,
+        dom_id="dashboard-weeks",
+        title="Hours per week, last 12 weeks",
+        description=(
+            f"Stacked bars of billable and non-billable hours logged by everyone, one bar"
+            f" per week from {_day(summary.weeks[0].week)} to {_day(today)}."
+        ),
+    )
+    return render(
+        request,
+        "reports/dashboard.html",
+        {"nav": NAV, "summary": summary, "chart": chart, "today": today},
+    )
+
+
+@require_safe
+@reports_access_required
+@read_from(READ_ALIAS)
+def hours(request: HttpRequest) -> HttpResponse:
+    form = HoursFilterForm(request.GET or None)
+    filters = form.get_filters()
+    report = chart = None
+    if filters is not None:
+        report = selectors.hours_by_person_week(filters=filters)
+        chart = charts.weekly_hours_chart(
+            report.week_totals,
+            dom_id="hours-weeks",
+            title="Hours per week",
+            description=(
+                f"Stacked bars of billable and non-billable hours per week of the people"
+                f" and projects selected, from {_day(filters.start)}"
+                f" to {_day(filters.end)}."
+            ),
+        )
+    return render(
+        request,
+        "reports/hours.html",
+        {
+            "nav": NAV,
+            "form": form,
+            "report": report,
+            "chart": chart,
+            "export_query": request.GET.urlencode(),
+        },
+    )
+
+
+@require_safe
+@reports_access_required
+@read_from(READ_ALIAS)
+def unbilled(request: HttpRequest) -> HttpResponse:
+    report = selectors.unbilled_time(today=timezone.localdate())
+    return render(request, "reports/unbilled.html", {"nav": NAV, "report": report})
+
+
+@require_safe
+@reports_access_required
+@read_from(READ_ALIAS)
+def invoices(request: HttpRequest) -> HttpResponse:
+    report = selectors.invoice_summary(today=timezone.localdate())
+    chart = charts.bar_chart(
+        dom_id="revenue-months",
+        title="Revenue per month, last 12 months",
+        description=(
+            f"Bars of the totals of invoices paid in each month from"
+            f" {report.first_month:%B %Y} to {report.today:%B %Y}, by the date they were paid."
+        ),
+        labels=[f"{month.month:%b %Y}" for month in report.months],
+        series=[
+            charts.Series("Paid", "bar", "var(--accent)", [month.total for month in report.months])
+        ],
+        x_label="Month paid",
+        y_label="Revenue",
+        value_format=charts.money_format,
+        empty_message="No invoice was paid in the last 12 months.",
+    )
+    return render(request, "reports/invoices.html", {"nav": NAV, "report": report, "chart": chart})
+
+
+@require_safe
+@reports_access_required
+@read_from(READ_ALIAS)
+def timecards_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The filtered timecards as a CSV download, streamed row by row from the standby.
+
+    The response body is produced after this function returned, while Django sends it;
+    ``read_from`` wraps the streaming body so those reads stay on the standby too.
+    """
+    form = TimecardFilterForm(request.GET or None)
+    filters = form.get_filters()
+    if filters is None:
+        return HttpResponseBadRequest(
+            f"The export filters are not valid:\n{form.error_text()}\n",
+            content_type="text/plain; charset=utf-8",
+        )
+    return streaming_csv_response(
+        filename=f"timecards-{filters.start:%Y-%m-%d}-to-{filters.end:%Y-%m-%d}.csv",
+        header=selectors.EXPORT_HEADER,
+        rows=selectors.timecard_export_rows(filters=filters),
+    )

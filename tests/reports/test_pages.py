@@ -1,0 +1,95 @@
+"""What the report pages say: figures formatted, charts drawn, empty states when empty."""
+
+from __future__ import annotations
+
+import datetime
+import html
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.factories import UserFactory
+from reports.selectors import week_start
+from timetrack.factories import ClientFactory, InvoiceFactory, ProjectFactory, TimecardFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+
+
+def page(client, name: str, **params) -> str:
+    response = client.get(reverse(name), params)
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def test_empty_site_shows_empty_states(staff_client):
+    assert "No hours were logged in these weeks." in page(staff_client, "reports:dashboard")
+    hours = page(staff_client, "reports:hours")
+    assert "No hours were logged between these dates for these filters." in hours
+    assert "<svg" not in hours
+    assert "Nothing is waiting to be billed" in page(staff_client, "reports:unbilled")
+    invoices = page(staff_client, "reports:invoices")
+    assert "No invoice has been generated yet." in invoices
+    assert "No sent invoice is waiting to be paid." in invoices
+    assert "No invoice was paid in the last 12 months." in invoices
+
+
+def test_dashboard_cards_and_chart(staff_client):
+    today = timezone.localdate()
+    rich = UserFactory(hourly_rate=Decimal("1500.00"))
+    TimecardFactory(user=rich, date=today, hours=Decimal("8"), approved=True)
+    InvoiceFactory(sent=True, total=Decimal("12345.60"), issued_on=today)
+
+    body = page(staff_client, "reports:dashboard")
+
+    assert "<title>Reports · Timecards" in body
+    assert "12,000.00" in body  # unbilled value: 8 h x 1,500
+    assert "12,345.60" in body  # outstanding
+    assert 'role="img"' in body
+    assert '<title id="dashboard-weeks-title">Hours per week, last 12 weeks</title>' in body
+    assert "Week starting (Monday)" in body  # x axis
+    assert '<span class="swatch"' in body and "Non-billable" in body  # legend
+    assert 'class="bar-billable"' in body
+    for name in ("reports:hours", "reports:unbilled", "reports:invoices", "reports:timecards_csv"):
+        assert f'href="{reverse(name)}"' in body
+
+
+def test_hours_page_table_chart_and_export_link(staff_client):
+    monday = week_start(timezone.localdate())
+    person = UserFactory(first_name="Ada", last_name="Lovelace")
+    project = ProjectFactory(code="engine")
+    TimecardFactory(user=person, project=project, date=monday, hours=Decimal("1234.5") / 100)
+    TimecardFactory(user=person, project=project, date=monday, hours=Decimal("2"), billable=False)
+
+    body = page(staff_client, "reports:hours", project=project.pk)
+
+    assert "Ada Lovelace" in body
+    assert "14.35" in body  # 12.35 + 2, the week's total
+    assert "b 12.35 · nb 2" in body
+    assert '<title id="hours-weeks-title">Hours per week</title>' in body
+    assert f'href="{reverse("reports:timecards_csv")}?project={project.pk}"' in body
+    assert re.search(r"<strong>engine</strong>|· engine", body)
+
+
+def test_invoice_page_tables(staff_client):
+    today = timezone.localdate()
+    client = ClientFactory(name="Initech")
+    InvoiceFactory(
+        client=client,
+        paid=True,
+        total=Decimal("2500.00"),
+        issued_on=today - datetime.timedelta(days=14),
+    )
+    InvoiceFactory(sent=True, total=Decimal("99.99"), issued_on=today - datetime.timedelta(days=95))
+
+    body = page(staff_client, "reports:invoices")
+
+    assert "Initech" in body
+    assert "2,500.00" in body
+    assert re.search(
+        r"<td>Over 90 days</td><td class=\"num\">1</td><td class=\"num\">99.99</td>", body
+    )
+    assert '<title id="revenue-months-title">Revenue per month, last 12 months</title>' in body
+    assert "Month paid" in body and "Revenue" in body
