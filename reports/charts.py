@@ -8,6 +8,7 @@ and label; ``templates/reports/_bar_chart.html`` only writes them out.
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ MARGIN_TOP = 16
 MARGIN_BOTTOM = 48
 MIN_LABEL_SPACING = 44
 """Below this many units per bar, only every n-th x label is written, so none overlap."""
+CHAR_WIDTH = 6.6
+"""About how wide one character of the 11-unit chart font is, to keep labels apart."""
 
 
 def hours_format(value: Number) -> str:
@@ -150,15 +153,19 @@ def bar_chart(
     for one in series:
         if len(one.values) != len(labels):
             raise ValueError(f"{one.label!r} has {len(one.values)} values for {len(labels)} bars")
-    left, right = float(MARGIN_LEFT), float(width - MARGIN_RIGHT)
     top, bottom = float(MARGIN_TOP), float(height - MARGIN_BOTTOM)
     totals = [sum((Decimal(s.values[i]) for s in series), Decimal(0)) for i in range(len(labels))]
     step = nice_step(max(totals, default=Decimal(0)))
     axis_max = step * max(1, math.ceil(max(totals, default=Decimal(0)) / step))
     scale = (bottom - top) / float(axis_max)
+    tick_values = [step * n for n in range(int(axis_max / step) + 1)]
+    # Wide tick labels ("500,000") push the plot right, clear of the y axis title.
+    widest_tick = max(len(_tick_label(value, step)) for value in tick_values)
+    left = float(max(MARGIN_LEFT, 30 + CHAR_WIDTH * widest_tick))
+    right = float(width - MARGIN_RIGHT)
     slot = (right - left) / max(1, len(labels))
     bar_width = slot * 0.64
-    label_every = max(1, math.ceil(MIN_LABEL_SPACING / slot))
+    shown_labels = _labels_that_fit(labels, slot)
     suffix = f" {unit}" if unit else ""
 
     bars = []
@@ -190,12 +197,12 @@ def bar_chart(
                 center=_round(x + bar_width / 2),
                 total=totals[index],
                 segments=tuple(segments),
-                show_label=index % label_every == 0 or index == len(labels) - 1,
+                show_label=index in shown_labels,
             )
         )
     ticks = tuple(
         Tick(value=value, y=_round(bottom - float(value) * scale), label=_tick_label(value, step))
-        for value in (step * n for n in range(int(axis_max / step) + 1))
+        for value in tick_values
     )
     return BarChart(
         dom_id=dom_id,
@@ -259,6 +266,42 @@ def weekly_hours_chart(
         unit="h",
         empty_message="No hours were logged in these weeks.",
     )
+
+
+class _MonthTotal(Protocol):
+    month: datetime.date
+    total: Decimal
+
+
+def monthly_revenue_chart(
+    months: Sequence[_MonthTotal], *, dom_id: str, title: str, description: str
+) -> BarChart:
+    """Revenue per month: short month names on the bars, the years in the axis title."""
+    span = f" ({months[0].month:%b %Y} to {months[-1].month:%b %Y})" if months else ""
+    return bar_chart(
+        dom_id=dom_id,
+        title=title,
+        description=description,
+        labels=[f"{m.month:%b}" for m in months],
+        series=[Series("Paid", "bar", "var(--accent)", [m.total for m in months])],
+        x_label=f"Month paid{span}",
+        y_label="Revenue",
+        value_format=money_format,
+        empty_message="No invoice was paid in the last 12 months.",
+    )
+
+
+def _labels_that_fit(labels: Sequence[str], slot: float) -> set[int]:
+    """Indexes of the x labels to write: each one clear of the last one written."""
+    shown: set[int] = set()
+    last_right = -math.inf
+    for index, label in enumerate(labels):
+        center = (index + 0.5) * slot
+        half = max(CHAR_WIDTH * len(label), MIN_LABEL_SPACING - 10) / 2
+        if center - half >= last_right + 10:
+            shown.add(index)
+            last_right = center + half
+    return shown
 
 
 def _tick_label(value: Decimal, step: Decimal) -> str:

@@ -97,21 +97,14 @@ def unbilled(request: HttpRequest) -> HttpResponse:
 @read_from(READ_ALIAS)
 def invoices(request: HttpRequest) -> HttpResponse:
     report = selectors.invoice_summary(today=timezone.localdate())
-    chart = charts.bar_chart(
+    chart = charts.monthly_revenue_chart(
+        report.months,
         dom_id="revenue-months",
         title="Revenue per month, last 12 months",
         description=(
             f"Bars of the totals of invoices paid in each month from"
             f" {report.first_month:%B %Y} to {report.today:%B %Y}, by the date they were paid."
         ),
-        labels=[f"{month.month:%b %Y}" for month in report.months],
-        series=[
-            charts.Series("Paid", "bar", "var(--accent)", [month.total for month in report.months])
-        ],
-        x_label="Month paid",
-        y_label="Revenue",
-        value_format=charts.money_format,
-        empty_message="No invoice was paid in the last 12 months.",
     )
     return render(request, "reports/invoices.html", {"nav": NAV, "report": report, "chart": chart})
 

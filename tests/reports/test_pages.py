@@ -67,7 +67,7 @@ def test_hours_page_table_chart_and_export_link(staff_client):
 
     assert "Ada Lovelace" in body
     assert "14.35" in body  # 12.35 + 2, the week's total
-    assert "b 12.35 · nb 2" in body
+    assert "12.35 h billable, 2 h non-billable" in body
     assert '<title id="hours-weeks-title">Hours per week</title>' in body
     assert f'href="{reverse("reports:timecards_csv")}?project={project.pk}"' in body
     assert re.search(r"<strong>engine</strong>|· engine", body)
