@@ -92,7 +92,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
-            "OPTIONS": {"timeout": 20},
+            # IMMEDIATE takes the write lock when a transaction starts, so concurrent
+            # writers queue (up to the timeout) instead of failing with "database is locked".
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
             "TEST": {"NAME": VAR_DIR / "test-db.sqlite3"},
         },
         "standby": {
