@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -164,8 +164,7 @@ def invoice_generate(
         )
     rate = UserProfile.objects.get(user=user).hourly_rate
     issued_on = issued_on or _today()
-    invoice = Invoice.objects.create(
-        number=_next_invoice_number(issued_on.year),
+    invoice = _create_numbered_invoice(
         user=user,
         client=client,
         period_start=period_start,
@@ -213,9 +212,28 @@ def invoice_number(year: int, sequence: int) -> str:
     return f"INV-{year}-{sequence:05d}"
 
 
+NUMBERING_ATTEMPTS = 5
+
+
+def _create_numbered_invoice(*, issued_on: datetime.date, **fields: object) -> Invoice:
+    """Insert the invoice under the next free number of its year.
+
+    Two generators running at once can compute the same number; the unique constraint
+    refuses the second insert, and the loser takes the next number (inside a savepoint,
+    so its locks on the timecards are kept). Any other integrity error is raised.
+    """
+    for _attempt in range(NUMBERING_ATTEMPTS):
+        number = _next_invoice_number(issued_on.year)
+        try:
+            with transaction.atomic():
+                return Invoice.objects.create(number=number, issued_on=issued_on, **fields)
+        except IntegrityError:
+            if not Invoice.objects.filter(number=number).exists():
+                raise
+    raise IntegrityError(f"No free invoice number after {NUMBERING_ATTEMPTS} attempts.")
+
+
 def _next_invoice_number(year: int) -> str:
-    # The unique constraint on Invoice.number backs this: a concurrent generator that
-    # computed the same number fails on insert and its whole transaction rolls back.
     prefix = f"INV-{year}-"
     last = Invoice.objects.filter(number__startswith=prefix).aggregate(last=Max("number"))
     sequence = int(last["last"].removeprefix(prefix)) + 1 if last["last"] else 1
