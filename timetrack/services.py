@@ -7,7 +7,7 @@ tests assert on. A rule broken raises ``ValidationError`` and changes nothing.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -29,6 +29,9 @@ from timetrack.models import (
 NOT_EDITABLE = "Only open timecards can be changed; this one is {status}."
 NOT_SUBMITTABLE = "Only open timecards can be submitted; this one is {status}."
 NOT_APPROVABLE = "Only submitted timecards can be approved or rejected; this one is {status}."
+CENT = Decimal("0.01")
+"""Invoice totals are rounded once, half up, to the cent; the lines keep their precision."""
+
 NOT_STAFF = "Only staff can approve or reject timecards."
 OWN_TIMECARD = "Staff cannot approve or reject their own timecards."
 INACTIVE_PROJECT = "Project {project} is closed to new time."
@@ -171,7 +174,9 @@ def invoice_generate(
         period_end=period_end,
         issued_on=issued_on,
         due_on=issued_on + datetime.timedelta(days=settings.INVOICE_PAYMENT_TERMS_DAYS),
-        total=sum((card.hours * rate for card in timecards), Decimal("0.00")),
+        total=sum((card.hours * rate for card in timecards), Decimal("0.00")).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        ),
     )
     Timecard.objects.filter(pk__in=[card.pk for card in timecards]).update(
         status=TimecardStatus.INVOICED,

@@ -376,8 +376,12 @@ def test_invoice_total_equals_the_sum_of_hours_times_rate_of_its_timecards(user)
 
     cards = list(invoice.timecards.all())
     assert len(cards) == 4
-    assert invoice.total == sum(card.hours * card.billed_rate for card in cards)
-    assert invoice.total == sum(card.amount for card in cards)
+    exact = sum(card.hours * card.billed_rate for card in cards)
+    assert exact == Decimal("2561.4250")
+    assert invoice.total == Decimal("2561.43")  # rounded once, half up, to the cent
+    assert sum(card.amount for card in cards) == exact
+    invoice.refresh_from_db()
+    assert invoice.total == Decimal("2561.43")
 
 
 def test_the_rate_is_frozen_on_the_invoice(user):

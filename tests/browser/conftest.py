@@ -1,0 +1,164 @@
+"""Headless Chromium driven by Playwright against pytest-django's live server.
+
+The browser is Debian's ``chromium`` (no Playwright browser download): when it is
+missing the browser tests skip, except in CI (``CI=true``), where a missing browser is
+a broken pipeline and fails with a message saying what to install.
+
+Playwright's sync API keeps an asyncio loop running in the test's thread while a
+browser is open, and Django refuses database calls from such a thread. So a test makes
+its data *before* it opens the browser (``open_page`` is called in the test body, after
+the factories ran), and checks the database during the walk with ``on_db_thread``,
+which runs the check on a thread of its own. The live server answers on threads of its
+own and is unaffected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from django.db import connections
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+SCREENSHOTS = BASE_DIR / "test-artifacts" / "screenshots"
+"""Full-page screenshots of every page visited, for people to look at (git-ignored)."""
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI and this machine run the tests as root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Without these Chromium phones Google on start-up, which the sandboxed network refuses.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+"""Every wait of a step and of an ``expect``: long enough for a slow CI machine, short
+enough to fail fast."""
+
+T = TypeVar("T")
+
+
+def _browser_or_skip() -> Path:
+    """The Chromium binary; skip without one, fail in CI where it must be installed."""
+    if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    message = (
+        f"Chromium is not installed at {CHROMIUM}: the browser tests drive Debian's"
+        " `chromium` package (apt-get install chromium) or the binary named by CHROMIUM_PATH."
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def on_db_thread(check: Callable[[], T]) -> T:
+    """Run ``check`` (database queries) on a fresh thread and return its result.
+
+    The test's own thread has Playwright's event loop running, where Django raises
+    ``SynchronousOnlyOperation``. The thread's connections are closed when it is done,
+    so no connection outlives the test's database flush.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = check()
+        except BaseException as error:
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=run, name="browser-test-db-check")
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot of what the browser shows, named for the step."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower()).strip('-')}.png"
+    page.screenshot(path=path, full_page=True)
+    return path
+
+
+class PageProblems(list):
+    """What went wrong in the browser during a test, beyond what the test asserts.
+
+    A server error, a missing stylesheet or a script error would not always fail a
+    selector, but a person would see a broken page: each is recorded here, and
+    ``open_page``'s teardown fails the test if any is left.
+    """
+
+    def watch(self, page: Any) -> None:
+        page.on("pageerror", lambda error: self.append(f"script error: {error}"))
+        page.on("response", self._response)
+
+    def _response(self, response: Any) -> None:
+        status = response.status
+        if status >= 500 or (status == 404 and "/static/" in response.url):
+            self.append(f"{status} {response.request.method} {response.url}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+    """Keep each phase's report on the test, so ``open_page`` knows if the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def open_page(request, live_server) -> Iterator[Callable[[], Any]]:
+    """``page = open_page()``: a new headless Chromium tab on the live server.
+
+    Call it after the test's data is made (see the module docstring). Relative URLs in
+    ``page.goto`` resolve against the live server; downloads are accepted.
+    """
+    executable = _browser_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+
+    opened: dict[str, Any] = {}
+    problems = PageProblems()
+
+    def open_() -> Any:
+        if "page" in opened:
+            return opened["page"]
+        playwright = opened["playwright"] = sync_playwright().start()
+        browser = opened["browser"] = playwright.chromium.launch(
+            executable_path=str(executable), args=CHROMIUM_ARGS, headless=True
+        )
+        context = browser.new_context(
+            base_url=live_server.url,
+            accept_downloads=True,
+            viewport={"width": 1280, "height": 900},
+            locale="en-US",
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        page = opened["page"] = context.new_page()
+        problems.watch(page)
+        return page
+
+    yield open_
+
+    failed = getattr(request.node, "report_call", None)
+    if "page" in opened and failed is not None and failed.failed:
+        # What the browser showed when the test gave up: the first thing to look at in CI.
+        screenshot(opened["page"], f"failed-{request.node.name}")
+    if "browser" in opened:
+        opened["browser"].close()
+    if "playwright" in opened:
+        opened["playwright"].stop()
+    assert not problems, "The browser saw broken pages:\n" + "\n".join(problems)
