@@ -7,15 +7,26 @@ from typing import Any
 from django.db import connections, router
 from django.http import HttpRequest
 
+from core.replication import standby_status
+from core.routing import current_read_decision
+
 
 def read_database(request: HttpRequest) -> dict[str, Any]:
-    """Name the database that reads go to where the page is rendered.
+    """Name the database that reads go to where the page is rendered, and why.
 
     Rendering happens inside a report view's ``read_from`` scope, so report pages can
-    say which database served them.
+    say which database served them, show the notice when they fell back to the primary,
+    and show the replication state of the standby they asked for.
     """
     alias = router.db_for_read(None)
-    return {"read_database": {"alias": alias, "label": describe_database(alias)}}
+    context: dict[str, Any] = {"alias": alias, "label": describe_database(alias)}
+    decision = current_read_decision()
+    if decision is not None:
+        context["notice"] = decision.notice
+        context["requested"] = decision.requested
+        if decision.requested != "default":
+            context["replication"] = standby_status(decision.requested)
+    return {"read_database": context}
 
 
 def describe_database(alias: str) -> str:

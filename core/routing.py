@@ -29,6 +29,13 @@ resumption of a decorated generator, the body of a ``StreamingHttpResponse`` tha
 consumed after the view returned, and a ``TemplateResponse`` (rendered inside the scope
 before it leaves, so template-response middleware sees it already rendered).
 
+Where reads really go is decided once per scope, on its first read: the standby may be
+down, lagging, or behind the user's own last write, and then the scope reads from the
+primary with a notice (``core.standby``). Reads also go to the primary while a
+transaction is open there, and after the request or scope wrote anything: a read must
+see what was just written. A decorated function whose standby fails under it (a recovery
+conflict, a lost connection) is run once more on the primary, unless it wrote.
+
 A lazy queryset built inside a ``with`` block and evaluated after it runs outside the
 scope, like any other query there. Selectors therefore return evaluated data.
 """
@@ -38,36 +45,122 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import logging
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db import connections
+from django.conf import settings
+from django.db import OperationalError, connections
 from django.http import StreamingHttpResponse
 from django.template.response import SimpleTemplateResponse
 
-__all__ = ["ReadFromMixin", "ScopedReadRouter", "current_read_alias", "read_from"]
+from core import standby
+from core.standby import ReadDecision
+
+__all__ = [
+    "ReadFromMixin",
+    "ScopedReadRouter",
+    "current_read_alias",
+    "current_read_decision",
+    "read_from",
+    "track_writes",
+]
+
+logger = logging.getLogger(__name__)
 
 PRIMARY = "default"
 """The alias every write goes to."""
 
-_read_alias: contextvars.ContextVar[str | None] = contextvars.ContextVar("read_alias", default=None)
+RETRIED = "The reporting replica failed during this page, so it was read from the primary."
+
+
+@dataclass
+class WriteTracker:
+    """What one request (or one outermost scope) wrote, and whether it is pinned."""
+
+    pinned: bool = False
+    """The browser wrote a moment ago (read-your-writes window): read the primary."""
+    wrote: bool = False
+
+
+@dataclass
+class _Scope:
+    alias: str
+    writes: WriteTracker
+    decision: ReadDecision | None = field(default=None)
+
+    def decide(self) -> ReadDecision:
+        if self.decision is None:
+            self.decision = standby.decide(self.alias, pinned=self.writes.pinned)
+        return self.decision
+
+    @property
+    def read_from_replica(self) -> bool:
+        return self.decision is not None and self.decision.alias != PRIMARY
+
+
+_current_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar(
+    "read_scope", default=None
+)
+_current_writes: contextvars.ContextVar[WriteTracker | None] = contextvars.ContextVar(
+    "write_tracker", default=None
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def current_read_alias() -> str | None:
     """Return the alias named by the innermost ``read_from`` scope, or ``None``."""
-    return _read_alias.get()
+    scope = _current_scope.get()
+    return None if scope is None else scope.alias
+
+
+def current_read_decision() -> ReadDecision | None:
+    """Where the current scope's reads go and why (deciding now if it has not read yet)."""
+    scope = _current_scope.get()
+    return None if scope is None else scope.decide()
 
 
 @contextmanager
-def _scope(alias: str) -> Iterator[None]:
-    token = _read_alias.set(alias)
+def track_writes(*, pinned: bool = False) -> Iterator[WriteTracker]:
+    """Track the writes of one request; the middleware pins the browser when it wrote."""
+    tracker = WriteTracker(pinned=pinned)
+    token = _current_writes.set(tracker)
     try:
-        yield
+        yield tracker
     finally:
-        _read_alias.reset(token)
+        _current_writes.reset(token)
+
+
+def _new_scope(alias: str) -> tuple[_Scope, contextvars.Token | None]:
+    writes = _current_writes.get()
+    writes_token = None
+    if writes is None:  # outside a request: the outermost scope tracks its own writes
+        writes = WriteTracker()
+        writes_token = _current_writes.set(writes)
+    return _Scope(alias, writes), writes_token
+
+
+@contextmanager
+def _entered(scope: _Scope) -> Iterator[_Scope]:
+    token = _current_scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _current_scope.reset(token)
+
+
+@contextmanager
+def _scope(alias: str) -> Iterator[_Scope]:
+    scope, writes_token = _new_scope(alias)
+    try:
+        with _entered(scope):
+            yield scope
+    finally:
+        if writes_token is not None:
+            _current_writes.reset(writes_token)
 
 
 class read_from:
@@ -76,15 +169,15 @@ class read_from:
     A decorator for functions, ``async def`` functions, generator functions and
     class-based views, and a context manager. Each decorated call opens its own scope,
     so one decorated function may run on many threads at once. An instance used in
-    ``with`` statements keeps the tokens of its open scopes, so it nests in one thread
-    but must not be shared by ``with`` blocks of several threads.
+    ``with`` statements keeps its open scopes, so it nests in one thread but must not be
+    shared by ``with`` blocks of several threads.
     """
 
     def __init__(self, alias: str) -> None:
         if not isinstance(alias, str) or not alias:
             raise TypeError(f"read_from() takes a database alias, not {alias!r}")
         self.alias = alias
-        self._tokens: list[contextvars.Token[str | None]] = []
+        self._open: list[Any] = []
 
     def __repr__(self) -> str:
         return f"read_from({self.alias!r})"
@@ -92,11 +185,13 @@ class read_from:
     # -- context manager -------------------------------------------------------------
 
     def __enter__(self) -> read_from:
-        self._tokens.append(_read_alias.set(self.alias))
+        manager = _scope(self.alias)
+        manager.__enter__()
+        self._open.append(manager)
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        _read_alias.reset(self._tokens.pop())
+    def __exit__(self, *exc_info: Any) -> None:
+        self._open.pop().__exit__(*exc_info)
 
     # -- decorator -------------------------------------------------------------------
 
@@ -118,8 +213,13 @@ class read_from:
 
         @functools.wraps(func)
         def inner(*args: Any, **kwargs: Any) -> Any:
-            with _scope(alias):
-                return _keep_in_scope(func(*args, **kwargs), alias)
+            with _scope(alias) as scope:
+                try:
+                    return _keep_in_scope(func(*args, **kwargs), scope)
+                except OperationalError as error:
+                    if not _retry_on_primary(scope, error):
+                        raise
+                return _keep_in_scope(func(*args, **kwargs), scope)
 
         return inner  # type: ignore[return-value]
 
@@ -128,8 +228,13 @@ class read_from:
 
         @functools.wraps(func)
         async def inner(*args: Any, **kwargs: Any) -> Any:
-            with _scope(alias):
-                return _keep_in_scope(await func(*args, **kwargs), alias)
+            with _scope(alias) as scope:
+                try:
+                    return _keep_in_scope(await func(*args, **kwargs), scope)
+                except OperationalError as error:
+                    if not _retry_on_primary(scope, error):
+                        raise
+                return _keep_in_scope(await func(*args, **kwargs), scope)
 
         return inner  # type: ignore[return-value]
 
@@ -138,7 +243,8 @@ class read_from:
 
         @functools.wraps(func)
         def inner(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-            return _ContextBoundGenerator(func(*args, **kwargs), _context_with(alias))
+            with _scope(alias) as scope:
+                return _ContextBoundGenerator(func(*args, **kwargs), _context_with(scope))
 
         return inner  # type: ignore[return-value]
 
@@ -147,7 +253,8 @@ class read_from:
 
         @functools.wraps(func)
         def inner(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            return _scoped_async_iterator(func(*args, **kwargs), alias)
+            with _scope(alias) as scope:
+                return _scoped_async_iterator(func(*args, **kwargs), scope)
 
         return inner  # type: ignore[return-value]
 
@@ -170,46 +277,67 @@ class ReadFromMixin:
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         if self.read_alias is None:
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        with _scope(self.read_alias):
-            response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-            return _keep_in_scope(response, self.read_alias)
+        return read_from(self.read_alias)(super().dispatch)(request, *args, **kwargs)  # type: ignore[misc]
 
 
-def _context_with(alias: str) -> contextvars.Context:
-    """A copy of the current context in which ``alias`` is the read scope."""
+def _retry_on_primary(scope: _Scope, error: OperationalError) -> bool:
+    """After a standby failure under a scope that only read, run it again on the primary.
+
+    A recovery conflict (SQLSTATE 40001) or a lost connection says nothing about the
+    query, so the primary will answer it. A statement timeout (57014) would time out
+    there too, and a scope that wrote must not write twice: those are raised.
+    """
+    if not scope.read_from_replica or scope.writes.wrote or not settings.STANDBY_RETRY_ON_PRIMARY:
+        return False
+    replica = scope.decision.alias
+    if connections[replica].vendor != "postgresql":
+        return False
+    code = getattr(error.__cause__, "pgcode", None)
+    if code is not None and not code.startswith("40"):
+        return False
+    if code is None:  # lost connection: tell the breaker, so the next pages skip it
+        standby.record_failure(replica, error)
+    logger.warning("Read scope on %r failed (%s); retrying on the primary.", replica, error)
+    connections[replica].close_if_unusable_or_obsolete()
+    scope.decision = ReadDecision(scope.alias, PRIMARY, RETRIED)
+    return True
+
+
+def _context_with(scope: _Scope) -> contextvars.Context:
+    """A copy of the current context in which ``scope`` is the read scope."""
     context = contextvars.copy_context()
-    context.run(_read_alias.set, alias)
+    context.run(_current_scope.set, scope)
     return context
 
 
-def _keep_in_scope(result: Any, alias: str) -> Any:
-    """Keep in the scope the work that ``result`` does after the callable returned."""
+def _keep_in_scope(result: Any, scope: _Scope) -> Any:
+    """Keep in ``scope`` the work that ``result`` does after the callable returned."""
     if inspect.iscoroutine(result):
-        return _scoped_coroutine(result, alias)
+        return _scoped_coroutine(result, scope)
     if isinstance(result, StreamingHttpResponse):
         if result.is_async:
-            result.streaming_content = _scoped_async_iterator(result.streaming_content, alias)
+            result.streaming_content = _scoped_async_iterator(result.streaming_content, scope)
         else:
             result.streaming_content = _ContextBoundGenerator(
-                iter(result.streaming_content), _context_with(alias)
+                iter(result.streaming_content), _context_with(scope)
             )
     elif isinstance(result, SimpleTemplateResponse) and not result.is_rendered:
         result.render()
     return result
 
 
-async def _scoped_coroutine(coroutine: Any, alias: str) -> Any:
+async def _scoped_coroutine(coroutine: Any, scope: _Scope) -> Any:
     # Awaited by the caller's task, so the scope is that task's and ends with the await.
-    with _scope(alias):
-        return _keep_in_scope(await coroutine, alias)
+    with _entered(scope):
+        return _keep_in_scope(await coroutine, scope)
 
 
-async def _scoped_async_iterator(iterable: Any, alias: str) -> AsyncIterator[Any]:
-    # An async generator runs in its consumer's context, so the scope is opened around
+async def _scoped_async_iterator(iterable: Any, scope: _Scope) -> AsyncIterator[Any]:
+    # An async generator runs in its consumer's context, so the scope is entered around
     # each step only: between steps the consumer's own scope is back.
     iterator = aiter(iterable)
     while True:
-        with _scope(alias):
+        with _entered(scope):
             try:
                 item = await anext(iterator)
             except StopAsyncIteration:
@@ -248,22 +376,28 @@ class _ContextBoundGenerator(Generator):
 
 
 class ScopedReadRouter:
-    """Send reads to the alias of the current ``read_from`` scope, writes to ``default``.
+    """Send reads to where the current ``read_from`` scope decided, writes to ``default``.
 
-    Reads stay on the primary while a transaction is open there: inside
-    ``transaction.atomic()`` a read must see the rows the transaction just wrote, and a
-    locking read (``select_for_update``) is routed as a write by Django already.
+    Reads stay on the primary while a transaction is open there (inside
+    ``transaction.atomic()`` a read must see the rows the transaction just wrote) and
+    once the request or scope wrote anything. A locking read (``select_for_update``) is
+    routed as a write by Django already.
     """
 
     same_data_aliases = frozenset({PRIMARY, "standby"})
 
     def db_for_read(self, model: type, **hints: Any) -> str:
-        alias = _read_alias.get()
-        if alias is None or connections[PRIMARY].in_atomic_block:
+        scope = _current_scope.get()
+        if scope is None or scope.alias == PRIMARY:
             return PRIMARY
-        return alias
+        if scope.writes.wrote or connections[PRIMARY].in_atomic_block:
+            return PRIMARY
+        return scope.decide().alias
 
     def db_for_write(self, model: type, **hints: Any) -> str:
+        writes = _current_writes.get()
+        if writes is not None:
+            writes.wrote = True
         return PRIMARY
 
     def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool | None:

@@ -8,6 +8,7 @@ runs against a PostgreSQL primary and its streaming standby.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "core.middleware.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -87,6 +89,18 @@ if "DATABASE_URL" in env:
         "default": env.db("DATABASE_URL"),
         "standby": env.db("STANDBY_DATABASE_URL", default=env.str("DATABASE_URL")),
     }
+    # The reporting replica. A standby that is down must not hang a page: connecting
+    # gives up after STANDBY_CONNECT_TIMEOUT seconds. A report query that runs away is
+    # stopped by the server after REPORT_STATEMENT_TIMEOUT; it stays below the standby's
+    # max_standby_streaming_delay (docker/postgres/reporting-replica.conf, 30s), so a
+    # report ends by its own timeout before replay has to cancel it, and replay is never
+    # held back longer than that. Only the standby alias gets these: writes and
+    # migrations on the primary keep PostgreSQL's defaults.
+    if DATABASES["standby"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["standby"].setdefault("OPTIONS", {}).update(
+            connect_timeout=env.int("STANDBY_CONNECT_TIMEOUT", default=3),
+            options="-c statement_timeout=" + env.str("REPORT_STATEMENT_TIMEOUT", default="15s"),
+        )
 else:
     DATABASES = {
         "default": {
@@ -164,3 +178,17 @@ LOGGING = {
 
 # --- Site -----------------------------------------------------------------------------
 INVOICE_PAYMENT_TERMS_DAYS = env.int("INVOICE_PAYMENT_TERMS_DAYS", default=30)
+
+# --- Reporting replica: what happens when the standby cannot serve a report ------------
+# See core/standby.py and the README's "Failure modes". Each can be set in the environment.
+STANDBY_DOWN_POLICY = env.str("STANDBY_DOWN_POLICY", default="primary")  # or "503"
+STANDBY_COOL_DOWN_SECONDS = env.float("STANDBY_COOL_DOWN_SECONDS", default=30.0)
+STANDBY_MAX_LAG_SECONDS = env.float("STANDBY_MAX_LAG_SECONDS", default=30.0)
+STANDBY_LAG_POLICY = env.str("STANDBY_LAG_POLICY", default="primary")  # or "notice"
+STANDBY_RETRY_ON_PRIMARY = env.bool("STANDBY_RETRY_ON_PRIMARY", default=True)
+# After a request that wrote, the browser reads from the primary for this long.
+READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=15)
+if STANDBY_DOWN_POLICY not in {"primary", "503"}:
+    raise ImproperlyConfigured("STANDBY_DOWN_POLICY must be 'primary' or '503'.")
+if STANDBY_LAG_POLICY not in {"primary", "notice"}:
+    raise ImproperlyConfigured("STANDBY_LAG_POLICY must be 'primary' or 'notice'.")

@@ -10,6 +10,17 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
 from accounts.factories import StaffFactory, UserFactory
+from core import replication, standby
+
+
+@pytest.fixture(autouse=True)
+def _fresh_standby_state():
+    """Each test starts with closed breakers and no cached replication status."""
+    standby.reset_breakers()
+    replication.clear_cache()
+    yield
+    standby.reset_breakers()
+    replication.clear_cache()
 
 
 @pytest.fixture

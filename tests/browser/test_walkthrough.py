@@ -18,6 +18,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
+from core.middleware import PIN_COOKIE
+from core.standby import PINNED
 from reports.selectors import EXPORT_HEADER
 from tests.browser.conftest import on_db_thread, screenshot
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
@@ -30,6 +32,7 @@ pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 DESCRIPTION = "Checkout page redesign with the client"
 BAD_DESCRIPTION = "A day longer than a day"
 STANDBY_BADGE = re.compile(r"Served by\s+standby")
+PRIMARY_BADGE = re.compile(r"Served by\s+default")
 
 
 def log_in(page: Page, username: str) -> None:
@@ -193,10 +196,19 @@ def test_log_submit_approve_invoice_and_report(open_page):
         TimecardStatus.INVOICED
     )
 
-    # --- the reports, each served by the standby, show what just happened -------------
+    # --- read your own writes: right after saving, reports read from the primary ------
     nav_link(page, "Reports").click()
     expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
+    expect(page.locator(".served-by")).to_have_text(PRIMARY_BADGE)
+    expect(page.locator(".notice")).to_have_text(PINNED)
+    screenshot(page, "walk-14b-report-pinned-to-primary")
+    # The pin is a signed cookie with a time window; dropping it ends the window now.
+    page.context.clear_cookies(name=PIN_COOKIE)
+
+    # --- the reports, each served by the standby, show what just happened -------------
+    page.reload()
     expect(page.locator(".served-by")).to_have_text(STANDBY_BADGE)
+    expect(page.locator(".notice")).to_have_count(0)
     team = page.locator(".stat").filter(has_text="Team hours this month")
     expect(team.locator(".value")).to_have_text("8 h")
     unbilled = page.locator(".stat").filter(has_text="Unbilled approved time")

@@ -1,0 +1,115 @@
+"""Read your own writes: after a request wrote, its browser reads from the primary.
+
+A saved timecard must never be missing from the next report, even though replay on the
+standby is not instant. Through the real middleware and views, on real connections.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+
+from core.middleware import PIN_COOKIE, PIN_SALT
+from core.routing import read_from
+from core.standby import PINNED
+from timetrack.factories import ProjectFactory, TimecardFactory
+from timetrack.models import Timecard
+
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+
+DASHBOARD = "/reports/"
+
+
+def _log_time(client, project) -> None:
+    response = client.post(
+        reverse("timetrack:timecard_create"),
+        {
+            "project": project.pk,
+            "date": datetime.date(2026, 3, 2).isoformat(),
+            "hours": "6.5",
+            "description": "Read-your-writes check",
+            "billable": "on",
+        },
+    )
+    assert response.status_code == 302, response.content
+
+
+def _timecard_reads(captured, alias):
+    return captured.touching(alias, "timetrack_timecard")
+
+
+def test_a_write_pins_the_browser_to_the_primary(staff_client, queries_by_alias):
+    _log_time(staff_client, ProjectFactory())
+    assert PIN_COOKIE in staff_client.cookies
+    assert staff_client.cookies[PIN_COOKIE]["httponly"]
+
+    with queries_by_alias("default", "standby") as captured:
+        response = staff_client.get(DASHBOARD)
+    assert response.status_code == 200
+    assert response.context["read_database"]["alias"] == "default"
+    assert PINNED in response.content.decode()
+    assert _timecard_reads(captured, "standby") == []
+    assert _timecard_reads(captured, "default")
+
+
+def test_without_a_write_reports_read_the_standby(staff_client, queries_by_alias):
+    TimecardFactory()
+    staff_client.get(reverse("timetrack:timecard_list"))  # a read-only page
+    assert PIN_COOKIE not in staff_client.cookies
+
+    with queries_by_alias("default", "standby") as captured:
+        response = staff_client.get(DASHBOARD)
+    assert response.context["read_database"]["alias"] == "standby"
+    assert PINNED not in response.content.decode()
+    assert _timecard_reads(captured, "default") == []
+
+
+def test_a_bad_form_writes_nothing_and_pins_nothing(staff_client):
+    response = staff_client.post(
+        reverse("timetrack:timecard_create"),
+        {"project": ProjectFactory().pk, "date": "2026-03-02", "hours": "25"},
+    )
+    assert response.status_code == 200
+    assert not Timecard.objects.exists()
+    assert PIN_COOKIE not in staff_client.cookies
+
+
+def test_a_forged_pin_is_ignored(staff_client):
+    staff_client.cookies[PIN_COOKIE] = "1:forged:signature"
+    response = staff_client.get(DASHBOARD)
+    assert response.context["read_database"]["alias"] == "standby"
+
+
+def test_the_pin_expires_after_its_window(staff_client, settings, monkeypatch):
+    settings.READ_YOUR_WRITES_SECONDS = 10
+    signed_long_ago = time.time() - 11
+    monkeypatch.setattr(signing.time, "time", lambda: signed_long_ago)
+    old_pin = signing.get_cookie_signer(salt=PIN_COOKIE + PIN_SALT).sign("1")
+    monkeypatch.undo()
+    staff_client.cookies[PIN_COOKIE] = old_pin
+
+    response = staff_client.get(DASHBOARD)
+    assert response.context["read_database"]["alias"] == "standby"
+
+
+def test_inside_one_scope_a_read_after_a_write_goes_to_the_primary(queries_by_alias):
+    timecard = TimecardFactory()
+    with queries_by_alias("default", "standby") as captured, read_from("standby"):
+        assert Timecard.objects.filter(pk=timecard.pk).exists()  # before: the standby
+        Timecard.objects.filter(pk=timecard.pk).update(description="changed")
+        assert Timecard.objects.get(pk=timecard.pk).description == "changed"
+    assert len(_timecard_reads(captured, "standby")) == 1
+    assert any("SELECT" in sql for sql in _timecard_reads(captured, "default"))
+
+
+def test_a_new_scope_outside_a_request_starts_unpinned(queries_by_alias):
+    timecard = TimecardFactory()
+    with read_from("standby"):
+        Timecard.objects.filter(pk=timecard.pk).update(description="changed")
+    with queries_by_alias("default", "standby") as captured, read_from("standby"):
+        assert Timecard.objects.filter(pk=timecard.pk).exists()
+    assert len(_timecard_reads(captured, "standby")) == 1

@@ -1,0 +1,84 @@
+"""The decision a read scope takes: standby, or the primary with a notice; the breaker."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from core import standby
+from core.standby import CircuitBreaker, ReadDecision, StandbyUnavailable, decide
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+def test_breaker_opens_on_failure_and_lets_one_probe_through_after_the_cool_down(settings, clock):
+    settings.STANDBY_COOL_DOWN_SECONDS = 30
+    breaker = CircuitBreaker("standby", clock=clock)
+    assert breaker.allow()
+
+    breaker.record_failure("connection refused")
+    assert breaker.is_open
+    assert not breaker.allow()
+    clock.now += 29.9
+    assert not breaker.allow()
+
+    clock.now += 0.2
+    assert breaker.allow(), "after the cool-down one caller probes"
+    assert not breaker.allow(), "only one probe at a time"
+
+    breaker.record_failure("still refused")
+    assert not breaker.allow(), "a failed probe starts a new cool-down"
+    clock.now += 30
+    assert breaker.allow()
+    breaker.record_success()
+    assert not breaker.is_open
+    assert breaker.allow() and breaker.allow()
+
+
+def test_breaker_logs_once_per_state_change(settings, clock, caplog):
+    settings.STANDBY_COOL_DOWN_SECONDS = 5
+    breaker = CircuitBreaker("standby", clock=clock)
+    with caplog.at_level(logging.WARNING, logger="core.standby"):
+        for _ in range(5):
+            breaker.record_failure("refused")
+        for _ in range(5):
+            breaker.record_success()
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 2, messages
+    assert "unreachable" in messages[0]
+    assert "reachable again" in messages[1]
+
+
+@pytest.mark.django_db(databases="__all__")
+class TestDecide:
+    def test_primary_scopes_and_the_embedded_standby(self):
+        assert decide("default") == ReadDecision("default", "default")
+        assert decide("standby") == ReadDecision("standby", "standby")
+
+    def test_a_pinned_browser_reads_the_primary(self):
+        decision = decide("standby", pinned=True)
+        assert (decision.alias, decision.notice) == ("default", standby.PINNED)
+        assert decision.fell_back
+
+    def test_an_open_breaker_sends_reads_to_the_primary(self):
+        standby.breaker_for("standby").record_failure("refused")
+        decision = decide("standby")
+        assert (decision.alias, decision.notice) == ("default", standby.UNREACHABLE)
+
+    def test_an_open_breaker_answers_503_when_set_to(self, settings):
+        settings.STANDBY_DOWN_POLICY = "503"
+        standby.breaker_for("standby").record_failure("refused")
+        with pytest.raises(StandbyUnavailable, match="unavailable"):
+            decide("standby")
