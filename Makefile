@@ -11,7 +11,7 @@ DEV_ENV := DEBUG=true
 .PHONY: help install run migrate seed test lint format migrations-check ci clean
 
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,9 @@ seed: migrate ## Fill the demo data (only when the database is empty)
 run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: install ## Run the whole test suite
-	$(PY) -m pytest
+test: install ## The whole suite on SQLite, then again against the native PostgreSQL pair
+	$(MAKE) test-sqlite
+	$(MAKE) test-pg
 
 lint: install ## Ruff: lint and format check
 	$(BIN)/ruff check .
@@ -45,6 +46,8 @@ migrations-check: install ## Fail when a model change has no migration
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 
 ci: lint migrations-check test ## What CI runs, in order
+
+include make/postgres.mk
 
 clean: ## Remove the virtual environment and the run-time files
 	rm -rf $(VENV) var *.egg-info

@@ -7,6 +7,7 @@ from contextlib import ExitStack, contextmanager
 
 import pytest
 from django.db import connections
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.factories import StaffFactory, UserFactory
@@ -21,6 +22,61 @@ def _fresh_standby_state():
     yield
     standby.reset_breakers()
     replication.clear_cache()
+
+
+def wait_for_standby() -> None:
+    """Wait until the standby shows every commit so far (at once on SQLite).
+
+    A commit reaches a real standby a fraction of a millisecond later; a test that reads
+    the standby straight after writing waits for replay by LSN, never by sleeping.
+    """
+    # The wait is the test's plumbing, not the page's: keep its queries out of any
+    # CaptureQueriesContext, whose counts the tests compare.
+    logging = {alias: connections[alias].force_debug_cursor for alias in ("default", "standby")}
+    for alias in logging:
+        connections[alias].force_debug_cursor = False
+    try:
+        assert replication.wait_for_replay(timeout=10), "the standby stopped replaying"
+    finally:
+        for alias, flag in logging.items():
+            connections[alias].force_debug_cursor = flag
+
+
+class ReplayedClient(Client):
+    """The test client, as a person a moment after saving: the standby has caught up.
+
+    Only where the test commits and may read the standby (``transaction=True`` with the
+    standby among its databases); elsewhere the standby sees nothing of the test anyway.
+    Read-your-writes before replay is tested on its own, with replay paused.
+    """
+
+    def __init__(self, *, wait_for_replay: bool, **defaults) -> None:
+        super().__init__(**defaults)
+        self.wait_for_replay = wait_for_replay
+
+    def request(self, **request):
+        if self.wait_for_replay:
+            wait_for_standby()
+        return super().request(**request)
+
+
+def _reads_committed_standby(node: pytest.Item) -> bool:
+    marker = node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return False
+    databases = marker.kwargs.get("databases")
+    return databases == "__all__" or "standby" in (databases or ())
+
+
+@pytest.fixture
+def client(request) -> ReplayedClient:
+    return ReplayedClient(wait_for_replay=_reads_committed_standby(request.node))
+
+
+@pytest.fixture
+def replayed():
+    """``replayed()`` after writing, before reading the standby in the same test."""
+    return wait_for_standby
 
 
 @pytest.fixture
