@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from core.replication import standby_status
 from core.routing import current_read_decision
+from core.standby import breaker_for
 
 
 def read_database(request: HttpRequest) -> dict[str, Any]:
@@ -24,7 +25,8 @@ def read_database(request: HttpRequest) -> dict[str, Any]:
     if decision is not None:
         context["notice"] = decision.notice
         context["requested"] = decision.requested
-        if decision.requested != "default":
+        # An open breaker means the standby is down: asking it again would wait on it.
+        if decision.requested != "default" and not breaker_for(decision.requested).is_open:
             context["replication"] = standby_status(decision.requested)
     return {"read_database": context}
 

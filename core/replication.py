@@ -176,6 +176,9 @@ def _measure(alias: str) -> StandbyStatus:
             cursor.execute(STATUS_SQL)
             in_recovery, streaming, lag_seconds, lag_bytes = cursor.fetchone()
     except DatabaseError as error:
+        # A connection the server dropped would fail every later query of this thread:
+        # close it, so that the next measurement connects afresh.
+        connection.close_if_unusable_or_obsolete()
         return StandbyStatus(alias=alias, replicated=True, error=_first_line(error))
     return StandbyStatus(
         alias=alias,

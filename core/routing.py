@@ -73,6 +73,8 @@ logger = logging.getLogger(__name__)
 PRIMARY = "default"
 """The alias every write goes to."""
 
+RECOVERY_CONFLICT = "40001"
+SERVER_GONE_CODES = ("08", "57P")
 RETRIED = "The reporting replica failed during this page, so it was read from the primary."
 
 
@@ -283,9 +285,10 @@ class ReadFromMixin:
 def _retry_on_primary(scope: _Scope, error: OperationalError) -> bool:
     """After a standby failure under a scope that only read, run it again on the primary.
 
-    A recovery conflict (SQLSTATE 40001) or a lost connection says nothing about the
-    query, so the primary will answer it. A statement timeout (57014) would time out
-    there too, and a scope that wrote must not write twice: those are raised.
+    A recovery conflict (SQLSTATE 40001) or a lost server (no SQLSTATE, a connection
+    exception 08xxx, or a shutdown 57Pxx) says nothing about the query, so the primary
+    will answer it. A statement timeout (57014) would time out there too, and a scope
+    that wrote must not write twice: those are raised.
     """
     if not scope.read_from_replica or scope.writes.wrote or not settings.STANDBY_RETRY_ON_PRIMARY:
         return False
@@ -293,9 +296,10 @@ def _retry_on_primary(scope: _Scope, error: OperationalError) -> bool:
     if connections[replica].vendor != "postgresql":
         return False
     code = getattr(error.__cause__, "pgcode", None)
-    if code is not None and not code.startswith("40"):
+    server_gone = code is None or code.startswith(SERVER_GONE_CODES)
+    if not (server_gone or code == RECOVERY_CONFLICT):
         return False
-    if code is None:  # lost connection: tell the breaker, so the next pages skip it
+    if server_gone:  # tell the breaker, so that the next pages do not wait for it
         standby.record_failure(replica, error)
     logger.warning("Read scope on %r failed (%s); retrying on the primary.", replica, error)
     connections[replica].close_if_unusable_or_obsolete()

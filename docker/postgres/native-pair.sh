@@ -5,6 +5,7 @@
 #   native-pair.sh down     stop both servers, keep their data
 #   native-pair.sh status   both ends, the replication state and the lag; exit 3 if unhealthy
 #   native-pair.sh destroy  stop both servers and remove their data
+#   native-pair.sh stop-standby  stop the standby only (failure tests; `up` restarts it)
 #
 # The same scripts and settings as the compose stack: primary-init.sh (role, slot,
 # pg_hba line, include of reporting-replica.conf), standby-clone.sh (pg_basebackup -R)
@@ -235,6 +236,10 @@ cmd_down() {
 	say "the pair is down (data kept in $PG_DIR)"
 }
 
+cmd_stop_standby() {
+	stop_server "$STANDBY_DATA" standby
+}
+
 cmd_destroy() {
 	cmd_down
 	rm -rf "$PG_DIR"
@@ -313,8 +318,9 @@ main() {
 	down) cmd_down ;;
 	status) cmd_status ;;
 	destroy) cmd_destroy ;;
+	stop-standby) cmd_stop_standby ;;
 	*)
-		echo "usage: $0 up|down|status|destroy" >&2
+		echo "usage: $0 up|down|status|destroy|stop-standby" >&2
 		exit 2
 		;;
 	esac
