@@ -189,9 +189,7 @@ def invoice_generate(
 
 @transaction.atomic
 def invoice_mark_sent(*, invoice: Invoice, sent_on: datetime.date | None = None) -> Invoice:
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status != InvoiceStatus.DRAFT:
-        raise ValidationError(NOT_SENDABLE.format(status=invoice.get_status_display().lower()))
+    invoice = _lock_invoice_in(invoice, InvoiceStatus.DRAFT, NOT_SENDABLE)
     invoice.status = InvoiceStatus.SENT
     invoice.sent_on = sent_on or _today()
     invoice.full_clean()
@@ -201,9 +199,7 @@ def invoice_mark_sent(*, invoice: Invoice, sent_on: datetime.date | None = None)
 
 @transaction.atomic
 def invoice_mark_paid(*, invoice: Invoice, paid_on: datetime.date | None = None) -> Invoice:
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status != InvoiceStatus.SENT:
-        raise ValidationError(NOT_PAYABLE.format(status=invoice.get_status_display().lower()))
+    invoice = _lock_invoice_in(invoice, InvoiceStatus.SENT, NOT_PAYABLE)
     paid_on = paid_on or _today()
     if paid_on < invoice.sent_on:
         raise ValidationError(PAID_BEFORE_SENT.format(sent_on=invoice.sent_on))
@@ -248,6 +244,14 @@ def _next_invoice_number(year: int) -> str:
 def _lock(timecard: Timecard) -> Timecard:
     """Re-read the timecard under a row lock, so two requests cannot both change it."""
     return Timecard.objects.select_for_update().select_related("project").get(pk=timecard.pk)
+
+
+def _lock_invoice_in(invoice: Invoice, status: str, refusal: str) -> Invoice:
+    """Re-read the invoice under a row lock; refuse unless it is still in ``status``."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != status:
+        raise ValidationError(refusal.format(status=invoice.get_status_display().lower()))
+    return invoice
 
 
 def _lock_for_review(timecard: Timecard, approver: AbstractBaseUser) -> Timecard:
