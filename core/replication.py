@@ -32,7 +32,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connections
+from django.db import Error, connections
 
 __all__ = [
     "CACHE_SECONDS",
@@ -175,7 +175,7 @@ def _measure(alias: str) -> StandbyStatus:
         with connection.cursor() as cursor:
             cursor.execute(STATUS_SQL)
             in_recovery, streaming, lag_seconds, lag_bytes = cursor.fetchone()
-    except DatabaseError as error:
+    except Error as error:
         # A connection the server dropped would fail every later query of this thread:
         # close it, so that the next measurement connects afresh.
         connection.close_if_unusable_or_obsolete()

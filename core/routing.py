@@ -110,6 +110,11 @@ _current_writes: contextvars.ContextVar[WriteTracker | None] = contextvars.Conte
     "write_tracker", default=None
 )
 
+_open_blocks: contextvars.ContextVar[tuple[Any, ...]] = contextvars.ContextVar(
+    "open_read_from_blocks", default=()
+)
+"""The scopes opened by ``with read_from(...)`` blocks of this context, innermost last."""
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -169,17 +174,15 @@ class read_from:
     """Route the reads of a view, a function or a block of code to ``alias``.
 
     A decorator for functions, ``async def`` functions, generator functions and
-    class-based views, and a context manager. Each decorated call opens its own scope,
-    so one decorated function may run on many threads at once. An instance used in
-    ``with`` statements keeps its open scopes, so it nests in one thread but must not be
-    shared by ``with`` blocks of several threads.
+    class-based views, and a context manager. Each decorated call and each ``with``
+    block opens its own scope, kept in the caller's context, so one instance may serve
+    many threads and tasks at once.
     """
 
     def __init__(self, alias: str) -> None:
         if not isinstance(alias, str) or not alias:
             raise TypeError(f"read_from() takes a database alias, not {alias!r}")
         self.alias = alias
-        self._open: list[Any] = []
 
     def __repr__(self) -> str:
         return f"read_from({self.alias!r})"
@@ -189,11 +192,14 @@ class read_from:
     def __enter__(self) -> read_from:
         manager = _scope(self.alias)
         manager.__enter__()
-        self._open.append(manager)
+        _open_blocks.set((*_open_blocks.get(), manager))
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        self._open.pop().__exit__(*exc_info)
+        # ``with`` blocks close in reverse order, so the innermost open block is ours.
+        *outer, manager = _open_blocks.get()
+        _open_blocks.set(tuple(outer))
+        manager.__exit__(*exc_info)
 
     # -- decorator -------------------------------------------------------------------
 
@@ -295,9 +301,10 @@ def _retry_on_primary(scope: _Scope, error: OperationalError) -> bool:
     replica = scope.decision.alias
     if connections[replica].vendor != "postgresql":
         return False
-    code = getattr(error.__cause__, "pgcode", None)
-    server_gone = code is None or code.startswith(SERVER_GONE_CODES)
-    if not (server_gone or code == RECOVERY_CONFLICT):
+    if not connections[replica].errors_occurred:
+        return False  # the error came from another connection (the primary)
+    server_gone = _server_gone(error)
+    if not (server_gone or _pgcode(error) == RECOVERY_CONFLICT):
         return False
     if server_gone:  # tell the breaker, so that the next pages do not wait for it
         standby.record_failure(replica, error)
@@ -305,6 +312,16 @@ def _retry_on_primary(scope: _Scope, error: OperationalError) -> bool:
     connections[replica].close_if_unusable_or_obsolete()
     scope.decision = ReadDecision(scope.alias, PRIMARY, RETRIED)
     return True
+
+
+def _pgcode(error: Exception) -> str | None:
+    return getattr(error.__cause__, "pgcode", None)
+
+
+def _server_gone(error: Exception) -> bool:
+    """No SQLSTATE (a dropped connection), a connection exception or a shutdown."""
+    code = _pgcode(error)
+    return code is None or code.startswith(SERVER_GONE_CODES)
 
 
 def _context_with(scope: _Scope) -> contextvars.Context:
@@ -319,15 +336,27 @@ def _keep_in_scope(result: Any, scope: _Scope) -> Any:
     if inspect.iscoroutine(result):
         return _scoped_coroutine(result, scope)
     if isinstance(result, StreamingHttpResponse):
+        # Sent after the view returned: a standby failure there cannot be retried (the
+        # status line is out), but the breaker hears of it, so the next pages skip it.
         if result.is_async:
             result.streaming_content = _scoped_async_iterator(result.streaming_content, scope)
         else:
             result.streaming_content = _ContextBoundGenerator(
-                iter(result.streaming_content), _context_with(scope)
+                _reporting_failures(result.streaming_content, scope), _context_with(scope)
             )
     elif isinstance(result, SimpleTemplateResponse) and not result.is_rendered:
         result.render()
     return result
+
+
+def _reporting_failures(iterable: Any, scope: _Scope) -> Iterator[Any]:
+    try:
+        yield from iterable
+    except OperationalError as error:
+        replica = scope.decision.alias if scope.read_from_replica else None
+        if replica and connections[replica].errors_occurred and _server_gone(error):
+            standby.record_failure(replica, error)
+        raise
 
 
 async def _scoped_coroutine(coroutine: Any, scope: _Scope) -> Any:

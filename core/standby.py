@@ -9,8 +9,10 @@ scope, on its first read, and the answer says where reads really go and why:
 - the standby is **unreachable**: a circuit breaker remembers it for
   ``STANDBY_COOL_DOWN_SECONDS``, so later requests do not each wait for the connect
   timeout; after the cool-down one request probes it again;
-- the standby **lags** more than ``STANDBY_MAX_LAG_SECONDS``: reads go to the primary, or,
-  with ``STANDBY_LAG_POLICY = "notice"``, stay on the standby with a stale-data notice.
+- the standby **lags** more than ``STANDBY_MAX_LAG_SECONDS``, or is reachable but does not
+  replicate (not in recovery, or its WAL receiver is not streaming, where the lag query
+  would say 0): reads go to the primary, or, with ``STANDBY_LAG_POLICY = "notice"``, stay
+  on the standby with a stale-data notice.
 
 With ``STANDBY_DOWN_POLICY = "503"`` an unreachable standby answers 503 instead of
 moving the load to the primary (for sites where the primary must be protected).
@@ -36,6 +38,13 @@ PINNED = "You saved something a moment ago, so this page reads from the primary 
 UNREACHABLE = "The reporting replica is unavailable, so this page reads from the primary."
 LAGGING = "The reporting replica is {lag:.0f} s behind, so this page reads from the primary."
 STALE = "The reporting replica is {lag:.0f} s behind: the newest changes may be missing."
+NOT_REPLICATING = (
+    "The reporting replica is not replicating from the primary, so this page reads from"
+    " the primary."
+)
+NOT_REPLICATING_NOTICE = (
+    "The reporting replica is not replicating from the primary: recent changes are missing."
+)
 
 
 class StandbyUnavailable(Exception):
@@ -134,22 +143,34 @@ def decide(requested: str, *, pinned: bool = False) -> ReadDecision:
     if not breaker.allow():
         return _unreachable(requested)
     # A probe after the cool-down must measure now; otherwise a brief cache will do.
-    status = standby_status(requested, max_age=0 if breaker.is_open else CACHE_SECONDS)
+    try:
+        status = standby_status(requested, max_age=0 if breaker.is_open else CACHE_SECONDS)
+    except BaseException as error:  # never leave the breaker waiting for its probe
+        breaker.record_failure(f"{type(error).__name__}: {error}")
+        raise
     if status.error:
         breaker.record_failure(status.error)
         return _unreachable(requested)
     breaker.record_success()
+    if not status.replicated:
+        return ReadDecision(requested, requested)
+    if not status.healthy:  # reachable, but not a standby that replays: stale for good
+        return _stale(requested, NOT_REPLICATING, NOT_REPLICATING_NOTICE)
     lag = status.lag_seconds or 0.0
-    if status.replicated and lag > settings.STANDBY_MAX_LAG_SECONDS:
-        if settings.STANDBY_LAG_POLICY == "notice":
-            return ReadDecision(requested, requested, STALE.format(lag=lag))
-        return ReadDecision(requested, PRIMARY, LAGGING.format(lag=lag))
+    if lag > settings.STANDBY_MAX_LAG_SECONDS:
+        return _stale(requested, LAGGING.format(lag=lag), STALE.format(lag=lag))
     return ReadDecision(requested, requested)
 
 
 def record_failure(alias: str, error: Exception) -> None:
     """A query on ``alias`` failed for a reason that says the server is gone."""
     breaker_for(alias).record_failure(str(error).strip().splitlines()[0] if str(error) else "")
+
+
+def _stale(requested: str, fallback_notice: str, stale_notice: str) -> ReadDecision:
+    if settings.STANDBY_LAG_POLICY == "notice":
+        return ReadDecision(requested, requested, stale_notice)
+    return ReadDecision(requested, PRIMARY, fallback_notice)
 
 
 def _unreachable(requested: str) -> ReadDecision:

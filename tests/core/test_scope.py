@@ -314,3 +314,23 @@ def test_template_response_is_rendered_inside_the_scope():
     response = page(RequestFactory().get("/"))
     assert response.is_rendered
     assert response.content == b"standby"
+
+
+def test_one_instance_serves_with_blocks_of_several_threads_at_once():
+    shared = read_from("standby")
+    inside = threading.Barrier(2)
+    seen: list[tuple[str | None, str | None]] = []
+
+    def block() -> None:
+        with shared:
+            inside.wait()
+            during = current_read_alias()
+            inside.wait()
+        seen.append((during, current_read_alias()))
+
+    threads = [threading.Thread(target=block) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert seen == [("standby", None), ("standby", None)]

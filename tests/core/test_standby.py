@@ -82,3 +82,18 @@ class TestDecide:
         standby.breaker_for("standby").record_failure("refused")
         with pytest.raises(StandbyUnavailable, match="unavailable"):
             decide("standby")
+
+
+def test_a_probe_that_raises_does_not_leave_the_breaker_stuck(settings, monkeypatch):
+    """Whatever the probe raises, the breaker records it and probes again later."""
+    settings.STANDBY_COOL_DOWN_SECONDS = 0
+    standby.breaker_for("standby").record_failure("refused")
+
+    def broken_probe(*args, **kwargs):
+        raise RuntimeError("driver gave up")
+
+    monkeypatch.setattr(standby, "standby_status", broken_probe)
+    with pytest.raises(RuntimeError):
+        decide("standby")
+    monkeypatch.undo()
+    assert standby.breaker_for("standby").allow(), "the next caller may probe again"

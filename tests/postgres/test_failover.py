@@ -200,6 +200,30 @@ def test_a_hung_standby_costs_one_connect_timeout_then_none(reporter, settings):
     assert then < 1.5, "the breaker spares the next page the wait"
 
 
+def test_a_standby_that_stopped_streaming_is_left_for_the_primary(
+    native_standby, reporter, wait_for_replay, settings
+):
+    """Reachable and in recovery, but cut off: the lag query says 0, the data is stale."""
+    wait_for_replay()
+    with _standby_setting("primary_conninfo", ""):
+        _until(
+            lambda: not _standby_value("select count(*) from pg_stat_wal_receiver"),
+            "the WAL receiver to stop",
+        )
+        TimecardFactory(description="written while the standby is cut off")
+        replication.clear_cache()
+        assert _served_by(reporter.get(HOURS)) == ("default", standby.NOT_REPLICATING)
+        assert "written while the standby is cut off" in _export(reporter)
+
+        settings.STANDBY_LAG_POLICY = "notice"
+        assert _served_by(reporter.get(HOURS)) == ("standby", standby.NOT_REPLICATING_NOTICE)
+    replication.clear_cache()
+    settings.STANDBY_LAG_POLICY = "primary"
+    _until(lambda: _standby_value("select count(*) from pg_stat_wal_receiver"), "streaming")
+    wait_for_replay()
+    assert _served_by(reporter.get(HOURS)) == ("standby", "")
+
+
 # --- a standby that lags ---------------------------------------------------------------
 
 
@@ -283,7 +307,14 @@ def test_read_your_writes_while_replay_is_paused(staff, reporter, wait_for_repla
 
 @contextmanager
 def _standby_setting(name: str, value: str) -> Iterator[None]:
+    """Change a setting of the standby with ALTER SYSTEM, and put back what was there.
+
+    A value that came from postgresql.auto.conf (``primary_conninfo``, written by
+    ``pg_basebackup -R``) is set back; one from the shared settings file is reset.
+    """
     with connections["standby"].cursor() as cursor:
+        cursor.execute("select setting, sourcefile from pg_settings where name = %s", [name])
+        previous, source_file = cursor.fetchone()
         cursor.execute(f"alter system set {name} = %s", [value])
         cursor.execute("select pg_reload_conf()")
     _until(lambda: _standby_value(f"show {name}") == value, f"{name} = {value}")
@@ -291,7 +322,10 @@ def _standby_setting(name: str, value: str) -> Iterator[None]:
         yield
     finally:
         with connections["standby"].cursor() as cursor:
-            cursor.execute(f"alter system reset {name}")
+            if (source_file or "").endswith("postgresql.auto.conf"):
+                cursor.execute(f"alter system set {name} = %s", [previous])
+            else:
+                cursor.execute(f"alter system reset {name}")
             cursor.execute("select pg_reload_conf()")
 
 
