@@ -90,16 +90,17 @@ if "DATABASE_URL" in env:
         "standby": env.db("STANDBY_DATABASE_URL", default=env.str("DATABASE_URL")),
     }
     # The reporting replica. A standby that is down must not hang a page: connecting
-    # gives up after STANDBY_CONNECT_TIMEOUT seconds. A report query that runs away is
-    # stopped by the server after REPORT_STATEMENT_TIMEOUT; it stays below the standby's
+    # gives up after STANDBY_CONNECT_TIMEOUT_SECONDS. A report query that runs away is
+    # stopped by the server after REPORT_STATEMENT_TIMEOUT_SECONDS; it stays below the standby's
     # max_standby_streaming_delay (docker/postgres/reporting-replica.conf, 30s), so a
     # report ends by its own timeout before replay has to cancel it, and replay is never
     # held back longer than that. Only the standby alias gets these: writes and
     # migrations on the primary keep PostgreSQL's defaults.
     if DATABASES["standby"]["ENGINE"] == "django.db.backends.postgresql":
+        report_timeout_ms = env.float("REPORT_STATEMENT_TIMEOUT_SECONDS", default=15) * 1000
         DATABASES["standby"].setdefault("OPTIONS", {}).update(
-            connect_timeout=env.int("STANDBY_CONNECT_TIMEOUT", default=3),
-            options="-c statement_timeout=" + env.str("REPORT_STATEMENT_TIMEOUT", default="15s"),
+            connect_timeout=env.int("STANDBY_CONNECT_TIMEOUT_SECONDS", default=3),
+            options=f"-c statement_timeout={report_timeout_ms:.0f}",
         )
 else:
     DATABASES = {
@@ -174,6 +175,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's own console handler would print every django.* line a second time.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
 
 # --- Site -----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 gthread workers: each worker process serves requests on several threads, which
 ``core.routing`` is built for (a ContextVar scope per request). Report queries on the
-standby stop at REPORT_STATEMENT_TIMEOUT (15 s by default), well within the worker
+standby stop at REPORT_STATEMENT_TIMEOUT_SECONDS (15 by default), well within the worker
 timeout, so a slow report ends with an error page rather than a killed worker.
 """
 
