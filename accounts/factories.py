@@ -1,4 +1,4 @@
-"""factory-boy factories for users and profiles (tests and the demo data)."""
+"""factory-boy factories for users and profiles, for the tests (a dev dependency)."""
 
 from __future__ import annotations
 

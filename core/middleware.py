@@ -56,12 +56,16 @@ class ReadYourWritesMiddleware:
             return self.__acall__(request)
         with track_writes(pinned=is_pinned(request)) as writes:
             response = self.get_response(request)
-        return _pin_if_written(response, writes)
+        return _pin_if_written(request, response, writes)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
         with track_writes(pinned=is_pinned(request)) as writes:
             response = await self.get_response(request)
-        return _pin_if_written(response, writes)
+        return _pin_if_written(request, response, writes)
+
+    def process_view(self, request: HttpRequest, view: Callable, *args: Any) -> None:
+        if getattr(view, "read_your_writes_exempt", False):
+            request.read_your_writes_exempt = True  # type: ignore[attr-defined]
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         message = _message_for(exception)
@@ -80,8 +84,21 @@ def is_pinned(request: HttpRequest) -> bool:
     )
 
 
-def _pin_if_written(response: HttpResponse, writes: WriteTracker) -> HttpResponse:
-    if writes.wrote and settings.READ_YOUR_WRITES_SECONDS > 0:
+def read_your_writes_exempt(view: Callable) -> Callable:
+    """Do not pin the browser after this view's writes (like ``csrf_exempt``).
+
+    For views whose writes are bookkeeping no report shows: logging in writes the
+    session and ``last_login``, and a person who just logged in saved nothing.
+    """
+    view.read_your_writes_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+def _pin_if_written(
+    request: HttpRequest, response: HttpResponse, writes: WriteTracker
+) -> HttpResponse:
+    exempt = getattr(request, "read_your_writes_exempt", False)
+    if writes.wrote and not exempt and settings.READ_YOUR_WRITES_SECONDS > 0:
         response.set_signed_cookie(
             PIN_COOKIE,
             "1",

@@ -12,11 +12,11 @@ import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
 from reports.selectors import TimecardFilters, week_start
+from timetrack.forms import PersonChoiceField
 from timetrack.models import Client, Project, TimecardStatus
 
 INVALID_DATE = "Enter the {which} date as YYYY-MM-DD, for example 2024-05-31."
@@ -33,14 +33,6 @@ DEFAULT_WEEKS_BACK = 8
 
 def default_range(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     return week_start(today) - datetime.timedelta(weeks=DEFAULT_WEEKS_BACK), today
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    """People listed by full name and username, so two people of one name stay apart."""
-
-    def label_from_instance(self, obj: AbstractUser) -> str:
-        full_name = obj.get_full_name()
-        return f"{full_name} ({obj.get_username()})" if full_name else obj.get_username()
 
 
 def _date_field(which: str) -> forms.DateField:

@@ -84,6 +84,17 @@ class TimecardAdmin(admin.ModelAdmin):
     ]
     actions = [approve_timecards]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Timecard | None = None) -> Any:
+        """Past open, the time belongs to the approval and the invoice: look, don't touch."""
+        if obj is not None and not obj.is_editable:
+            return [field.name for field in Timecard._meta.fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Timecard | None = None) -> bool:
+        if obj is not None and not obj.is_editable:
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 class InvoiceTimecardInline(admin.TabularInline):
     """The billed timecards, read-only: an invoice's contents never change."""

@@ -1,4 +1,4 @@
-"""factory-boy factories for clients, projects, timecards and invoices."""
+"""factory-boy factories for clients, projects, timecards and invoices, for the tests."""
 
 from __future__ import annotations
 

@@ -13,11 +13,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Sum
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from accounts.models import UserProfile
 from timetrack.models import (
+    MAX_HOURS_PER_DAY,
     Client,
     Invoice,
     InvoiceStatus,
@@ -34,6 +36,11 @@ CENT = Decimal("0.01")
 
 NOT_STAFF = "Only staff can approve or reject timecards."
 OWN_TIMECARD = "Staff cannot approve or reject their own timecards."
+FUTURE_DATE = "Time can be logged for today or earlier, not for {date}."
+DAY_OVERFULL = (
+    "That would make {total} hours on {date}: a day has at most 24, and {logged} are"
+    " logged already."
+)
 INACTIVE_PROJECT = "Project {project} is closed to new time."
 NOTHING_TO_INVOICE = (
     "There is no approved billable time for {client} between {start} and {end} to invoice."
@@ -70,6 +77,7 @@ def timecard_create(
         billable=billable,
     )
     timecard.full_clean()
+    _check_day(user=user, date=date, hours=hours)
     timecard.save()
     return timecard
 
@@ -95,6 +103,7 @@ def timecard_update(
     timecard.description = description
     timecard.billable = billable
     timecard.full_clean()
+    _check_day(user=timecard.user, date=date, hours=hours, editing=timecard)
     timecard.save()
     return timecard
 
@@ -236,9 +245,46 @@ def _create_numbered_invoice(*, issued_on: datetime.date, **fields: object) -> I
 
 def _next_invoice_number(year: int) -> str:
     prefix = f"INV-{year}-"
-    last = Invoice.objects.filter(number__startswith=prefix).aggregate(last=Max("number"))
-    sequence = int(last["last"].removeprefix(prefix)) + 1 if last["last"] else 1
+    # Longest first, then highest: "INV-2026-100000" comes after "INV-2026-99999".
+    last = (
+        Invoice.objects.filter(number__startswith=prefix)
+        .order_by(Length("number").desc(), "-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    sequence = int(last.removeprefix(prefix)) + 1 if last else 1
     return invoice_number(year, sequence)
+
+
+def _check_day(
+    *,
+    user: AbstractBaseUser,
+    date: datetime.date,
+    hours: Decimal,
+    editing: Timecard | None = None,
+) -> None:
+    """No time in the future, and at most 24 hours a person a day, all projects together.
+
+    The person's profile row is locked first, so two timecards saved at once for the
+    same day are counted one after the other.
+    """
+    if date > _today():
+        raise ValidationError(FUTURE_DATE.format(date=date))
+    UserProfile.objects.select_for_update().filter(user=user).first()
+    others = Timecard.objects.filter(user=user, date=date)
+    if editing is not None:
+        others = others.exclude(pk=editing.pk)
+    logged = others.aggregate(total=Sum("hours"))["total"] or Decimal("0")
+    if logged + Decimal(hours) > MAX_HOURS_PER_DAY:
+        total = logged + Decimal(hours)
+        raise ValidationError(
+            DAY_OVERFULL.format(total=_hours(total), date=date, logged=_hours(logged))
+        )
+
+
+def _hours(value: Decimal) -> str:
+    """7.50 -> "7.5", 20.00 -> "20": the same on every database."""
+    return format(value.normalize(), "f")
 
 
 def _lock(timecard: Timecard) -> Timecard:

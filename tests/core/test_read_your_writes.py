@@ -13,6 +13,7 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
+from accounts.factories import DEFAULT_PASSWORD
 from core.middleware import PIN_COOKIE, PIN_SALT
 from core.routing import read_from
 from core.standby import PINNED
@@ -115,3 +116,12 @@ def test_a_new_scope_outside_a_request_starts_unpinned(queries_by_alias, replaye
     with queries_by_alias("default", "standby") as captured, read_from("standby"):
         assert Timecard.objects.filter(pk=timecard.pk).exists()
     assert len(_timecard_reads(captured, "standby")) == 1
+
+
+def test_logging_in_does_not_pin_the_browser(client, staff):
+    response = client.post(
+        reverse("accounts:login"), {"username": staff.username, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert PIN_COOKIE not in response.cookies
+    assert client.get(DASHBOARD).context["read_database"]["alias"] == "standby"

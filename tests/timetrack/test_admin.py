@@ -148,3 +148,27 @@ def test_changelist_queries_do_not_grow_with_rows(admin_client_, model, make):
         make()
 
     assert changelist_queries(admin_client_, url) == few
+
+
+@pytest.mark.parametrize("trait", ["submitted", "approved"])
+def test_admin_cannot_change_or_delete_a_timecard_past_open(admin_client, trait):
+    timecard = TimecardFactory(**{trait: True}, hours=Decimal("4.00"))
+    change_url = reverse("admin:timetrack_timecard_change", args=[timecard.pk])
+    page = admin_client.get(change_url)
+    assert page.status_code == 200
+    assert b'name="hours"' not in page.content  # shown read-only, not as an input
+
+    admin_client.post(change_url, {"hours": "24", "description": "changed"})
+    delete = admin_client.post(
+        reverse("admin:timetrack_timecard_delete", args=[timecard.pk]), {"post": "yes"}
+    )
+    assert delete.status_code == 403
+    timecard.refresh_from_db()
+    assert (timecard.hours, timecard.description) != (Decimal("24"), "changed")
+    assert timecard.hours == Decimal("4.00")
+
+
+def test_admin_can_still_correct_an_open_timecard(admin_client):
+    timecard = TimecardFactory(hours=Decimal("4.00"))
+    page = admin_client.get(reverse("admin:timetrack_timecard_change", args=[timecard.pk]))
+    assert b'name="hours"' in page.content

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.factories import UserFactory
 from accounts.models import UserProfile
@@ -102,6 +103,44 @@ def test_create_accepts_the_bounds_of_a_day(user, hours):
         user=user, project=ProjectFactory(), date=datetime.date(2025, 3, 3), hours=Decimal(hours)
     )
     assert timecard.hours == Decimal(hours)
+
+
+def test_a_person_logs_at_most_24_hours_a_day_over_all_projects(user):
+    day = datetime.date(2025, 3, 3)
+    services.timecard_create(user=user, project=ProjectFactory(), date=day, hours=Decimal("20"))
+    with pytest.raises(ValidationError) as excinfo:
+        services.timecard_create(
+            user=user, project=ProjectFactory(), date=day, hours=Decimal("4.25")
+        )
+    assert messages_of(excinfo) == [
+        "That would make 24.25 hours on 2025-03-03: a day has at most 24,"
+        " and 20 are logged already."
+    ]
+    assert Timecard.objects.filter(user=user).count() == 1
+    services.timecard_create(user=user, project=ProjectFactory(), date=day, hours=Decimal("4"))
+    assert TimecardFactory(date=day).user != user  # other people's days are their own
+
+
+def test_editing_a_timecard_counts_the_rest_of_its_day(user):
+    day = datetime.date(2025, 3, 3)
+    project = ProjectFactory()
+    services.timecard_create(user=user, project=project, date=day, hours=Decimal("16"))
+    card = services.timecard_create(user=user, project=project, date=day, hours=Decimal("8"))
+    services.timecard_update(timecard=card, project=project, date=day, hours=Decimal("7"))
+    with pytest.raises(ValidationError):
+        services.timecard_update(timecard=card, project=project, date=day, hours=Decimal("9"))
+    card.refresh_from_db()
+    assert card.hours == Decimal("7")
+
+
+def test_time_in_the_future_is_refused(user):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as excinfo:
+        services.timecard_create(
+            user=user, project=ProjectFactory(), date=tomorrow, hours=Decimal("1")
+        )
+    assert messages_of(excinfo) == [services.FUTURE_DATE.format(date=tomorrow)]
+    assert not Timecard.objects.exists()
 
 
 @pytest.mark.parametrize("hours", ["0", "-2", "24.5"])
@@ -581,3 +620,13 @@ def test_staff_generated_invoice_goes_through_its_whole_life(staff):
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID
     assert invoice.total == Decimal("400.00")
+
+
+def test_invoice_numbers_go_on_past_five_digits(user):
+    InvoiceFactory(number="INV-2025-99999")
+    InvoiceFactory(number="INV-2025-100000")
+    project = ProjectFactory()
+    approved(user, project, 3)
+    assert generate(user, project.client, issued_on=datetime.date(2025, 4, 2)).number == (
+        "INV-2025-100001"
+    )
