@@ -2,14 +2,18 @@
 # Included by the Makefile; uses its PY, DEV_ENV and install.
 
 PG_PAIR := bash docker/postgres/native-pair.sh
+# The pair's ports: set both to run a second pair beside another checkout's.
+PG_PRIMARY_PORT ?= 55432
+PG_STANDBY_PORT ?= 55433
+export PG_PRIMARY_PORT PG_STANDBY_PORT
 # The site against the native pair: writes on the primary, reports on the standby.
-PG_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:55432/timetrack \
-	STANDBY_DATABASE_URL=postgres://postgres@127.0.0.1:55433/timetrack
+PG_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:$(PG_PRIMARY_PORT)/timetrack \
+	STANDBY_DATABASE_URL=postgres://postgres@127.0.0.1:$(PG_STANDBY_PORT)/timetrack
 COMPOSE ?= docker compose
 
 .PHONY: pg-up pg-down pg-status pg-destroy run-pg test-sqlite test-pg up down logs compose-seed
 
-pg-up: ## Start the native primary (127.0.0.1:55432) and streaming standby (:55433) in .pg/
+pg-up: ## Start the native primary (127.0.0.1:$PG_PRIMARY_PORT, 55432) and standby (55433) in .pg/
 	$(PG_PAIR) up
 
 pg-down: ## Stop the native pair (its data stays in .pg/)

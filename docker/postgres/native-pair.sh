@@ -108,7 +108,9 @@ start_server() {
 	ensure_port_free "$port" "$name"
 	# 9>&-: the server must not inherit the lock of this script, or it would hold it
 	# for as long as it runs.
-	as_server pg_ctl start --pgdata "$data" --log "$PG_DIR/$name.log" --wait --timeout 60 \
+	# The port is given on the command line, so PG_*_PORT apply to an existing pair too.
+	as_server pg_ctl start --pgdata "$data" --options "-p $port" --log "$PG_DIR/$name.log" \
+		--wait --timeout 60 \
 		--silent 9>&- || die "$name did not start; see $PG_DIR/$name.log"
 }
 
@@ -222,6 +224,9 @@ wait_until_streaming() {
 }
 
 cmd_up() {
+	# Refuse a taken port before creating anything, not after initdb.
+	is_running "$PRIMARY_DATA" || ensure_port_free "$PRIMARY_PORT" primary
+	is_running "$STANDBY_DATA" || ensure_port_free "$STANDBY_PORT" standby
 	prepare_dir
 	ensure_primary
 	ensure_standby

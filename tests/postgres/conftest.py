@@ -25,6 +25,12 @@ from django.db import connections
 
 from core import replication
 
+NATIVE_PAIR_PORTS = (
+    os.environ.get("PG_PRIMARY_PORT", "55432"),
+    os.environ.get("PG_STANDBY_PORT", "55433"),
+)
+"""Where docker/postgres/native-pair.sh runs the pair (make passes the same variables)."""
+
 REPLAY_TIMEOUT_SECONDS = 10.0
 """Replay takes well under a millisecond here: this only bounds a broken pair."""
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 from core import replication, standby
 from core.middleware import REPORT_TIMED_OUT
 from core.routing import RETRIED, read_from
+from tests.postgres.conftest import NATIVE_PAIR_PORTS
 from timetrack.factories import ProjectFactory, TimecardFactory
 from timetrack.models import Timecard
 
@@ -44,7 +45,7 @@ def _pair(command: str) -> None:
 @pytest.fixture
 def native_standby() -> Iterator[None]:
     """The native pair's standby, which this test may stop; running again afterwards."""
-    if connections["standby"].settings_dict.get("PORT") not in (55433, "55433"):
+    if str(connections["standby"].settings_dict.get("PORT")) != NATIVE_PAIR_PORTS[1]:
         pytest.skip("stops the standby of the native pair (make pg-up), not another server")
     try:
         yield

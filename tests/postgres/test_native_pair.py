@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
+from tests.postgres.conftest import NATIVE_PAIR_PORTS
+
 pytestmark = pytest.mark.postgres
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docker" / "postgres" / "native-pair.sh"
@@ -16,8 +18,8 @@ SCRIPT = Path(__file__).resolve().parents[2] / "docker" / "postgres" / "native-p
 
 @pytest.fixture(autouse=True)
 def _native_pair_only(_require_postgres: None) -> None:
-    ports = {str(connections[alias].settings_dict["PORT"]) for alias in ("default", "standby")}
-    if ports != {"55432", "55433"}:
+    ports = tuple(str(connections[alias].settings_dict["PORT"]) for alias in ("default", "standby"))
+    if ports != NATIVE_PAIR_PORTS:
         pytest.skip(f"the databases are not the native pair (ports {sorted(ports)})")
 
 
@@ -32,15 +34,17 @@ def test_up_reuses_the_running_pair():
     assert result.returncode == 0, result.stderr
     assert "initialised" not in result.stdout
     assert "started" not in result.stdout
-    assert "127.0.0.1:55432 -> standby 127.0.0.1:55433, streaming" in result.stdout
+    primary, standby = NATIVE_PAIR_PORTS
+    assert f"127.0.0.1:{primary} -> standby 127.0.0.1:{standby}, streaming" in result.stdout
 
 
 def test_status_shows_both_ends_the_replication_state_and_the_lag():
     result = _pair("status")
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert "primary  127.0.0.1:55432  running  in recovery: no" in lines
-    assert "standby  127.0.0.1:55433  running  in recovery: yes" in lines
+    primary, standby = NATIVE_PAIR_PORTS
+    assert f"primary  127.0.0.1:{primary}  running  in recovery: no" in lines
+    assert f"standby  127.0.0.1:{standby}  running  in recovery: yes" in lines
     assert any("| streaming |" in line for line in lines)  # pg_stat_replication.state
     assert any(line.startswith(" receiver ") and "lag_s" in line for line in lines)
     assert "slots: standby (active, reserved)" in lines
