@@ -30,7 +30,7 @@ seed: migrate ## Fill the demo data (only when the database is empty)
 run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: install ## The whole suite on SQLite, then again against the native PostgreSQL pair
+test: install lint migrations-check ## Lint, then the whole suite on SQLite and on the native pair
 	$(MAKE) test-sqlite
 	$(MAKE) test-pg
 
@@ -45,7 +45,7 @@ format: install ## Ruff: fix what it can and format
 migrations-check: install ## Fail when a model change has no migration
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 
-ci: lint migrations-check test ## What CI runs, in order
+ci: test ## What CI runs (.ci/run): lint, migrations check, both test passes
 
 include make/postgres.mk
 
