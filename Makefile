@@ -48,6 +48,7 @@ migrations-check: install ## Fail when a model change has no migration
 ci: test ## What CI runs (.ci/run): lint, migrations check, both test passes
 
 include make/postgres.mk
+include make/bench.mk
 
 clean: ## Remove the virtual environment and the run-time files
 	rm -rf $(VENV) var *.egg-info

@@ -1,0 +1,146 @@
+"""``python -m bench`` (``make bench``): every section in order, then BENCHMARKS.md.
+
+Figures go to ``bench/results/bench-results.json`` as each section ends (a failure
+late in the run keeps the earlier ones), the query plans and profiles next to it, and
+``BENCHMARKS.md`` is written from the JSON at the end. Knobs, from the environment:
+``BENCH_SCALE`` (timecards at full size, 1,000,000), ``BENCH_SEED_ROUNDS`` (3),
+``BENCH_PAGE_RUNS`` (15), ``BENCH_OVERHEAD_ROUNDS`` (5), ``BENCH_WRK_SECONDS`` (20 at
+a million, 5 below), ``BENCH_WRK_ROUNDS`` (2), ``BENCH_EXPORT_RUNS`` (3).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+
+from bench import env, markdown, seeding, throughput
+
+RESULTS_JSON = env.RESULTS / "bench-results.json"
+
+
+def knob(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def versions() -> dict[str, str]:
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+    return {
+        **{name: metadata.version(name) for name in ("Django", "psycopg2-binary", "gunicorn")},
+        "wrk": (wrk.stdout or wrk.stderr).split()[1],  # "wrk debian/4.1.0-3+b2 [epoll] ..."
+    }
+
+
+class Run:
+    """The figures of one ``make bench``, saved after every section."""
+
+    def __init__(self, full: int) -> None:
+        self.started = time.monotonic()
+        self.figures: dict = {
+            "scale": full,
+            "sizes": env.sizes(full),
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": {**env.machine(), "versions": versions()},
+            "sections": {},
+            "section_seconds": {},
+        }
+
+    def section(self, name: str, title: str, work: Callable[[], dict]) -> dict:
+        print(f"== {title}", flush=True)
+        started = time.monotonic()
+        self.figures["sections"][name] = result = work()
+        self.figures["section_seconds"][name] = time.monotonic() - started
+        self.save()
+        return result
+
+    def save(self) -> None:
+        self.figures["total_seconds"] = time.monotonic() - self.started
+        RESULTS_JSON.write_text(json.dumps(self.figures, indent=2, default=str) + "\n")
+
+
+def load_all(full: int) -> dict:
+    rounds = knob("BENCH_SEED_ROUNDS", 3)
+    loads = {str(full): seeding.load_size(full, full, rounds=rounds)}
+    for size in env.sizes(full)[:-1]:
+        loads[str(size)] = seeding.load_size(size, full, rounds=1)
+    return {
+        "loads": loads,
+        "summary": {size: seeding.summarise(load) for size, load in loads.items()},
+    }
+
+
+def pages(full: int) -> dict:
+    by_size = {}
+    for size in env.sizes(full):
+        db = env.db_name(size, full)
+        args = ["--runs", "0"]
+        if size == full:
+            args = [
+                "--runs",
+                str(knob("BENCH_PAGE_RUNS", 15)),
+                "--plans",
+                str(env.RESULTS / "plans"),
+                "--profiles",
+                str(env.RESULTS / "profiles"),
+            ]
+        by_size[str(size)] = env.run_django("bench.pages", *args, db=db)["pages"]
+    return {"by_size": by_size, "target_ratio": 1.5}
+
+
+def overhead(full: int) -> dict:
+    rounds = str(knob("BENCH_OVERHEAD_ROUNDS", 5))
+    return env.run_django("bench.overhead", "--rounds", rounds, db=env.db_name(full, full))
+
+
+def load_test(full: int) -> dict:
+    db = env.db_name(full, full)
+    session = env.run_django("bench.session", db=db)
+    return throughput.run(
+        db,
+        f"{session['name']}={session['value']}",
+        seconds=knob("BENCH_WRK_SECONDS", 20 if full >= env.DEFAULT_SCALE else 5),
+        rounds=knob("BENCH_WRK_ROUNDS", 2),
+    )
+
+
+def exports(full: int) -> dict:
+    by_size = {}
+    for size in env.sizes(full):
+        runs = knob("BENCH_EXPORT_RUNS", 3) if size == full else 1
+        by_size[str(size)] = env.run_django(
+            "bench.export", "--runs", str(runs), db=env.db_name(size, full)
+        )
+    return {"by_size": by_size}
+
+
+def main() -> None:
+    full = env.scale()
+    for folder in ("plans", "profiles"):
+        shutil.rmtree(env.RESULTS / folder, ignore_errors=True)
+    env.RESULTS.mkdir(parents=True, exist_ok=True)
+    print(f"bench: {full:,} timecards; sizes {', '.join(f'{s:,}' for s in env.sizes(full))}")
+    subprocess.run(
+        [env.PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=env.REPO,
+        env=env.django_env(env.BASE_DB),
+        check=True,
+    )
+    run = Run(full)
+    run.section("seeding", "1. Seeding against COPY", lambda: load_all(full))
+    run.section("pages", "2. Report pages against their raw SQL", lambda: pages(full))
+    run.section("routing", "3. Routing overhead", lambda: overhead(full))
+    run.section("throughput", "4. Throughput under wrk", lambda: load_test(full))
+    run.section("export", "5. CSV export against COPY", lambda: exports(full))
+    run.figures["machine"]["load_average_at_end"] = os.getloadavg()
+    run.save()
+    markdown.write(run.figures, env.REPO / "BENCHMARKS.md")
+    print(f"bench: done in {run.figures['total_seconds'] / 60:.1f} min; wrote BENCHMARKS.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,413 @@
+"""BENCHMARKS.md from the figures of one run: the targets, the misses, then each section.
+
+The tables come from ``bench/results/bench-results.json``; the prose around them says
+how each figure was measured and, for a missed target, why and what to do next.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench import env, notes
+
+PAGE_TARGET = 1.5
+SEED_TARGET = 0.5
+ROUTING_TARGET = 0.03
+EXPORT_GROWTH_MIB = 16
+"""The export streams in constant memory if its peak RSS grows less than this at any size."""
+
+
+def write(figures: dict, path: Path) -> None:
+    path.write_text(render(figures))
+
+
+def render(figures: dict) -> str:
+    sections = [
+        header,
+        targets,
+        misses,
+        seeding,
+        pages,
+        routing,
+        throughput,
+        export,
+        notes.indexes,
+        machine,
+        notes.how_to_run,
+    ]
+    parts = [render_part(figures) for render_part in sections]
+    return "\n\n".join(part for part in parts if part) + "\n"
+
+
+# --- Helpers ----------------------------------------------------------------------------
+
+
+def n(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def full_size(figures: dict) -> str:
+    return str(figures["scale"])
+
+
+def figures_of(figures: dict, name: str) -> dict | None:
+    return figures["sections"].get(name)
+
+
+# --- Checks: each target, measured ------------------------------------------------------
+
+
+def seed_summary(figures: dict) -> dict | None:
+    seeding = figures_of(figures, "seeding")
+    return None if seeding is None else seeding["summary"][full_size(figures)]
+
+
+def full_pages(figures: dict) -> dict:
+    found = figures_of(figures, "pages")
+    return {} if found is None else found["by_size"][full_size(figures)]
+
+
+def pages_over_target(figures: dict) -> list[str]:
+    return [name for name, page in full_pages(figures).items() if page["ratio"] > PAGE_TARGET]
+
+
+def query_counts_constant(by_size: dict) -> bool:
+    counts = [{name: page["queries"] for name, page in size.items()} for size in by_size.values()]
+    return all(count == counts[0] for count in counts)
+
+
+def export_growth(figures: dict) -> list[float]:
+    found = figures_of(figures, "export")
+    if found is None:
+        return []
+    return [run["peak_rss_mib"] - run["rss_before_mib"] for run in found["by_size"].values()]
+
+
+# --- Sections ---------------------------------------------------------------------------
+
+
+def header(figures: dict) -> str:
+    return (
+        "# Benchmarks\n\n"
+        f"`make bench` at `BENCH_SCALE={figures['scale']}` ({n(figures['scale'])} timecards"
+        f" at full size), run on {figures['started_at']}; the whole run took"
+        f" {n(figures['total_seconds'] / 60, 1)} minutes on the machine described at the"
+        " end. Every figure is in `bench/results/bench-results.json`, the query plans in"
+        " `bench/results/plans/` and the profiles in `bench/results/profiles/`. The"
+        " machine is shared and noisy: each figure is a median of several runs, and each"
+        " ratio is taken between runs that alternate within this one run of the benchmark."
+    )
+
+
+def targets(figures: dict) -> str:
+    rows = []
+    seed = seed_summary(figures)
+    if seed is not None:
+        rows.append(
+            [
+                "1",
+                f"`manage.py seed` at least {SEED_TARGET}x as fast as `COPY` of the same rows",
+                f"{seed['ratio']:.2f}x: {n(seed['seed_rows_per_s'])} against"
+                f" {n(seed['copy_rows_per_s'])} rows/s; peak RSS"
+                f" {n(seed['seed_peak_rss_mib'])} MiB",
+                verdict(seed["ratio"] >= SEED_TARGET),
+            ]
+        )
+    pages_found = figures_of(figures, "pages")
+    if pages_found is not None:
+        listed = ", ".join(
+            f"{name} {page['ratio']:.2f}x" for name, page in full_pages(figures).items()
+        )
+        rows.append(
+            [
+                "2",
+                f"every report page within {PAGE_TARGET}x of its raw SQL",
+                listed,
+                verdict(not pages_over_target(figures)),
+            ]
+        )
+        sizes = ", ".join(n(int(size)) for size in pages_found["by_size"])
+        constant = query_counts_constant(pages_found["by_size"])
+        rows.append(
+            [
+                "2",
+                f"a constant query count ({sizes} timecards)",
+                "the same at every size" if constant else "it changes with the size",
+                verdict(constant),
+            ]
+        )
+    routing_found = figures_of(figures, "routing")
+    if routing_found is not None:
+        overhead = routing_found["overhead"]["routed"]
+        rows.append(
+            [
+                "3",
+                f"router + scope under {ROUTING_TARGET:.0%} over no router, 10,000 ORM reads",
+                f"{overhead:+.1%}",
+                verdict(overhead < ROUTING_TARGET),
+            ]
+        )
+    load = figures_of(figures, "throughput")
+    if load is not None:
+        reports = load["results"]["reports"]
+        share = reports["standby"]["primary_share"]
+        rows.append(
+            [
+                "4",
+                "the primary's share of the report queries under load: zero when routed",
+                f"{share:.0%} routed; {reports['primary']['primary_share']:.0%} when the"
+                " reports are forced to the primary",
+                verdict(share == 0),
+            ]
+        )
+    growth = export_growth(figures)
+    if growth:
+        export_found = figures_of(figures, "export")
+        runs = list(export_found["by_size"].values())
+        full = export_found["by_size"][full_size(figures)]
+        rows.append(
+            [
+                "5",
+                "the CSV export streams in constant memory",
+                "peak RSS "
+                + ", ".join(f"{run['peak_rss_mib']:.0f}" for run in runs)
+                + " MiB for "
+                + ", ".join(n(run["rows"]) for run in runs)
+                + " rows",
+                verdict(max(growth) < EXPORT_GROWTH_MIB),
+            ]
+        )
+        rows.append(
+            [
+                "5",
+                "export rows/s against `COPY (...) TO STDOUT`",
+                f"{n(full['export_rows_per_s'])} against {n(full['copy_rows_per_s'])} rows/s"
+                f" ({full['ratio']:.2f}x)",
+                "no target",
+            ]
+        )
+    return "## Targets\n\n" + table(["#", "target", "measured", "verdict"], rows)
+
+
+def misses(figures: dict) -> str:
+    parts = []
+    seed = seed_summary(figures)
+    if seed is not None and seed["ratio"] < SEED_TARGET:
+        parts.append(notes.seeding_miss(figures, seed))
+    over = pages_over_target(figures)
+    if over:
+        parts.append(notes.pages_miss(figures, over))
+    routing_found = figures_of(figures, "routing")
+    if routing_found is not None and routing_found["overhead"]["routed"] >= ROUTING_TARGET:
+        parts.append(notes.routing_miss(routing_found))
+    if export_growth(figures) and max(export_growth(figures)) >= EXPORT_GROWTH_MIB:
+        parts.append(notes.export_memory_miss())
+    exported = figures_of(figures, "export")
+    if exported is not None:
+        parts.append(notes.export_speed(exported["by_size"][full_size(figures)]))
+    if not parts:
+        return ""
+    return "## What misses, why, and the next step\n\n" + "\n\n".join(parts)
+
+
+def seeding(figures: dict) -> str:
+    found = figures_of(figures, "seeding")
+    if found is None:
+        return ""
+    rows = []
+    for size, summary in sorted(found["summary"].items(), key=lambda item: int(item[0])):
+        load = found["loads"][size]
+        copy = ["", "", ""]
+        if summary["ratio"] is not None:
+            copy = [
+                f"{summary['copy_seconds']:.1f}",
+                n(summary["copy_rows_per_s"]),
+                f"{summary['ratio']:.2f}x",
+            ]
+        rows.append(
+            [
+                n(summary["timecards"]),
+                n(summary["invoices"]),
+                f"{load['users']} x {load['weeks']}",
+                f"{summary['seed_seconds']:.1f}",
+                n(summary["seed_rows_per_s"]),
+                n(summary["seed_peak_rss_mib"]),
+                *copy,
+            ]
+        )
+    head = ["timecards", "invoices", "people x weeks", "seed s", "seed rows/s", "peak RSS MiB"]
+    head += ["COPY s", "COPY rows/s", "ratio"]
+    return "## 1. Seeding\n\n" + notes.SEEDING_METHOD + "\n\n" + table(head, rows)
+
+
+def pages(figures: dict) -> str:
+    found = figures_of(figures, "pages")
+    if found is None:
+        return ""
+    rows = []
+    for name, page in full_pages(figures).items():
+        heaviest = max(page["sql"], key=lambda query: query["raw_ms"])
+        rows.append(
+            [
+                name,
+                f"{page['server_ms']['median']:.1f}",
+                f"{page['raw_sql_ms']['median']:.1f}",
+                f"{page['ratio']:.2f}x",
+                f"{page['overhead_ms']:.1f}",
+                f"{page['queries']['standby']} + {page['queries']['default']}",
+                "; ".join(heaviest.get("scans", [])[:2]),
+            ]
+        )
+    sizes = list(found["by_size"])
+    counts = [
+        [name, *(queries(found["by_size"][size][name]) for size in sizes)]
+        for name in full_pages(figures)
+    ]
+    return (
+        f"## 2. Report pages at {n(int(full_size(figures)))} timecards\n\n"
+        + notes.PAGES_METHOD
+        + "\n\n"
+        + table(
+            [
+                "page",
+                "server ms",
+                "raw SQL ms",
+                "ratio",
+                "Django's own ms",
+                "queries (standby + primary)",
+                "heaviest query reads",
+            ],
+            rows,
+        )
+        + "\n\nQueries per request (standby + primary) at each size, counted by"
+        " `CaptureQueriesContext` on both connections:\n\n"
+        + table(["page", *(f"{n(int(size))} timecards" for size in sizes)], counts)
+    )
+
+
+def queries(page: dict) -> str:
+    return "{standby} + {default}".format(**page["queries"])
+
+
+def routing(figures: dict) -> str:
+    found = figures_of(figures, "routing")
+    if found is None:
+        return ""
+    rows = []
+    for name, us in found["us_per_read"].items():
+        overhead = found["overhead"].get(name)
+        added = found["added_us_per_read"].get(name)
+        rows.append(
+            [
+                name,
+                f"{found['seconds'][name]['median']:.2f}",
+                f"{us:.1f}",
+                "" if added is None else f"{added:+.1f}",
+                "" if overhead is None else f"{overhead:+.1%}",
+            ]
+        )
+    head = ["way", f"s per {n(found['reads'])} reads", "us per read", "added us per read"]
+    head.append("overhead")
+    return (
+        "## 3. Routing overhead\n\n"
+        + notes.ROUTING_METHOD
+        + "\n\n"
+        + table(head, rows)
+        + "\n\n"
+        + notes.routing_costs(found)
+    )
+
+
+def throughput(figures: dict) -> str:
+    found = figures_of(figures, "throughput")
+    if found is None:
+        return ""
+    rows = []
+    for load, modes in found["results"].items():
+        for mode, result in modes.items():
+            share = result["primary_share"]
+            rows.append(
+                [
+                    load,
+                    mode,
+                    f"{result['requests_per_s']:.1f}",
+                    f"{result['p50_ms']:.0f}",
+                    f"{result['p95_ms']:.0f}",
+                    f"{result['p99_ms']:.0f}",
+                    str(result["errors"]),
+                    "" if share is None else f"{share:.0%}",
+                ]
+            )
+    server, wrk = found["gunicorn"], found["wrk"]
+    setup = (
+        f"gunicorn {server['worker_class']}, {server['workers']} workers x {server['threads']}"
+        f" threads (`{server['config']}`); wrk {wrk['threads']} threads, {wrk['connections']}"
+        f" connections, {wrk['seconds']} s a run. Loads: "
+        + "; ".join(f"`{load}` = {', '.join(paths)}" for load, paths in found["loads"].items())
+        + "."
+    )
+    head = ["load", "reports on", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"]
+    head.append("primary's share of report-table scans")
+    return (
+        "## 4. Throughput\n\n"
+        + notes.THROUGHPUT_METHOD
+        + "\n\n"
+        + setup
+        + "\n\n"
+        + table(head, rows)
+        + "\n\n"
+        + notes.throughput_reading(found)
+    )
+
+
+def export(figures: dict) -> str:
+    found = figures_of(figures, "export")
+    if found is None:
+        return ""
+    rows = [
+        [
+            n(run["rows"]),
+            f"{run['bytes'] / 1e6:.1f}",
+            f"{run['export_seconds']['median']:.2f}",
+            n(run["export_rows_per_s"]),
+            f"{run['first_row_seconds']:.2f}",
+            f"{run['rss_before_mib']:.1f}",
+            f"{run['peak_rss_mib']:.1f}",
+            n(run["copy_rows_per_s"]),
+        ]
+        for run in found["by_size"].values()
+    ]
+    head = ["rows", "MB", "export s", "export rows/s", "first row s", "RSS before MiB"]
+    head += ["peak RSS MiB", "COPY rows/s"]
+    return "## 5. CSV export\n\n" + notes.EXPORT_METHOD + "\n\n" + table(head, rows)
+
+
+def machine(figures: dict) -> str:
+    info = figures["machine"]
+    settings = ", ".join(f"`{k}` {v}" for k, v in info["postgresql_settings"].items())
+    seconds = ", ".join(f"{name} {s / 60:.1f}" for name, s in figures["section_seconds"].items())
+    lines = [
+        f"- {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB of memory,"
+        f" Linux {info['kernel']}; shared with other work (load average"
+        f" {info['load_average_at_start'][0]:.2f} at the start,"
+        f" {info.get('load_average_at_end', [0])[0]:.2f} at the end)",
+        f"- {info['postgresql'].split(' on ')[0]}, primary and standby on this machine; {settings}",
+        f"- Python {info['python']}, " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
+        f"- minutes per section: {seconds}",
+    ]
+    return "## Machine\n\n" + "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m bench.markdown: rewrite BENCHMARKS.md from the JSON
+    write(json.loads((env.RESULTS / "bench-results.json").read_text()), env.REPO / "BENCHMARKS.md")

@@ -1,0 +1,12 @@
+# The benchmark at scale: `make bench` (BENCH_SCALE timecards, a million by default).
+# Included by the Makefile; uses its PY, install and pg-up. See BENCHMARKS.md.
+
+BENCH_SCALE ?= 1000000
+
+.PHONY: bench
+
+bench: install pg-up ## Benchmark at BENCH_SCALE timecards (default 1M) into BENCHMARKS.md
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	@command -v wrk >/dev/null || { echo "bench: wrk is missing (Debian: apt-get install wrk)" >&2; exit 1; }
+	BENCH_SCALE=$(BENCH_SCALE) $(PY) -m bench
