@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.factories import StaffFactory, UserFactory
-from reports.csv_export import csv_lines, neutralise
+from reports.csv_export import csv_lines, in_chunks, neutralise
 from reports.forms import RANGE_REVERSED
 from reports.selectors import EXPORT_HEADER
 from timetrack import services
@@ -188,3 +188,11 @@ def test_csv_lines_are_produced_lazily():
     assert consumed == []
     assert next(lines) == "2025-03-04,user0,,p,1.25,yes,open,,x\r\n"
     assert consumed == [0]
+
+
+def test_lines_are_sent_in_chunks_of_whole_lines():
+    lines = (f"{n}\n" for n in range(1201))
+    chunks = list(in_chunks(lines, size=500))
+    assert [chunk.count("\n") for chunk in chunks] == [500, 500, 201]
+    assert "".join(chunks) == "".join(f"{n}\n" for n in range(1201))
+    assert list(in_chunks([], size=500)) == []
