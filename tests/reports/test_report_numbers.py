@@ -1,0 +1,32 @@
+"""The fast hours filter writes what ``floatformat:"-2"|intcomma`` wrote."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.defaultfilters import floatformat
+
+from reports.templatetags.report_numbers import hours
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        Decimal("0"),
+        Decimal("7.5"),
+        Decimal("12.35"),
+        Decimal("40.00"),
+        Decimal("1234.5"),
+        Decimal("1234567.25"),
+        3,
+        8.25,
+    ],
+)
+def test_hours_matches_floatformat_and_intcomma(value):
+    assert hours(value) == intcomma(floatformat(value, "-2"))
+
+
+def test_hours_of_nothing_is_empty():
+    assert hours(None) == ""
