@@ -57,7 +57,7 @@ from django.http import StreamingHttpResponse
 from django.template.response import SimpleTemplateResponse
 
 from core import standby
-from core.standby import ReadDecision
+from core.standby import PRIMARY, ReadDecision
 
 __all__ = [
     "ReadFromMixin",
@@ -69,9 +69,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-PRIMARY = "default"
-"""The alias every write goes to."""
 
 RECOVERY_CONFLICT = "40001"
 SERVER_GONE_CODES = ("08", "57P")

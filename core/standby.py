@@ -33,6 +33,7 @@ from core.replication import CACHE_SECONDS, standby_status
 logger = logging.getLogger(__name__)
 
 PRIMARY = "default"
+"""The alias every write goes to, and every read that cannot go to a standby."""
 
 PINNED = "You saved something a moment ago, so this page reads from the primary database."
 UNREACHABLE = "The reporting replica is unavailable, so this page reads from the primary."
