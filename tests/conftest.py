@@ -9,6 +9,8 @@ import pytest
 from django.db import connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.factories import StaffFactory, UserFactory
 from core import replication, standby
@@ -77,6 +79,20 @@ def client(request) -> ReplayedClient:
 def replayed():
     """``replayed()`` after writing, before reading the standby in the same test."""
     return wait_for_standby
+
+
+def log_time(client: Client, project, *, hours: str, description: str, date=None):
+    """Log time through the site's own "Log time" form, as a person would; the response."""
+    return client.post(
+        reverse("timetrack:timecard_create"),
+        {
+            "project": project.pk,
+            "date": (date or timezone.localdate()).isoformat(),
+            "hours": hours,
+            "description": description,
+            "billable": "on",
+        },
+    )
 
 
 @pytest.fixture

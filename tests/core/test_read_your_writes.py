@@ -17,6 +17,7 @@ from accounts.factories import DEFAULT_PASSWORD
 from core.middleware import PIN_COOKIE, PIN_SALT
 from core.routing import read_from
 from core.standby import PINNED
+from tests.conftest import log_time
 from timetrack.factories import ProjectFactory, TimecardFactory
 from timetrack.models import Timecard
 
@@ -25,26 +26,19 @@ pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 DASHBOARD = "/reports/"
 
 
-def _log_time(client, project) -> None:
-    response = client.post(
-        reverse("timetrack:timecard_create"),
-        {
-            "project": project.pk,
-            "date": datetime.date(2026, 3, 2).isoformat(),
-            "hours": "6.5",
-            "description": "Read-your-writes check",
-            "billable": "on",
-        },
-    )
-    assert response.status_code == 302, response.content
-
-
 def _timecard_reads(captured, alias):
     return captured.touching(alias, "timetrack_timecard")
 
 
 def test_a_write_pins_the_browser_to_the_primary(staff_client, queries_by_alias):
-    _log_time(staff_client, ProjectFactory())
+    response = log_time(
+        staff_client,
+        ProjectFactory(),
+        hours="6.5",
+        description="Read-your-writes check",
+        date=datetime.date(2026, 3, 2),
+    )
+    assert response.status_code == 302, response.content
     assert PIN_COOKIE in staff_client.cookies
     assert staff_client.cookies[PIN_COOKIE]["httponly"]
 

@@ -22,11 +22,11 @@ import pytest
 from django.db import connections, router
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from core import replication, standby
 from core.middleware import REPORT_TIMED_OUT
 from core.routing import RETRIED, read_from
+from tests.conftest import log_time
 from tests.postgres.conftest import NATIVE_PAIR_PORTS
 from timetrack.factories import ProjectFactory, TimecardFactory
 from timetrack.models import Timecard
@@ -283,16 +283,7 @@ def test_read_your_writes_while_replay_is_paused(staff, reporter, wait_for_repla
     author.force_login(staff)
     wait_for_replay()
     with _replay_paused():
-        response = author.post(
-            reverse("timetrack:timecard_create"),
-            {
-                "project": project.pk,
-                "date": timezone.localdate().isoformat(),
-                "hours": "3",
-                "description": "Saved a moment ago",
-                "billable": "on",
-            },
-        )
+        response = log_time(author, project, hours="3", description="Saved a moment ago")
         assert response.status_code == 302
         assert Timecard.objects.filter(description="Saved a moment ago").exists()
 

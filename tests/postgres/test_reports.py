@@ -12,10 +12,10 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.factories import StaffFactory
 from core.middleware import PIN_COOKIE
+from tests.conftest import log_time
 from timetrack.factories import ProjectFactory
 from timetrack.models import Timecard
 
@@ -26,16 +26,7 @@ def test_a_timecard_saved_through_the_form_reaches_the_hours_report_after_replay
     staff, staff_client, wait_for_replay, queries_by_alias
 ):
     project = ProjectFactory()
-    response = staff_client.post(
-        reverse("timetrack:timecard_create"),
-        {
-            "project": project.pk,
-            "date": timezone.localdate().isoformat(),
-            "hours": "6.25",
-            "description": "Reached the report",
-            "billable": "on",
-        },
-    )
+    response = log_time(staff_client, project, hours="6.25", description="Reached the report")
     assert response.status_code == 302
     assert PIN_COOKIE in response.cookies
     timecard = Timecard.objects.using("default").get(description="Reached the report")
