@@ -18,6 +18,7 @@ from django.utils import timezone
 from reports.selectors import TimecardFilters, week_start
 from timetrack.forms import PersonChoiceField
 from timetrack.models import Client, Project, TimecardStatus
+from timetrack.widgets import LongSelect
 
 INVALID_DATE = "Enter the {which} date as YYYY-MM-DD, for example 2024-05-31."
 RANGE_REVERSED = "The end date ({end}) is before the start date ({start}): swap them or fix one."
@@ -63,6 +64,7 @@ class TimecardFilterForm(forms.Form):
         queryset=Client.objects.order_by("name"),
         required=False,
         empty_label="All clients",
+        widget=LongSelect,
         error_messages={"invalid_choice": UNKNOWN_CHOICE.format(what="client")},
     )
     project = forms.ModelChoiceField(
@@ -70,6 +72,7 @@ class TimecardFilterForm(forms.Form):
         queryset=Project.objects.select_related("client").order_by("client__name", "name"),
         required=False,
         empty_label="All projects",
+        widget=LongSelect,
         error_messages={"invalid_choice": UNKNOWN_CHOICE.format(what="project")},
     )
     status = forms.ChoiceField(

@@ -27,6 +27,7 @@ from timetrack.models import (
     Timecard,
     TimecardStatus,
 )
+from timetrack.widgets import LongSelect
 
 HOURS_NOT_POSITIVE = "Hours must be more than 0."
 HOURS_OVER_A_DAY = "A day has at most 24 hours."
@@ -63,7 +64,12 @@ def previous_month(today: datetime.date | None = None) -> tuple[datetime.date, d
 
 
 class PersonChoiceField(forms.ModelChoiceField):
-    """Users by full name, with the username to tell namesakes apart."""
+    """Users by full name, with the username to tell namesakes apart.
+
+    Everyone is a choice, so the list is long: ``LongSelect`` writes it quickly.
+    """
+
+    widget = LongSelect
 
     def label_from_instance(self, obj: Any) -> str:
         full_name = obj.get_full_name()

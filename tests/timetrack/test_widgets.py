@@ -1,0 +1,85 @@
+"""``LongSelect`` writes what ``forms.Select`` writes, without its per-option templates."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.html import parse_html
+from django.test.utils import CaptureQueriesContext
+
+from accounts.factories import UserFactory
+from timetrack.forms import PersonChoiceField
+from timetrack.widgets import LongSelect
+
+CHOICES = [
+    ("", "Everyone"),
+    ("1", "Ada Lovelace (ada)"),
+    ("2", 'Bobby "Tables" <script>'),
+    ("3", "Chloé & Co"),
+]
+
+
+def both(field_kwargs: dict, data: dict | None = None) -> tuple[str, str]:
+    """The same field rendered by forms.Select and by LongSelect, in a bound form."""
+
+    class WithSelect(forms.Form):
+        person = forms.ChoiceField(widget=forms.Select, **field_kwargs)
+
+    class WithLongSelect(forms.Form):
+        person = forms.ChoiceField(widget=LongSelect, **field_kwargs)
+
+    return str(WithSelect(data)["person"]), str(WithLongSelect(data)["person"])
+
+
+@pytest.mark.parametrize(
+    ("field_kwargs", "data"),
+    [
+        ({"choices": CHOICES, "required": False}, None),
+        ({"choices": CHOICES, "required": False}, {"person": "2"}),
+        ({"choices": CHOICES, "required": True}, {"person": ""}),  # invalid: aria-invalid
+        ({"choices": CHOICES[1:], "required": True}, {"person": "3"}),
+        (
+            {"choices": [*CHOICES, ("2", "the same value twice")], "required": False},
+            {"person": "2"},
+        ),
+    ],
+)
+def test_renders_the_same_html_as_select(field_kwargs, data):
+    select, long_select = both(field_kwargs, data)
+    assert parse_html(long_select) == parse_html(select)
+
+
+def test_labels_and_values_are_escaped():
+    _, long_select = both({"choices": [("<b>", 'Bobby "Tables" <script>')], "required": False})
+    assert "<script>" not in long_select
+    assert "&lt;script&gt;" in long_select and "&quot;Tables&quot;" in long_select
+    assert 'value="&lt;b&gt;"' in long_select
+
+
+def test_grouped_choices_are_left_to_select():
+    grouped = [("Team", [("1", "Ada"), ("2", "Bob")]), ("3", "Chloé")]
+    select, long_select = both({"choices": grouped, "required": False}, {"person": "2"})
+    assert "<optgroup" in long_select
+    assert parse_html(long_select) == parse_html(select)
+
+
+@pytest.mark.django_db
+def test_person_field_lists_everyone_in_one_query_without_counting():
+    people = [
+        UserFactory(first_name="Ada", last_name="Lovelace"),
+        UserFactory(first_name="", last_name=""),
+    ]
+
+    class Filter(forms.Form):
+        person = PersonChoiceField(
+            queryset=get_user_model().objects.order_by("username"), required=False
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        html = str(Filter()["person"])
+
+    assert len(queries) == 1 and "COUNT" not in queries[0]["sql"].upper()
+    assert f'<option value="{people[0].pk}">Ada Lovelace ({people[0].username})</option>' in html
+    assert f'<option value="{people[1].pk}">{people[1].username}</option>' in html
