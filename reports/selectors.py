@@ -19,8 +19,9 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Page, Paginator
 from django.db import router, transaction
-from django.db.models import Count, DecimalField, F, Min, Q, Sum
+from django.db.models import Count, DecimalField, Exists, F, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from timetrack.models import Invoice, InvoiceStatus, Timecard, TimecardStatus
@@ -234,12 +235,21 @@ class PersonWeeks:
         return self.billable + self.non_billable
 
 
+PEOPLE_PER_PAGE = 50
+"""Rows of the per-person hours table on one page: a person's weeks are a row of up to
+26 cells, and every person at once (hundreds) made a page of megabytes."""
+
+
 @dataclass(frozen=True)
 class HoursReport:
     filters: TimecardFilters
     weeks: list[datetime.date]
-    people: list[PersonWeeks]
     week_totals: list[WeekHours]
+    """Everyone's hours per week (every page's people, not only this page's)."""
+    people: list[PersonWeeks]
+    """The people on this page of the per-person table, by username."""
+    page: Page
+    """Where ``people`` sits among everyone with hours (number, counts, neighbours)."""
 
     @property
     def billable(self) -> Decimal:
@@ -258,49 +268,54 @@ class HoursReport:
         return _share(self.billable, self.total)
 
 
-def hours_by_person_week(*, filters: TimecardFilters) -> HoursReport:
-    """Hours per person per week, split billable/non-billable (two queries).
+def hours_by_person_week(
+    *, filters: TimecardFilters, page: int | str | None = 1, per_page: int | None = None
+) -> HoursReport:
+    """Hours per week of everyone, and per person per week of one page of people.
 
-    The timecards are grouped by person id and week alone, then the people found
-    are named by a second query, ordered by username. Grouping by the names instead
-    would join every timecard to its user first and sort all of them by name: at a
-    million timecards that sort, not the scan, was most of the report's time.
+    Three queries whatever the data size: the week totals, the people with hours in
+    the range (by username, for the pages), and the weeks of this page's people only.
+    ``page`` is taken as ``Paginator.get_page`` takes it: a page past the end gives the
+    last one, anything not a number the first; ``per_page`` is ``PEOPLE_PER_PAGE``
+    unless given. The timecards are grouped by ids and
+    week, never by name: grouping by names would join and sort every timecard by text.
     """
     weeks = weeks_between(filters.start, filters.end)
-    rows = (
-        Timecard.objects.filter(filters.as_q())
-        .annotate(week=TruncWeek("date"))
-        .values("user_id", "week")
-        .annotate(**_hours_split())
-        .order_by()
-    )
-    cells_of: dict[int, dict[datetime.date, WeekHours]] = {}
-    for row in rows:
-        cells_of.setdefault(row["user_id"], {})[row["week"]] = _week_hours(row)
-    names = (
+    matching = Timecard.objects.filter(filters.as_q()).order_by()
+    week_totals = _weekly_hours(filters.as_q(), weeks)
+    people = (
         get_user_model()
-        .objects.filter(pk__in=list(cells_of))
+        .objects.filter(Exists(matching.filter(user_id=OuterRef("pk"))))
         .order_by("username")
         .values_list("pk", "username", "first_name", "last_name")
     )
+    people_page = Paginator(list(people), per_page or PEOPLE_PER_PAGE).get_page(page)
+    cells_of: dict[int, dict[datetime.date, WeekHours]] = {}
+    if people_page.object_list:
+        rows = (
+            matching.filter(user_id__in=[person[0] for person in people_page])
+            .annotate(week=TruncWeek("date"))
+            .values("user_id", "week")
+            .annotate(**_hours_split())
+        )
+        for row in rows:
+            cells_of.setdefault(row["user_id"], {})[row["week"]] = _week_hours(row)
     person_rows = [
         PersonWeeks(
             user_id=user_id,
             username=username,
             full_name=f"{first_name} {last_name}".strip(),
-            cells=[cells_of[user_id].get(week, WeekHours(week)) for week in weeks],
+            cells=[cells_of.get(user_id, {}).get(week, WeekHours(week)) for week in weeks],
         )
-        for user_id, username, first_name, last_name in names
+        for user_id, username, first_name, last_name in people_page
     ]
-    week_totals = [
-        WeekHours(
-            week,
-            sum((person.cells[i].billable for person in person_rows), ZERO),
-            sum((person.cells[i].non_billable for person in person_rows), ZERO),
-        )
-        for i, week in enumerate(weeks)
-    ]
-    return HoursReport(filters=filters, weeks=weeks, people=person_rows, week_totals=week_totals)
+    return HoursReport(
+        filters=filters,
+        weeks=weeks,
+        week_totals=week_totals,
+        people=person_rows,
+        page=people_page,
+    )
 
 
 # --- Unbilled time --------------------------------------------------------------------
@@ -351,55 +366,81 @@ class UnbilledReport:
 
 
 def unbilled_time(*, today: datetime.date) -> UnbilledReport:
-    """Approved billable time not invoiced yet, by client, by person and by both."""
-    base = Timecard.objects.filter(
-        status=TimecardStatus.APPROVED, billable=True, invoice__isnull=True
-    ).order_by()
-    # Named apart from the model's fields: an aggregate called "hours" would make the
-    # F("hours") inside UNBILLED_VALUE refer to it.
-    totals = {
-        "total_hours": Sum("hours"),
-        "value": UNBILLED_VALUE,
-        "oldest": Min("date"),
-        "timecards": Count("id"),
-    }
-    # Grouped by ids only, the names taken with MIN() (one per id): grouping by the names
-    # would sort every unbilled timecard by text before adding it up.
-    client_id = {"client_id": F("project__client_id")}
-    client = {"client": Min("project__client__name")}
-    person = {
-        "username": Min("user__username"),
-        "full_name": Min("user__first_name"),
-        "last_name": Min("user__last_name"),
-    }
+    """Approved billable time not invoiced yet, by client and person, by client, by person.
 
-    def lines(rows: Iterable[dict]) -> list[UnbilledLine]:
-        result = []
-        for row in rows:
-            row["hours"] = row.pop("total_hours")
-            last_name = row.pop("last_name", "")
-            if "full_name" in row:
-                row["full_name"] = f"{row['full_name']} {last_name}".strip()
-            result.append(UnbilledLine(**row))
-        return result
-
-    by_client = base.values(**client_id).annotate(**client, **totals).order_by("-value", "client")
-    by_person = (
-        base.values("user_id")
-        .annotate(**person, hourly_rate=Min("user__profile__hourly_rate"), **totals)
-        .order_by("-value", "username")
-    )
-    by_both = (
-        base.values("user_id", **client_id)
-        .annotate(**client, **person, **totals)
+    One query: the timecards waiting to be billed, grouped by (person, client) pair.
+    The per-client and per-person lines are added up from those pairs here, which
+    is exact (sums, counts and the earliest day all roll up) and cheaper than two
+    more passes over the same timecards in the database (BENCHMARKS.md). Grouped by
+    ids only, the names taken with MIN() (one per id): grouping by the names would
+    sort every unbilled timecard by text before adding it up.
+    """
+    pairs = (
+        Timecard.objects.filter(status=TimecardStatus.APPROVED, billable=True, invoice__isnull=True)
+        .values("user_id", client_id=F("project__client_id"))
+        .annotate(
+            client=Min("project__client__name"),
+            username=Min("user__username"),
+            first_name=Min("user__first_name"),
+            last_name=Min("user__last_name"),
+            hourly_rate=Min("user__profile__hourly_rate"),
+            # Named apart from the model's fields: an aggregate called "hours" would
+            # make the F("hours") inside UNBILLED_VALUE refer to it.
+            total_hours=Sum("hours"),
+            value=UNBILLED_VALUE,
+            oldest=Min("date"),
+            timecards=Count("id"),
+        )
         .order_by("client", "username")
+    )
+    by_client_person = [
+        UnbilledLine(
+            hours=row["total_hours"],
+            value=row["value"] or ZERO,
+            oldest=row["oldest"],
+            timecards=row["timecards"],
+            client_id=row["client_id"],
+            client=row["client"],
+            user_id=row["user_id"],
+            username=row["username"],
+            full_name=f"{row['first_name']} {row['last_name']}".strip(),
+            hourly_rate=row["hourly_rate"],
+        )
+        for row in pairs
+    ]
+    by_client = _roll_up(by_client_person, "client_id", keep=("client_id", "client"))
+    by_person = _roll_up(
+        by_client_person, "user_id", keep=("user_id", "username", "full_name", "hourly_rate")
     )
     return UnbilledReport(
         today=today,
-        by_client=lines(by_client),
-        by_person=lines(by_person),
-        by_client_person=lines(by_both),
+        by_client=sorted(by_client, key=lambda line: (-line.value, line.client)),
+        by_person=sorted(by_person, key=lambda line: (-line.value, line.username)),
+        by_client_person=by_client_person,
     )
+
+
+def _roll_up(
+    lines: Iterable[UnbilledLine], key: str, *, keep: tuple[str, ...]
+) -> list[UnbilledLine]:
+    """One line per distinct ``key`` of ``lines``: their sums, counts and earliest day."""
+    totals: dict[object, dict] = {}
+    for line in lines:
+        total = totals.get(getattr(line, key))
+        if total is None:
+            totals[getattr(line, key)] = {
+                "hours": line.hours,
+                "value": line.value,
+                "oldest": line.oldest,
+                "timecards": line.timecards,
+                **{name: getattr(line, name) for name in keep},
+            }
+        else:
+            total["hours"] += line.hours
+            total["value"] += line.value
+            total["oldest"] = min(total["oldest"], line.oldest)
+            total["timecards"] += line.timecards
+    return [UnbilledLine(**total) for total in totals.values()]
 
 
 # --- Invoices -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import dateformat, timezone
@@ -24,6 +25,7 @@ from reports.permissions import reports_access_required
 
 READ_ALIAS = "standby"
 NAV = "reports"
+ROWS_PER_PAGE = 50
 
 
 def _day(day: datetime.date) -> str:
@@ -60,7 +62,7 @@ def hours(request: HttpRequest) -> HttpResponse:
     filters = form.get_filters()
     report = chart = None
     if filters is not None:
-        report = selectors.hours_by_person_week(filters=filters)
+        report = selectors.hours_by_person_week(filters=filters, page=request.GET.get("page"))
         chart = charts.weekly_hours_chart(
             report.week_totals,
             dom_id="hours-weeks",
@@ -89,7 +91,14 @@ def hours(request: HttpRequest) -> HttpResponse:
 @read_from(READ_ALIAS)
 def unbilled(request: HttpRequest) -> HttpResponse:
     report = selectors.unbilled_time(today=timezone.localdate())
-    return render(request, "reports/unbilled.html", {"nav": NAV, "report": report})
+    # Hundreds of people, more (person, client) pairs: each table is paged on its own.
+    people = Paginator(report.by_person, ROWS_PER_PAGE).get_page(request.GET.get("people"))
+    ready = Paginator(report.by_client_person, ROWS_PER_PAGE).get_page(request.GET.get("ready"))
+    return render(
+        request,
+        "reports/unbilled.html",
+        {"nav": NAV, "report": report, "people": people, "ready": ready},
+    )
 
 
 @require_safe

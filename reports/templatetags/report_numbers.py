@@ -26,3 +26,15 @@ def hours(value: Decimal | float | int | None) -> str:
         return f"{number:,.0f}"
     # Half up, as floatformat rounds (a format spec alone would round half to even).
     return f"{number.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+
+
+@register.filter
+def money(value: Decimal | float | int | None) -> str:
+    """1234.5 -> "1,234.50": always two decimals, thousands grouped, halves rounded up.
+
+    What ``floatformat:2|intcomma`` writes, in one format call (see ``hours``).
+    """
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    return f"{number.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"

@@ -93,3 +93,35 @@ def test_invoice_page_tables(staff_client):
     )
     assert '<title id="revenue-months-title">Revenue per month, last 12 months</title>' in body
     assert "Month paid" in body and "Revenue" in body
+
+
+def test_long_tables_are_paged_and_each_keeps_the_others_page(staff_client, monkeypatch):
+    from reports import selectors, views
+
+    monkeypatch.setattr(selectors, "PEOPLE_PER_PAGE", 1)
+    monkeypatch.setattr(views, "ROWS_PER_PAGE", 1)
+    monday = week_start(timezone.localdate())
+    acme, globex = ClientFactory(name="Acme"), ClientFactory(name="Globex")
+    for name, rate in (("Ann", "100"), ("Ben", "50")):
+        person = UserFactory(
+            username=name.lower(), first_name=name, last_name="Example", hourly_rate=Decimal(rate)
+        )
+        for client in (acme, globex):
+            TimecardFactory(
+                user=person, project=ProjectFactory(client=client), date=monday, approved=True
+            )
+
+    hours = page(staff_client, "reports:hours", page=2).split('id="per-person"')[1]
+    assert "Ben Example" in hours and "Ann Example" not in hours  # the filter lists both
+    assert "People 2\N{EN DASH}2 of 2" in hours
+    assert 'href="?page=1#per-person">« First' in hours
+
+    unbilled = page(staff_client, "reports:unbilled", people=2, ready=3)
+    per_person, ready = unbilled.split('id="per-person"')[1].split('id="ready-to-invoice"')
+    assert "Ben Example" in per_person and "Ann Example" not in per_person  # Ann bills more
+    ready_rows = ready.split("<tbody>")[1].split("</tbody>")[0]
+    assert "3\N{EN DASH}3 of 4" in ready
+    assert "Globex" in ready_rows and "Ann Example" in ready_rows  # by client, then person
+    # Paging one table keeps the other where it was.
+    assert 'href="?people=2&ready=4#ready-to-invoice">Next' in ready
+    assert 'href="?people=1&ready=3#per-person">« First' in per_person

@@ -1,0 +1,60 @@
+"""``week_cells`` writes the cells the hours template wrote with a loop of its own."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal as D
+
+from django.template import Context, Template
+from django.test.html import parse_html
+
+from reports.selectors import WeekHours
+from reports.templatetags.report_tables import week_cells
+
+MONDAY = datetime.date(2026, 11, 23)
+
+# The template loops that week_cells replaced (templates/reports/hours.html before it).
+PERSON_LOOP = Template(
+    "{% load report_numbers %}{% for cell in cells %}"
+    '<td class="num"{% if cell.total %} title="{{ cell.billable|floatformat:\'-2\' }} h billable,'
+    " {{ cell.non_billable|floatformat:'-2' }} h non-billable\"{% endif %}>"
+    "{% if cell.total %}{{ cell.total|hours }}"
+    '<span class="split" aria-hidden="true"><span style="width: '
+    '{% widthratio cell.billable cell.total 100 %}%"></span></span>'
+    '{% else %}<span title="No hours">\N{EN DASH}</span>{% endif %}</td>{% endfor %}'
+)
+TOTALS_LOOP = Template(
+    "{% load report_numbers %}{% for week in cells %}"
+    '<td class="num"{% if week.total %} title="{{ week.billable|floatformat:\'-2\' }} h billable,'
+    " {{ week.non_billable|floatformat:'-2' }} h non-billable\"{% endif %}>"
+    "<strong>{{ week.total|hours }}</strong>{% if week.total %}"
+    '<span class="split" aria-hidden="true"><span style="width: '
+    '{% widthratio week.billable week.total 100 %}%"></span></span>{% endif %}</td>{% endfor %}'
+)
+
+WEEKS = [
+    WeekHours(MONDAY, D("12.35"), D("2")),
+    WeekHours(MONDAY, D("0"), D("0")),
+    WeekHours(MONDAY, D("7.5"), D("0")),
+    WeekHours(MONDAY, D("0"), D("3.25")),
+    WeekHours(MONDAY, D("1"), D("2")),  # 33.33...%
+    WeekHours(MONDAY, D("1"), D("7")),  # 12.5%: halves to even, as widthratio
+    WeekHours(MONDAY, D("0.75"), D("0.25")),
+]
+
+
+def test_person_row_matches_the_template_loop():
+    expected = PERSON_LOOP.render(Context({"cells": WEEKS}))
+    assert parse_html(week_cells(WEEKS)) == parse_html(expected)
+
+
+def test_totals_row_matches_the_template_loop():
+    expected = TOTALS_LOOP.render(Context({"cells": WEEKS}))
+    assert parse_html(week_cells(WEEKS, "total")) == parse_html(expected)
+
+
+def test_cells_read_as_expected():
+    html = week_cells([WeekHours(MONDAY, D("12.35"), D("2")), WeekHours(MONDAY)])
+    assert 'title="12.35 h billable, 2 h non-billable">14.35<span class="split"' in html
+    assert 'style="width: 86%"' in html
+    assert html.endswith('<td class="num"><span title="No hours">\N{EN DASH}</span></td>')
