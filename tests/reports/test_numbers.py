@@ -7,6 +7,8 @@ read the standby and need a transactional database.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -17,6 +19,7 @@ from accounts.factories import StaffFactory, UserFactory
 from core.routing import read_from
 from reports import selectors
 from reports.selectors import TimecardFilters, add_months, week_start
+from tests.conftest import wait_for_standby
 from timetrack import services
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
 from timetrack.models import Invoice
@@ -24,6 +27,14 @@ from timetrack.models import Invoice
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
 D = Decimal
+
+
+@contextmanager
+def on_the_standby() -> Iterator[None]:
+    """``read_from("standby")`` once the standby has replayed what the test wrote."""
+    wait_for_standby()
+    with read_from("standby"):
+        yield
 
 
 def days_ago(days: int) -> datetime.date:
@@ -93,7 +104,7 @@ def test_hours_per_person_per_week(hours_data):
     monday = hours_data["monday"]
     filters = TimecardFilters(start=monday - datetime.timedelta(weeks=8), end=monday)
 
-    with read_from("standby"):
+    with on_the_standby():
         report = selectors.hours_by_person_week(filters=filters)
 
     assert report.weeks[0] == monday - datetime.timedelta(weeks=8)
@@ -120,7 +131,7 @@ def test_hours_filters_narrow_the_report(hours_data):
     monday = hours_data["monday"]
     start = monday - datetime.timedelta(weeks=8)
 
-    with read_from("standby"):
+    with on_the_standby():
         by_person = selectors.hours_by_person_week(
             filters=TimecardFilters(start=start, end=monday, user_id=hours_data["bob"].pk)
         )
@@ -141,6 +152,33 @@ def test_hours_filters_narrow_the_report(hours_data):
     assert by_client.total == D("15.5")
     assert approved_only.people == []
     assert approved_only.total == 0
+
+
+def test_hours_per_person_come_a_page_at_a_time(hours_data, queries_by_alias):
+    monday = hours_data["monday"]
+    filters = TimecardFilters(start=monday - datetime.timedelta(weeks=8), end=monday)
+
+    with on_the_standby(), queries_by_alias("default", "standby") as queries:
+        first = selectors.hours_by_person_week(filters=filters, page=1, per_page=1)
+        second = selectors.hours_by_person_week(filters=filters, page="2", per_page=1)
+        past_the_end = selectors.hours_by_person_week(filters=filters, page=9, per_page=1)
+        not_a_number = selectors.hours_by_person_week(filters=filters, page="x", per_page=1)
+
+    assert [p.username for p in first.people] == ["alice"]
+    assert [p.username for p in second.people] == ["bob"]
+    assert second.people[0].total == D("4")
+    assert [p.username for p in past_the_end.people] == ["bob"]
+    assert [p.username for p in not_a_number.people] == ["alice"]
+    assert (first.page.number, first.page.paginator.count, first.page.has_next()) == (1, 2, True)
+    # The week totals and the report's totals are everyone's, on every page.
+    for report in (first, second):
+        assert report.total == D("19.50")
+        totals = {week.week: week.total for week in report.week_totals}
+        assert totals[hours_data["last_week"]] == D("14.50")
+    # Three queries each: week totals, the people with hours, this page's weeks (on
+    # PostgreSQL the scope's replication-status check comes on top).
+    assert len(queries.touching("standby", "timetrack_timecard")) == 4 * 3
+    assert queries.sql("default") == []
 
 
 # --- Unbilled time ---------------------------------------------------------------------
@@ -170,7 +208,7 @@ def unbilled_data():
 
 
 def test_unbilled_value_by_client_and_person(unbilled_data):
-    with read_from("standby"):
+    with on_the_standby():
         report = selectors.unbilled_time(today=timezone.localdate())
 
     by_client = {line.client: line for line in report.by_client}
@@ -209,7 +247,7 @@ def test_dashboard_figures(unbilled_data):
     billed(user=alice, client=acme, hours="1", issued_on=days_ago(40), sent_on=days_ago(40))
     billed(user=alice, client=acme, hours="2", issued_on=days_ago(3), sent_on=days_ago(3))
 
-    with read_from("standby"):
+    with on_the_standby():
         summary = selectors.dashboard_summary(user=staff, today=today)
 
     assert summary.my_hours_month == D("7.5")
@@ -229,7 +267,7 @@ def test_billable_share_of_this_month():
     TimecardFactory(date=today, hours=D("6"))
     TimecardFactory(date=today, hours=D("2"), billable=False)
 
-    with read_from("standby"):
+    with on_the_standby():
         summary = selectors.dashboard_summary(user=UserFactory(), today=today)
 
     assert summary.team_hours_month == D("8")
@@ -295,7 +333,7 @@ def invoice_data():
 def test_invoice_totals_aging_and_revenue(invoice_data):
     today = timezone.localdate()
 
-    with read_from("standby"):
+    with on_the_standby():
         report = selectors.invoice_summary(today=today)
 
     statuses = {status.status: (status.count, status.total) for status in report.statuses}
@@ -329,7 +367,7 @@ def test_invoice_totals_aging_and_revenue(invoice_data):
 
 
 def test_invoice_report_with_no_invoices():
-    with read_from("standby"):
+    with on_the_standby():
         report = selectors.invoice_summary(today=timezone.localdate())
 
     assert [(s.status, s.count, s.total) for s in report.statuses] == [
@@ -348,7 +386,7 @@ def test_invoice_report_with_no_invoices():
 def test_selectors_return_evaluated_data(hours_data, unbilled_data, queries_by_alias):
     today = timezone.localdate()
     filters = TimecardFilters(start=today - datetime.timedelta(weeks=8), end=today)
-    with read_from("standby"):
+    with on_the_standby():
         results = [
             selectors.dashboard_summary(user=hours_data["alice"], today=today),
             selectors.hours_by_person_week(filters=filters),
@@ -383,7 +421,7 @@ def test_export_rows_is_a_generator_that_queries_only_when_consumed(hours_data, 
     with queries_by_alias("default", "standby") as queries:
         rows = selectors.timecard_export_rows(filters=filters)
         assert queries.sql("default") == [] and queries.sql("standby") == []
-        with read_from("standby"):
+        with on_the_standby():
             fetched = list(rows)
 
     assert not isinstance(rows, QuerySet)
