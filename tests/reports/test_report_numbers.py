@@ -8,7 +8,7 @@ import pytest
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import floatformat
 
-from reports.templatetags.report_numbers import hours
+from reports.templatetags.report_numbers import hours, money
 
 
 @pytest.mark.parametrize(
@@ -30,3 +30,23 @@ def test_hours_matches_floatformat_and_intcomma(value):
 
 def test_hours_of_nothing_is_empty():
     assert hours(None) == ""
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        Decimal("0"),
+        Decimal("7.5"),
+        Decimal("12.345"),
+        Decimal("1234.5"),
+        Decimal("-3.005"),
+        3,
+        8.25,
+    ],
+)
+def test_money_matches_floatformat_2_and_intcomma(value):
+    assert money(value) == intcomma(floatformat(value, 2))
+
+
+def test_money_of_nothing_is_empty():
+    assert money(None) == "" and money("") == ""
