@@ -82,73 +82,79 @@ def pages_miss(figures: dict, over: list[str]) -> str:
     seeding = figures["sections"].get("seeding", {}).get("loads", {})
     people = seeding.get(str(figures["scale"]), {}).get("users", "every")
     lines = [
-        "**Report pages over 1.5x of their SQL.** The SQL of every page is now a few"
-        " index-only scans (the plans are in `bench/results/plans/`); what is left is"
-        " Django's own time, which the ratio divides by a now small number:",
+        "**Report pages over 1.5x of their SQL.** The SQL of every page is a few"
+        " index-only scans (the plans are in `bench/results/plans/`), and each page draws"
+        " at most 50 rows of a table; what is left is Django's own time, which the ratio"
+        " divides by a small number:",
         "",
     ]
+    light = [full[name]["overhead_ms"] for name in ("dashboard", "invoices") if name in full]
+    fixed = FIXED_COST.format(floor=min(light)) if light else ""
     for name in over:
         page = full[name]
-        cause = PAGE_CAUSES.get(name, GENERIC_CAUSE).format(
-            people=people, overhead=page["overhead_ms"]
-        )
+        cause = PAGE_CAUSES.get(name, GENERIC_CAUSE).format(people=people, fixed=fixed)
         lines.append(
             f"- `{name}`: {page['server_ms']['median']:.0f} ms, of which"
             f" {page['raw_sql_ms']['median']:.0f} ms of SQL and {page['overhead_ms']:.0f} ms"
             f" of Django. {cause}"
         )
-    lines += ["", PAGES_NEXT]
+    slowest = max(page["server_ms"]["median"] for page in full.values())
+    lines += ["", PAGES_NEXT.format(slowest=slowest, scale=figures["scale"])]
     return "\n".join(lines)
 
 
+FIXED_COST = (
+    "Every page pays a cost that does not grow with the data: the middleware, the"
+    " session and the user read on the primary, the ORM building each query, the filter"
+    " form and the layout. On the lightest pages here (dashboard, invoices) that is"
+    " {floor:.0f} ms; a page whose SQL takes under twice that cannot come within 1.5x"
+    " of it, however little it draws."
+)
+
 PAGE_CAUSES = {
     "hours": (
-        "The page is a table of every person ({people}) by every week (9 columns), each"
-        " cell through `floatformat`, `intcomma` and `widthratio`, plus a person select of"
-        " {people} options: the profile (`bench/results/profiles/hours.txt`) puts most of"
-        " the time in template rendering, `floatformat` and the number formatting"
-        " under it first."
+        "The page as it opens: nine weeks, whose SQL (the week totals, the people with"
+        " hours, this page's 50 people by week, and the form's three lists) is an index-only"
+        " scan of about 100,000 timecards. {fixed} The rest is the 50 x 9 cells"
+        " (`reports/templatetags/report_tables.py`) and the {people}-option person select"
+        " (`timetrack/widgets.py`); the profile is `bench/results/profiles/hours.txt`."
     ),
     "hours_26_weeks": (
-        "The same table at 26 weeks: three times the cells, so three times the rendering."
+        "The same page at 26 weeks: the SQL grows with the weeks, the page's own work"
+        " with the 50 x 26 cells it draws. {fixed}"
     ),
     "unbilled": (
-        "Three tables (per client, per person, and per client and person: a row for"
-        " each pair with time to bill), each cell through `floatformat`, `intcomma` or"
-        " `date` (`bench/results/profiles/unbilled.txt`); its three aggregates are"
-        " index-only scans of the ~6% of timecards waiting to be billed, joined to"
-        " their project, client, user and profile."
+        "One grouped query (every person and client with time to bill), the per-client"
+        " and per-person lines added up from it in Python, 50 rows a table. {fixed}"
     ),
-    "dashboard": (
-        "The cost every page has (middleware, session and user on the primary, the"
-        " layout and chart templates: {overhead:.0f} ms here), which does not grow with"
-        " the data; it weighs only where the SQL is a few milliseconds."
-    ),
-    "invoices": (
-        "The cost every page has (middleware, session and user on the primary, the"
-        " layout and chart templates: {overhead:.0f} ms here), which does not grow with"
-        " the data; it weighs only where the SQL is a few milliseconds."
-    ),
+    "dashboard": "{fixed}",
+    "invoices": "{fixed}",
 }
 GENERIC_CAUSE = "Its profile is in `bench/results/profiles/`."
 
 PAGES_NEXT = """\
-Next steps, outside the benchmark's files (templates and forms), measured during \
-development on the same million timecards: one filter instead of \
-`floatformat:"-2"|intcomma` (a `Decimal` formatted once with `f"{value:,.2f}"`) took \
-the hours page from 315 to 153 ms; rendering its per-person rows in Python, as \
-`reports/charts.py` does for the chart, took it to 80 ms (3.3x its SQL), most of the \
-rest being the filter form's person select. The same two changes apply to the \
-unbilled tables. Persistent connections (`conn_max_age` in the database URLs) save the \
-two connection set-ups of each request (about 2 ms each here). A page that draws \
-thousands of cells from a 25 ms index-only scan will not come within 1.5x of it in \
-Django's templates; for these pages an absolute bound (say under 100 ms at a million \
-timecards) is the target worth keeping.
+What brought the pages here, measured at a million timecards during development \
+(server ms against raw SQL ms): the covering indexes and query shapes (below) took the \
+SQL from 100-400 ms to 20-90 ms, which left Django's rendering as nearly all of the \
+time: hours 333/28 (12.1x, a 979 KB page), hours over 26 weeks 803/62 (13.1x, 2.5 MB), \
+unbilled 251/86 (2.9x, 473 KB). Then: the per-person tables come 50 rows a page \
+(`PEOPLE_PER_PAGE`, `ROWS_PER_PAGE`), and the hours report asks the database for this \
+page's people only; each row of week cells is written by one filter in Python, not a \
+loop of tags and filters per cell; the person select lists its 557 options as values \
+and writes them without a template per option (18 ms a page to 1 ms); the unbilled \
+report reads one grouped query and adds the per-client and per-person lines up from it \
+instead of scanning the same timecards three times (SQL 86 to 40 ms). After them: \
+hours 33/18 (122 KB), hours over 26 weeks 63/42 (253 KB), unbilled 55/40 (29 KB).
 
-What the indexes and query shapes already changed, measured during development at \
-947,633 timecards (server ms / raw SQL ms, before and after): dashboard 212/212 to \
-37/29; hours 354/101 to 315/24; hours_26_weeks 896/172 to 788/60; unbilled 660/412 \
-to 247/83; invoices 48/36 to 30/22."""
+Next steps, for the pages still over: the fixed cost above is Django's per request. \
+What is left to take from it is small pieces: the project and client lists of the \
+filter form still build model instances through server-side cursors (three round trips \
+each), the session could be read from the cache (`cached_db`) rather than the primary, \
+and the hours selector turns about 1,300 rows into dataclasses. Each is a millisecond \
+or less, where the opening hours page would have to shed about half of its own time. \
+In absolute time, the slowest report page answers in {slowest:.0f} ms at {scale:,} \
+timecards in this run: that, and the query counts that stay the same at every size, is \
+the bound worth holding as the data grows."""
 
 
 def seeding_miss(figures: dict, seed: dict) -> str:
@@ -195,22 +201,20 @@ def export_speed(full: dict) -> str:
     return (
         f"**CSV export at {full['ratio']:.2f}x of COPY** (no target; the figure the issue"
         f" asks for). The export streams {full['export_rows_per_s']:,.0f} rows/s in flat"
-        f" memory against COPY's {full['copy_rows_per_s']:,.0f}. Every value is formatted"
-        " in Python (`reports/csv_export.py`) and every CSV line is a chunk of its own"
-        " through `StreamingHttpResponse` and the `read_from` wrapper that keeps the body"
-        " in the scope, a million times over; yielding 500 lines per chunk instead reached"
-        " 179,000 rows/s (+53%) in a prototype during development, memory still flat."
-        " The query: `.iterator()` outside a transaction declares a `WITH HOLD` cursor,"
-        " which PostgreSQL runs to the end and stores (in memory up to `work_mem`, then in"
-        " a temporary file) before the first fetch: the first timecard comes out after"
-        f" {full['first_row_seconds']:.2f} s, and the standby holds a copy of the whole"
-        " result while it is downloaded. (That store happens at commit, outside"
-        " `REPORT_STATEMENT_TIMEOUT`: during development a 400 ms statement timeout did"
-        " not stop it.) Declared inside a transaction (`WITHOUT HOLD`), the same cursor"
-        " gave its first 2,000 rows after 17 ms instead of 1.35 s. Next steps: batch the"
-        " lines in `csv_lines`; iterate the export inside a read-only transaction on the"
-        " standby, or in keyset pages over the new `timecard_date_cover` index"
-        " (`date, id`), so that nothing on the server grows with the export."
+        f" memory against COPY's {full['copy_rows_per_s']:,.0f}, its first timecard out"
+        f" after {full['first_row_seconds']:.2f} s. It reads inside a transaction on the"
+        " standby, so its server-side cursor is `WITHOUT HOLD`: PostgreSQL streams it"
+        " 2,000 rows a fetch and stores nothing (outside a transaction Django declares it"
+        " `WITH HOLD`, which PostgreSQL runs to the end and stores before the first row:"
+        " 1.1 s and a copy of the whole result on the standby at a million rows, measured"
+        " during development). Lines go out 500 to a chunk (`reports/csv_export.py`):"
+        " one chunk per line was 122,000 rows/s. What separates it from COPY is Python's"
+        " work per value: the ORM's row conversion, `format_cell` (ISO dates, decimals,"
+        " yes/no, the formula guard on every text cell) and `csv.writer`. The next step"
+        " would be to let PostgreSQL write the CSV (`COPY (SELECT ...) TO STDOUT`,"
+        " streamed through psycopg2's `copy_expert`), with the formula guard moved into"
+        " the SELECT as a `CASE` on the first character; that gives up the ORM for this"
+        " one query, which is why it has not been done."
     )
 
 
@@ -221,9 +225,9 @@ def throughput_reading(found: dict) -> str:
         f"Reading it: the report mix serves {standby['requests_per_s']:.1f} requests/s"
         f" with the reports on the standby and {primary['requests_per_s']:.1f} with them"
         " on the primary. On this machine both PostgreSQL servers, gunicorn and wrk share"
-        " two cores, and the report pages spend most of their time rendering in Python"
-        " (section 2), so moving their queries to another server on the same cores"
-        " cannot raise the throughput here; what the standby buys is shown in the last"
+        " two cores, so moving the report queries to another server on the same cores"
+        " moves the work without removing it: the throughput cannot rise much here;"
+        " what the standby buys is shown in the last"
         " column: routed, the primary runs none of the report queries, and forced to the"
         " primary it runs all of them. On separate machines that is the primary's CPU"
         " and buffer cache kept for the writes. (A request routed to the standby also"
@@ -232,8 +236,8 @@ def throughput_reading(found: dict) -> str:
         " `CONN_MAX_AGE` is 0, so each costs a connection set-up per request.) The"
         " latencies are those of"
         f" {found['wrk']['connections']} concurrent clients queueing for"
-        f" {found['gunicorn']['workers']} x {found['gunicorn']['threads']} threads whose"
-        " slowest pages take hundreds of milliseconds each."
+        f" {found['gunicorn']['workers']} x {found['gunicorn']['threads']} threads on"
+        " the two cores the databases use too."
     )
 
 
