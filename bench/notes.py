@@ -81,18 +81,17 @@ def pages_miss(figures: dict, over: list[str]) -> str:
     full = by_size[str(figures["scale"])]
     seeding = figures["sections"].get("seeding", {}).get("loads", {})
     people = seeding.get(str(figures["scale"]), {}).get("users", "every")
+    light = [full[name]["overhead_ms"] for name in ("dashboard", "invoices") if name in full]
     lines = [
         "**Report pages over 1.5x of their SQL.** The SQL of every page is a few"
-        " index-only scans (the plans are in `bench/results/plans/`), and each page draws"
-        " at most 50 rows of a table; what is left is Django's own time, which the ratio"
-        " divides by a small number:",
+        " index-only scans (the plans are in `bench/results/plans/`), and the long tables"
+        " show 50 rows at a time; what is left is Django's own time, which the ratio"
+        " divides by a small number. " + (FIXED_COST.format(floor=min(light)) if light else ""),
         "",
     ]
-    light = [full[name]["overhead_ms"] for name in ("dashboard", "invoices") if name in full]
-    fixed = FIXED_COST.format(floor=min(light)) if light else ""
     for name in over:
         page = full[name]
-        cause = PAGE_CAUSES.get(name, GENERIC_CAUSE).format(people=people, fixed=fixed)
+        cause = PAGE_CAUSES.get(name, GENERIC_CAUSE).format(people=people)
         lines.append(
             f"- `{name}`: {page['server_ms']['median']:.0f} ms, of which"
             f" {page['raw_sql_ms']['median']:.0f} ms of SQL and {page['overhead_ms']:.0f} ms"
@@ -105,7 +104,7 @@ def pages_miss(figures: dict, over: list[str]) -> str:
 
 FIXED_COST = (
     "Every page pays a cost that does not grow with the data: the middleware, the"
-    " session and the user read on the primary, the ORM building each query, the filter"
+    " session and the user read on the primary, the ORM building each query, any filter"
     " form and the layout. On the lightest pages here (dashboard, invoices) that is"
     " {floor:.0f} ms; a page whose SQL takes under twice that cannot come within 1.5x"
     " of it, however little it draws."
@@ -114,21 +113,21 @@ FIXED_COST = (
 PAGE_CAUSES = {
     "hours": (
         "The page as it opens: nine weeks, whose SQL (the week totals, the people with"
-        " hours, this page's 50 people by week, and the form's three lists) is an index-only"
-        " scan of about 100,000 timecards. {fixed} The rest is the 50 x 9 cells"
+        " hours, this page's 50 people by week, and the form's three lists) reads the nine"
+        " weeks' timecards from the index alone. Beyond the fixed cost: the 50 x 9 cells"
         " (`reports/templatetags/report_tables.py`) and the {people}-option person select"
         " (`timetrack/widgets.py`); the profile is `bench/results/profiles/hours.txt`."
     ),
     "hours_26_weeks": (
         "The same page at 26 weeks: the SQL grows with the weeks, the page's own work"
-        " with the 50 x 26 cells it draws. {fixed}"
+        " with the 50 x 26 cells it draws (`bench/results/profiles/hours_26_weeks.txt`)."
     ),
     "unbilled": (
         "One grouped query (every person and client with time to bill), the per-client"
-        " and per-person lines added up from it in Python, 50 rows a table. {fixed}"
+        " and per-person lines added up from it in Python, 50 rows a table."
     ),
-    "dashboard": "{fixed}",
-    "invoices": "{fixed}",
+    "dashboard": "Six aggregates and a chart: the fixed cost alone.",
+    "invoices": "Four aggregates and a chart: the fixed cost alone.",
 }
 GENERIC_CAUSE = "Its profile is in `bench/results/profiles/`."
 
@@ -138,7 +137,7 @@ What brought the pages here, measured at a million timecards during development 
 SQL from 100-400 ms to 20-90 ms, which left Django's rendering as nearly all of the \
 time: hours 333/28 (12.1x, a 979 KB page), hours over 26 weeks 803/62 (13.1x, 2.5 MB), \
 unbilled 251/86 (2.9x, 473 KB). Then: the per-person tables come 50 rows a page \
-(`PEOPLE_PER_PAGE`, `ROWS_PER_PAGE`), and the hours report asks the database for this \
+(`PEOPLE_PER_PAGE`, `ROWS_PER_PAGE`), and the hours report reads the weeks of this \
 page's people only; each row of week cells is written by one filter in Python, not a \
 loop of tags and filters per cell; the person select lists its 557 options as values \
 and writes them without a template per option (18 ms a page to 1 ms); the unbilled \

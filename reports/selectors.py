@@ -249,7 +249,7 @@ class HoursReport:
     people: list[PersonWeeks]
     """The people on this page of the per-person table, by username."""
     page: Page
-    """Where ``people`` sits among everyone with hours (number, counts, neighbours)."""
+    """``people`` as a page among everyone with hours (number, counts, neighbours)."""
 
     @property
     def billable(self) -> Decimal:
@@ -275,9 +275,10 @@ def hours_by_person_week(
 
     Three queries whatever the data size: the week totals, the people with hours in
     the range (by username, for the pages), and the weeks of this page's people only.
-    ``page`` is taken as ``Paginator.get_page`` takes it: a page past the end gives the
-    last one, anything not a number the first; ``per_page`` is ``PEOPLE_PER_PAGE``
-    unless given. The timecards are grouped by ids and
+    ``page`` is taken as ``Paginator.get_page`` takes it: a page past the end (or below
+    1) gives the last one, anything not a number the first; ``per_page`` is
+    ``PEOPLE_PER_PAGE`` unless given. Paged here, not in the view: only this page's
+    people have their weeks read. The timecards are grouped by ids and
     week, never by name: grouping by names would join and sort every timecard by text.
     """
     weeks = weeks_between(filters.start, filters.end)
@@ -314,7 +315,7 @@ def hours_by_person_week(
         weeks=weeks,
         week_totals=week_totals,
         people=person_rows,
-        page=people_page,
+        page=Page(person_rows, people_page.number, people_page.paginator),
     )
 
 

@@ -58,11 +58,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @reports_access_required
 @read_from(READ_ALIAS)
 def hours(request: HttpRequest) -> HttpResponse:
-    form = HoursFilterForm(request.GET or None)
+    # The page of the per-person table is not a filter: "?page=2" alone is the report
+    # as it opens (the form unbound, its default dates shown), and the CSV is all pages.
+    filter_query = request.GET.copy()
+    page = filter_query.pop("page", [None])[-1]
+    form = HoursFilterForm(filter_query or None)
     filters = form.get_filters()
     report = chart = None
     if filters is not None:
-        report = selectors.hours_by_person_week(filters=filters, page=request.GET.get("page"))
+        report = selectors.hours_by_person_week(filters=filters, page=page)
         chart = charts.weekly_hours_chart(
             report.week_totals,
             dom_id="hours-weeks",
@@ -81,7 +85,7 @@ def hours(request: HttpRequest) -> HttpResponse:
             "form": form,
             "report": report,
             "chart": chart,
-            "export_query": request.GET.urlencode(),
+            "export_query": filter_query.urlencode(),
         },
     )
 
@@ -92,6 +96,7 @@ def hours(request: HttpRequest) -> HttpResponse:
 def unbilled(request: HttpRequest) -> HttpResponse:
     report = selectors.unbilled_time(today=timezone.localdate())
     # Hundreds of people, more (person, client) pairs: each table is paged on its own.
+    # Here, not in the selector as for hours: every line is needed for the totals anyway.
     people = Paginator(report.by_person, ROWS_PER_PAGE).get_page(request.GET.get("people"))
     ready = Paginator(report.by_client_person, ROWS_PER_PAGE).get_page(request.GET.get("ready"))
     return render(

@@ -2,8 +2,10 @@
 
 The links keep the rest of the query string (the filters, and the page of any other
 paginated table on the same page), and change only ``param``: a page that paginates two
-tables gives each its own, ``{% pagination people_page "people" anchor="people" %}``, and
-``anchor`` takes the reader back to that table rather than to the top of the page.
+tables gives each its own, ``{% pagination people_page "people" anchor="people"
+label="People" %}``: ``anchor`` takes the reader back to that table rather than to the
+top of the page, and ``label`` names the links for screen readers ("People: pages"), so
+that two sets of them on one page are told apart.
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ def page_url(request: HttpRequest, param: str, number: int, anchor: str = "") ->
 
 @register.inclusion_tag("_pagination.html", takes_context=True)
 def pagination(
-    context: template.Context, page_obj: Page, param: str = "page", anchor: str = ""
+    context: template.Context,
+    page_obj: Page,
+    param: str = "page",
+    anchor: str = "",
+    label: str = "",
 ) -> dict:
     request = context["request"]
     links = {}
@@ -34,4 +40,4 @@ def pagination(
     if page_obj.has_next():
         links["next"] = page_url(request, param, page_obj.next_page_number(), anchor)
         links["last"] = page_url(request, param, page_obj.paginator.num_pages, anchor)
-    return {"page_obj": page_obj, "links": links}
+    return {"page_obj": page_obj, "links": links, "label": label}

@@ -1,4 +1,4 @@
-"""Rows of cells that the report tables draw by the thousand, written in Python.
+"""Rows of cells that the hours report draws by the hundred, written in Python.
 
 The hours report is a table of people by weeks: up to 26 cells a row, each with its
 total, a billable-share bar and the split on hover. Through the template engine each
@@ -11,12 +11,13 @@ template still owns the table around it, and everything that needs escaping.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from reports.selectors import WeekHours
-from reports.templatetags.report_numbers import hours
+from reports.templatetags.report_numbers import CENT, hours
 
 register = template.Library()
 
@@ -27,20 +28,27 @@ NO_HOURS_TOTAL = mark_safe('<td class="num"><strong>0</strong></td>')
 def week_cell(week: WeekHours, *, strong: bool = False) -> str:
     """One week's ``<td>``: the total, a bar as wide as its billable share, the split.
 
-    Only numbers go in, each formatted here by ``hours`` (digits, commas and a point),
-    so there is nothing to escape; format_html's escaping of them was most of the cost.
+    Only numbers go in, each formatted here (digits, commas and a point), so there is
+    nothing to escape; format_html's escaping of them was most of the cost.
     """
     total = week.total
     if not total:
         return NO_HOURS_TOTAL if strong else NO_HOURS
     shown = f"<strong>{hours(total)}</strong>" if strong else hours(total)
-    # widthratio's rounding: the nearest whole percent, halves to even.
-    share = round(week.billable * 100 / total)
+    # As {% widthratio %} computes it: in floats, rounded half to even.
+    share = round(float(week.billable) / float(total) * 100)
     return (
-        f'<td class="num" title="{hours(week.billable)} h billable,'
-        f' {hours(week.non_billable)} h non-billable">{shown}'
+        f'<td class="num" title="{_plain(week.billable)} h billable,'
+        f' {_plain(week.non_billable)} h non-billable">{shown}'
         f'<span class="split" aria-hidden="true"><span style="width: {share}%"></span></span></td>'
     )
+
+
+def _plain(value: Decimal) -> str:
+    """As ``floatformat:"-2"`` writes it: no thousands separator, decimals unless whole."""
+    if value == value.to_integral_value():
+        return f"{value:.0f}"
+    return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
 
 
 @register.filter

@@ -177,7 +177,12 @@ def test_hours_per_person_come_a_page_at_a_time(hours_data, queries_by_alias):
         assert totals[hours_data["last_week"]] == D("14.50")
     # Three queries each: week totals, the people with hours, this page's weeks (on
     # PostgreSQL the scope's replication-status check comes on top).
-    assert len(queries.touching("standby", "timetrack_timecard")) == 4 * 3
+    timecard_queries = queries.touching("standby", "timetrack_timecard")
+    assert len(timecard_queries) == 4 * 3
+    # The weeks are read for the page's people only: alice's page names alice alone.
+    first_page_weeks = timecard_queries[2]
+    assert '"user_id" IN (' in first_page_weeks
+    assert f"IN ({hours_data['alice'].pk})" in first_page_weeks
     assert queries.sql("default") == []
 
 
@@ -233,6 +238,22 @@ def test_unbilled_value_by_client_and_person(unbilled_data):
     assert (report.hours, report.value) == (D("9"), D("700.00"))
     assert report.oldest == days_ago(20)
     assert report.oldest_age_days == 20
+
+
+def test_unbilled_time_is_one_query_rolled_up(unbilled_data, queries_by_alias):
+    alice = unbilled_data["alice"]
+    alice.profile.delete()  # no rate: her time is still unbilled, its value 0
+    with on_the_standby(), queries_by_alias("default", "standby") as queries:
+        report = selectors.unbilled_time(today=timezone.localdate())
+
+    assert len(queries.touching("standby", "timetrack_timecard")) == 1
+    by_person = {line.username: line for line in report.by_person}
+    # alice's two clients roll up: their hours, counts and the earlier of their days.
+    assert (by_person["alice"].hours, by_person["alice"].timecards) == (D("5"), 2)
+    assert by_person["alice"].oldest == days_ago(10)
+    assert (by_person["alice"].value, by_person["alice"].hourly_rate) == (D("0"), None)
+    assert [line.username for line in report.by_person] == ["bob", "alice"]  # by value
+    assert report.value == D("200.00")
 
 
 def test_dashboard_figures(unbilled_data):

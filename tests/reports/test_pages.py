@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.factories import UserFactory
+from reports.forms import default_range
 from reports.selectors import week_start
 from timetrack.factories import ClientFactory, InvoiceFactory, ProjectFactory, TimecardFactory
 
@@ -125,3 +126,27 @@ def test_long_tables_are_paged_and_each_keeps_the_others_page(staff_client, monk
     # Paging one table keeps the other where it was.
     assert 'href="?people=2&ready=4#ready-to-invoice">Next' in ready
     assert 'href="?people=1&ready=3#per-person">« First' in per_person
+    # Two sets of page links on one page, each named for its table.
+    assert '<nav class="pagination" aria-label="Per person: pages">' in per_person
+    assert '<nav class="pagination" aria-label="Ready to invoice: pages">' in ready
+
+
+def test_paging_the_hours_report_keeps_its_filters_out_of_the_page(staff_client):
+    TimecardFactory(date=week_start(timezone.localdate()))
+
+    response = staff_client.get(reverse("reports:hours"), {"page": "2"})
+    body = html.unescape(response.content.decode())
+
+    assert not response.context["form"].is_bound  # the default dates, shown in the inputs
+    start, end = default_range(timezone.localdate())
+    assert f'value="{start:%Y-%m-%d}"' in body and f'value="{end:%Y-%m-%d}"' in body
+    assert f'href="{reverse("reports:timecards_csv")}"' in body  # no page in the export
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "-1", "999"])
+def test_bad_page_numbers_still_show_a_page(staff_client, bad):
+    TimecardFactory(date=week_start(timezone.localdate()), approved=True)
+
+    for name, param in (("reports:hours", "page"), ("reports:unbilled", "people")):
+        response = staff_client.get(reverse(name), {param: bad, "ready": bad})
+        assert response.status_code == 200

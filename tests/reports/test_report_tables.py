@@ -40,6 +40,9 @@ WEEKS = [
     WeekHours(MONDAY, D("1"), D("2")),  # 33.33...%
     WeekHours(MONDAY, D("1"), D("7")),  # 12.5%: halves to even, as widthratio
     WeekHours(MONDAY, D("0.75"), D("0.25")),
+    WeekHours(MONDAY, D("5.75"), D("4.25")),  # 57.5% in floats, 57.49... in decimals
+    WeekHours(MONDAY, D("1200"), D("0.5")),  # everyone's week: no separator in the title
+    WeekHours(MONDAY, D("1234.56"), D("1000")),
 ]
 
 

@@ -10,7 +10,9 @@ from django.test.html import parse_html
 from django.test.utils import CaptureQueriesContext
 
 from accounts.factories import UserFactory
+from timetrack.factories import ClientFactory
 from timetrack.forms import PersonChoiceField
+from timetrack.models import Client
 from timetrack.widgets import LongSelect
 
 CHOICES = [
@@ -83,3 +85,21 @@ def test_person_field_lists_everyone_in_one_query_without_counting():
     assert len(queries) == 1 and "COUNT" not in queries[0]["sql"].upper()
     assert f'<option value="{people[0].pk}">Ada Lovelace ({people[0].username})</option>' in html
     assert f'<option value="{people[1].pk}">{people[1].username}</option>' in html
+
+
+@pytest.mark.django_db
+def test_renders_a_model_choice_field_as_select_does():
+    chosen = ClientFactory(name="Initech <& Co>")
+    ClientFactory(name="Acme")
+
+    def form(widget):
+        class Filter(forms.Form):
+            client = forms.ModelChoiceField(
+                queryset=Client.objects.order_by("name"), required=False, widget=widget
+            )
+
+        return Filter({"client": str(chosen.pk)})
+
+    assert parse_html(str(form(LongSelect)["client"])) == parse_html(
+        str(form(forms.Select)["client"])
+    )
