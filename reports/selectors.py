@@ -246,10 +246,14 @@ class HoursReport:
     weeks: list[datetime.date]
     week_totals: list[WeekHours]
     """Everyone's hours per week (every page's people, not only this page's)."""
-    people: list[PersonWeeks]
-    """The people on this page of the per-person table, by username."""
     page: Page
-    """``people`` as a page among everyone with hours (number, counts, neighbours)."""
+    """This page of the per-person table: ``PersonWeeks`` by username, and where they
+    sit among everyone with hours (number, counts, neighbours)."""
+
+    @property
+    def people(self) -> list[PersonWeeks]:
+        """The people on this page of the per-person table."""
+        return self.page.object_list
 
     @property
     def billable(self) -> Decimal:
@@ -314,7 +318,6 @@ def hours_by_person_week(
         filters=filters,
         weeks=weeks,
         week_totals=week_totals,
-        people=person_rows,
         page=Page(person_rows, people_page.number, people_page.paginator),
     )
 
