@@ -26,16 +26,25 @@ def _decimal(value: Decimal | float | int | str | None) -> Decimal | None:
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
 
 
+def format_hours(number: Decimal, *, grouped: bool = True) -> str:
+    """``floatformat:"-2"``: no decimals when whole, else two rounded half up (as
+    floatformat rounds; a format spec alone would round half to even); with ``grouped``
+    the thousands separators ``intcomma`` would add."""
+    if number == number.to_integral_value():
+        return f"{number:,.0f}" if grouped else f"{number:.0f}"
+    return _two_places(number, grouped=grouped)
+
+
+def _two_places(number: Decimal, *, grouped: bool = True) -> str:
+    rounded = number.quantize(CENT, rounding=ROUND_HALF_UP)
+    return f"{rounded:,.2f}" if grouped else f"{rounded:.2f}"
+
+
 @register.filter
 def hours(value: Decimal | float | int | None) -> str:
     """12 -> "12", 1234.5 -> "1,234.50": two decimals unless whole, thousands grouped."""
     number = _decimal(value)
-    if number is None:
-        return ""
-    if number == number.to_integral_value():
-        return f"{number:,.0f}"
-    # Half up, as floatformat rounds (a format spec alone would round half to even).
-    return f"{number.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+    return "" if number is None else format_hours(number)
 
 
 @register.filter
@@ -45,6 +54,4 @@ def money(value: Decimal | float | int | None) -> str:
     What ``floatformat:2|intcomma`` writes, in one format call (see ``hours``).
     """
     number = _decimal(value)
-    if number is None:
-        return ""
-    return f"{number.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+    return "" if number is None else _two_places(number)

@@ -11,13 +11,12 @@ template still owns the table around it, and everything that needs escaping.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from reports.selectors import WeekHours
-from reports.templatetags.report_numbers import CENT, hours
+from reports.templatetags.report_numbers import format_hours
 
 register = template.Library()
 
@@ -34,21 +33,14 @@ def week_cell(week: WeekHours, *, strong: bool = False) -> str:
     total = week.total
     if not total:
         return NO_HOURS_TOTAL if strong else NO_HOURS
-    shown = f"<strong>{hours(total)}</strong>" if strong else hours(total)
+    shown = f"<strong>{format_hours(total)}</strong>" if strong else format_hours(total)
     # As {% widthratio %} computes it: in floats, rounded half to even.
     share = round(float(week.billable) / float(total) * 100)
     return (
-        f'<td class="num" title="{_plain(week.billable)} h billable,'
-        f' {_plain(week.non_billable)} h non-billable">{shown}'
+        f'<td class="num" title="{format_hours(week.billable, grouped=False)} h billable,'
+        f' {format_hours(week.non_billable, grouped=False)} h non-billable">{shown}'
         f'<span class="split" aria-hidden="true"><span style="width: {share}%"></span></span></td>'
     )
-
-
-def _plain(value: Decimal) -> str:
-    """As ``floatformat:"-2"`` writes it: no thousands separator, decimals unless whole."""
-    if value == value.to_integral_value():
-        return f"{value:.0f}"
-    return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
 
 
 @register.filter
