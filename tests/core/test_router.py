@@ -144,8 +144,9 @@ class TestThroughTheRequestStack:
 
 
 @pytest.mark.urls("tests.core.urls")
-def test_async_view_reads_the_standby(async_client, queries_by_alias):
+def test_async_view_reads_the_standby(async_client, queries_by_alias, replayed):
     TimecardFactory.create_batch(3)
+    replayed()  # the async client is not the ReplayedClient: wait for replay here
     with queries_by_alias("default", "standby") as captured:
         response = async_to_sync(async_client.get)("/async/")
     assert response.json() == {"count": 3}
