@@ -9,15 +9,15 @@ from django.http import HttpRequest
 
 from core.replication import standby_status
 from core.routing import current_read_decision
-from core.standby import breaker_for
+from core.standby import PRIMARY
 
 
 def read_database(request: HttpRequest) -> dict[str, Any]:
     """Name the database that reads go to where the page is rendered, and why.
 
     Rendering happens inside a report view's ``read_from`` scope, so report pages can
-    say which database served them, show the notice when they fell back to the primary,
-    and show the replication state of the standby they asked for.
+    say which member of the standby group served them and its replication state, or,
+    when they read the primary instead, the notice that says why.
     """
     alias = router.db_for_read(None)
     context: dict[str, Any] = {"alias": alias, "label": describe_database(alias)}
@@ -25,9 +25,8 @@ def read_database(request: HttpRequest) -> dict[str, Any]:
     if decision is not None:
         context["notice"] = decision.notice
         context["requested"] = decision.requested
-        # An open breaker means the standby is down: asking it again would wait on it.
-        if decision.requested != "default" and not breaker_for(decision.requested).is_open:
-            context["replication"] = standby_status(decision.requested)
+        if decision.alias != PRIMARY:  # chosen just now, so cached and reachable
+            context["replication"] = standby_status(decision.alias)
     return {"read_database": context}
 
 

@@ -1,11 +1,14 @@
 """Request-wide parts of the read routing: read-your-writes, and standby failures as 503.
 
-**Read your own writes.** Replay on a standby is fast but not instant: read straight after
-a commit, it misses the new row most of the time. So a request that wrote anything
-(``ScopedReadRouter.db_for_write`` marks it) gives the browser a signed cookie, and for
-``READ_YOUR_WRITES_SECONDS`` every read scope of that browser reads from the primary.
-A time window and not a one-shot flag: a redirect, a second tab or a slow page must not
-lose the pin. Inside the request itself, a read after a write goes to the primary too.
+**Read your own writes** (``core.read_your_writes``). A request that wrote anything
+(``ScopedReadRouter.db_for_write`` marks it) gives the browser a signed cookie holding the
+primary's WAL position after its writes, taken with one query when the request ends. For
+``READ_YOUR_WRITES_SECONDS`` the read scopes of that browser read only a standby that has
+replayed up to that position, or the primary while none has. Without a position (SQLite,
+``READ_YOUR_WRITES_BY = "window"``) the cookie says "1" and the browser reads the primary
+for the whole window. A window and not a one-shot flag: a redirect, a second tab or a slow
+page must not lose the pin. Inside the request itself, a read after a write goes to the
+primary.
 
 **Clear answers instead of a 500.** A standby that is down while the site is set to
 answer 503 (``STANDBY_DOWN_POLICY``), or a report stopped by its statement timeout or
@@ -14,6 +17,7 @@ by a recovery conflict that could not be retried, gets a page that says so.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,11 +27,16 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from core import db_errors
+from core.read_your_writes import LastWrite, active
+from core.replication import parse_lsn
 from core.routing import WriteTracker, track_writes
 from core.standby import StandbyUnavailable
 
 PIN_COOKIE = "read_primary"
 PIN_SALT = "core.middleware.read-your-writes"
+WINDOW_PIN = "1"
+"""The cookie's value when no WAL position is known: the primary for the whole window."""
 
 REPORT_TIMED_OUT = (
     "This report ran longer than the database allows for reports and was stopped."
@@ -40,7 +49,7 @@ REPORT_CANCELLED = (
 
 
 class ReadYourWritesMiddleware:
-    """Track each request's writes; pin the browser to the primary after it wrote."""
+    """Track each request's writes; pin the browser to its last write's WAL position."""
 
     sync_capable = True
     async_capable = True
@@ -54,14 +63,14 @@ class ReadYourWritesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
         if self.is_async:
             return self.__acall__(request)
-        with track_writes(pinned=is_pinned(request)) as writes:
+        with active(last_write_of(request)) as last_write, track_writes() as writes:
             response = self.get_response(request)
-        return _pin_if_written(request, response, writes)
+        return _pin_if_written(request, response, writes, last_write)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        with track_writes(pinned=is_pinned(request)) as writes:
+        with active(last_write_of(request)) as last_write, track_writes() as writes:
             response = await self.get_response(request)
-        return _pin_if_written(request, response, writes)
+        return _pin_if_written(request, response, writes, last_write)
 
     def process_view(self, request: HttpRequest, view: Callable, *args: Any) -> None:
         if getattr(view, "read_your_writes_exempt", False):
@@ -74,14 +83,29 @@ class ReadYourWritesMiddleware:
         return TemplateResponse(request, "503.html", {"message": message}, status=503)
 
 
-def is_pinned(request: HttpRequest) -> bool:
-    """Did this browser write within the read-your-writes window?"""
-    return (
-        request.get_signed_cookie(
-            PIN_COOKIE, default=None, salt=PIN_SALT, max_age=settings.READ_YOUR_WRITES_SECONDS
-        )
-        is not None
+def last_write_of(request: HttpRequest) -> LastWrite:
+    """This browser's last write within the read-your-writes window, from its cookie.
+
+    A missing, forged or expired cookie is no write. The window is measured from the
+    request's start: a page that reads at its end still counts as within it.
+    """
+    value = request.get_signed_cookie(
+        PIN_COOKIE, default=None, salt=PIN_SALT, max_age=settings.READ_YOUR_WRITES_SECONDS
     )
+    if value is None:
+        return LastWrite()
+    expires_at = time.time() + settings.READ_YOUR_WRITES_SECONDS
+    if _is_lsn(value):
+        return LastWrite(lsn=value, expires_at=expires_at)
+    return LastWrite(pinned=True, expires_at=expires_at)
+
+
+def _is_lsn(value: str) -> bool:
+    try:
+        parse_lsn(value)
+    except ValueError:
+        return False
+    return True
 
 
 def read_your_writes_exempt(view: Callable) -> Callable:
@@ -95,13 +119,14 @@ def read_your_writes_exempt(view: Callable) -> Callable:
 
 
 def _pin_if_written(
-    request: HttpRequest, response: HttpResponse, writes: WriteTracker
+    request: HttpRequest, response: HttpResponse, writes: WriteTracker, last_write: LastWrite
 ) -> HttpResponse:
     exempt = getattr(request, "read_your_writes_exempt", False)
     if writes.wrote and not exempt and settings.READ_YOUR_WRITES_SECONDS > 0:
+        last_write.resolve()  # the view has returned: its writes have committed
         response.set_signed_cookie(
             PIN_COOKIE,
-            "1",
+            last_write.lsn or WINDOW_PIN,
             salt=PIN_SALT,
             max_age=settings.READ_YOUR_WRITES_SECONDS,
             secure=settings.SESSION_COOKIE_SECURE,
@@ -115,9 +140,9 @@ def _message_for(exception: Exception) -> str | None:
     if isinstance(exception, StandbyUnavailable):
         return str(exception)
     if isinstance(exception, OperationalError):
-        code = getattr(exception.__cause__, "pgcode", None)
-        if code == "57014":
+        code = db_errors.sqlstate(exception)
+        if code == db_errors.QUERY_CANCELED:
             return REPORT_TIMED_OUT
-        if code == "40001":
+        if code == db_errors.RECOVERY_CONFLICT:
             return REPORT_CANCELLED
     return None

@@ -1,4 +1,4 @@
-"""How far behind the primary the reporting standby is: measured cheaply, cached briefly.
+"""How far behind the primary each reporting standby is: measured cheaply, cached briefly.
 
 Report pages show it next to the data they read from the standby, and
 ``manage.py replication_status`` prints it for operators::
@@ -8,6 +8,8 @@ Report pages show it next to the data they read from the standby, and
     status = standby_status()          # the "standby" alias, at most a few seconds old
     status.in_recovery, status.streaming, status.lag_bytes, status.lag_seconds
     status.summary                     # "in recovery, streaming; replay lag 0 bytes, 0.0 s"
+
+    has_replayed("standby_2", lsn)     # read your writes: has it replayed up to lsn?
 
 One query on the standby, about 0.1 ms. Its lag in seconds uses a CASE: a caught-up standby
 reports 0, where ``now() - pg_last_xact_replay_timestamp()`` alone would report the time
@@ -19,6 +21,11 @@ Why a cache: every report page asks, and a standby that is down would otherwise 
 page a connection attempt (up to the alias's connect_timeout). A failure is cached like a
 success. The cache is per process and per alias, guarded by a lock because a gthread
 worker serves requests on several threads.
+
+**WAL positions.** Read-your-writes compares the primary's WAL position at a write with
+a standby's replay position. Each measurement of a standby also records how far it has
+replayed; replay only moves forward, so a position once reached stays reached, and
+:func:`has_replayed` asks the standby again only when what is known falls short.
 
 The embedded SQLite mode has no replica: the status then says so instead of failing.
 The ``streaming`` flag reads ``pg_stat_wal_receiver``, whose status only superusers and
@@ -34,11 +41,16 @@ from dataclasses import dataclass
 
 from django.db import Error, connections
 
+from core.db_errors import first_line
+
 __all__ = [
     "CACHE_SECONDS",
     "StandbyStatus",
     "clear_cache",
+    "has_replayed",
+    "parse_lsn",
     "primary_wal_lsn",
+    "primary_write_lsn",
     "standby_status",
     "wait_for_replay",
 ]
@@ -53,7 +65,8 @@ select pg_is_in_recovery(),
             when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
             else extract(epoch from now() - pg_last_xact_replay_timestamp())
        end,
-       pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())
+       pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()),
+       pg_last_wal_replay_lsn()
 """
 
 
@@ -68,6 +81,8 @@ class StandbyStatus:
     streaming: bool | None = None
     lag_bytes: int | None = None
     lag_seconds: float | None = None
+    replay_lsn: str | None = None
+    """How far it had replayed when measured (``None`` for a server not in recovery)."""
     error: str = ""
 
     @property
@@ -121,6 +136,73 @@ def clear_cache() -> None:
     """Forget every measurement (tests, and after a failover)."""
     with _cache_lock:
         _cache.clear()
+        _replayed.clear()
+
+
+def parse_lsn(text: str) -> int:
+    """A WAL position as PostgreSQL writes it (``"16/B374D848"``) as a number.
+
+    Raises ``ValueError`` for anything else, so a position can be checked on the way in.
+    """
+    high, separator, low = text.partition("/")
+    if not separator or not (0 < len(high) <= 8 and 0 < len(low) <= 8):
+        raise ValueError(f"not a WAL position: {text!r}")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+_replayed: dict[str, int] = {}
+"""The furthest replay position seen on each standby (guarded by ``_cache_lock``)."""
+
+
+def _note_replayed(alias: str, lsn: str | None) -> None:
+    if lsn is None:
+        return
+    position = parse_lsn(lsn)
+    with _cache_lock:
+        if position > _replayed.get(alias, -1):
+            _replayed[alias] = position
+
+
+def has_replayed(alias: str, lsn: str) -> bool:
+    """Has standby ``alias`` replayed the primary's WAL up to ``lsn``?
+
+    Answered from what earlier measurements saw when that is enough (replay never goes
+    back), otherwise by one query on the standby (``pg_last_wal_replay_lsn()``, a few
+    microseconds of server time). A database without replication has nothing to replay:
+    True. Raises the database error of a standby that cannot be reached.
+    """
+    target = parse_lsn(lsn)
+    with _cache_lock:
+        if _replayed.get(alias, -1) >= target:
+            return True
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("select pg_last_wal_replay_lsn()")
+            replayed = cursor.fetchone()[0]
+    except Error:
+        connection.close_if_unusable_or_obsolete()
+        raise
+    _note_replayed(alias, replayed)
+    return replayed is not None and parse_lsn(replayed) >= target
+
+
+def primary_write_lsn(alias: str = "default") -> str | None:
+    """Where the primary's WAL ends now, counting what is inserted but not yet flushed.
+
+    Read-your-writes takes it once after a request's writes committed: a standby that has
+    replayed up to it shows them. ``pg_current_wal_insert_lsn()`` and not the flush
+    position, so it also holds with ``synchronous_commit = off``, where a commit returns
+    before its WAL is written. ``None`` without PostgreSQL.
+    """
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("select pg_current_wal_insert_lsn()")
+        return cursor.fetchone()[0]
 
 
 def primary_wal_lsn(alias: str = "default") -> str | None:
@@ -174,12 +256,13 @@ def _measure(alias: str) -> StandbyStatus:
     try:
         with connection.cursor() as cursor:
             cursor.execute(STATUS_SQL)
-            in_recovery, streaming, lag_seconds, lag_bytes = cursor.fetchone()
+            in_recovery, streaming, lag_seconds, lag_bytes, replay_lsn = cursor.fetchone()
     except Error as error:
         # A connection the server dropped would fail every later query of this thread:
         # close it, so that the next measurement connects afresh.
         connection.close_if_unusable_or_obsolete()
-        return StandbyStatus(alias=alias, replicated=True, error=_first_line(error))
+        return StandbyStatus(alias=alias, replicated=True, error=first_line(error))
+    _note_replayed(alias, replay_lsn)
     return StandbyStatus(
         alias=alias,
         replicated=True,
@@ -187,9 +270,5 @@ def _measure(alias: str) -> StandbyStatus:
         streaming=streaming,
         lag_bytes=None if lag_bytes is None else int(lag_bytes),
         lag_seconds=None if lag_seconds is None else float(lag_seconds),
+        replay_lsn=replay_lsn,
     )
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -29,9 +29,11 @@ resumption of a decorated generator, the body of a ``StreamingHttpResponse`` tha
 consumed after the view returned, and a ``TemplateResponse`` (rendered inside the scope
 before it leaves, so template-response middleware sees it already rendered).
 
-Where reads really go is decided once per scope, on its first read: the standby may be
-down, lagging, or behind the user's own last write, and then the scope reads from the
-primary with a notice (``core.standby``). Reads also go to the primary while a
+``read_from("standby")`` names a group of standbys. Where reads really go is decided
+once per scope, on its first read, and kept for the whole scope: one member of the group
+that is reachable, replicating, within the lag bound and caught up with the caller's own
+last write (``core.standby``, ``core.read_your_writes``), or the primary with a notice
+when none is. Reads also go to the primary while a
 transaction is open there, and after the request or scope wrote anything: a read must
 see what was just written. A decorated function whose standby fails under it (a recovery
 conflict, a lost connection) is run once more on the primary, unless it wrote.
@@ -56,7 +58,7 @@ from django.db import OperationalError, connections
 from django.http import StreamingHttpResponse
 from django.template.response import SimpleTemplateResponse
 
-from core import standby
+from core import db_errors, read_your_writes, standby
 from core.standby import PRIMARY, ReadDecision
 
 __all__ = [
@@ -70,17 +72,13 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-RECOVERY_CONFLICT = "40001"
-SERVER_GONE_CODES = ("08", "57P")
 RETRIED = "The reporting replica failed during this page, so it was read from the primary."
 
 
 @dataclass
 class WriteTracker:
-    """What one request (or one outermost scope) wrote, and whether it is pinned."""
+    """Whether one request (or, outside a request, one outermost scope) wrote."""
 
-    pinned: bool = False
-    """The browser wrote a moment ago (read-your-writes window): read the primary."""
     wrote: bool = False
 
 
@@ -92,7 +90,8 @@ class _Scope:
 
     def decide(self) -> ReadDecision:
         if self.decision is None:
-            self.decision = standby.decide(self.alias, pinned=self.writes.pinned)
+            pinned, min_lsn = read_your_writes.current_requirement()
+            self.decision = standby.decide(self.alias, pinned=pinned, min_lsn=min_lsn)
         return self.decision
 
     @property
@@ -128,9 +127,9 @@ def current_read_decision() -> ReadDecision | None:
 
 
 @contextmanager
-def track_writes(*, pinned: bool = False) -> Iterator[WriteTracker]:
-    """Track the writes of one request; the middleware pins the browser when it wrote."""
-    tracker = WriteTracker(pinned=pinned)
+def track_writes() -> Iterator[WriteTracker]:
+    """Track the writes of one request: once it wrote, its reads stay on the primary."""
+    tracker = WriteTracker()
     token = _current_writes.set(tracker)
     try:
         yield tracker
@@ -300,8 +299,8 @@ def _retry_on_primary(scope: _Scope, error: OperationalError) -> bool:
         return False
     if not connections[replica].errors_occurred:
         return False  # the error came from another connection (the primary)
-    server_gone = _server_gone(error)
-    if not (server_gone or _pgcode(error) == RECOVERY_CONFLICT):
+    server_gone = db_errors.server_gone(error)
+    if not (server_gone or db_errors.sqlstate(error) == db_errors.RECOVERY_CONFLICT):
         return False
     if server_gone:  # tell the breaker, so that the next pages do not wait for it
         standby.record_failure(replica, error)
@@ -309,16 +308,6 @@ def _retry_on_primary(scope: _Scope, error: OperationalError) -> bool:
     connections[replica].close_if_unusable_or_obsolete()
     scope.decision = ReadDecision(scope.alias, PRIMARY, RETRIED)
     return True
-
-
-def _pgcode(error: Exception) -> str | None:
-    return getattr(error.__cause__, "pgcode", None)
-
-
-def _server_gone(error: Exception) -> bool:
-    """No SQLSTATE (a dropped connection), a connection exception or a shutdown."""
-    code = _pgcode(error)
-    return code is None or code.startswith(SERVER_GONE_CODES)
 
 
 def _context_with(scope: _Scope) -> contextvars.Context:
@@ -351,7 +340,7 @@ def _reporting_failures(iterable: Any, scope: _Scope) -> Iterator[Any]:
         yield from iterable
     except OperationalError as error:
         replica = scope.decision.alias if scope.read_from_replica else None
-        if replica and connections[replica].errors_occurred and _server_gone(error):
+        if replica and connections[replica].errors_occurred and db_errors.server_gone(error):
             standby.record_failure(replica, error)
         raise
 
@@ -414,8 +403,6 @@ class ScopedReadRouter:
     routed as a write by Django already.
     """
 
-    same_data_aliases = frozenset({PRIMARY, "standby"})
-
     def db_for_read(self, model: type, **hints: Any) -> str:
         scope = _current_scope.get()
         if scope is None or scope.alias == PRIMARY:
@@ -428,10 +415,11 @@ class ScopedReadRouter:
         writes = _current_writes.get()
         if writes is not None:
             writes.wrote = True
+        read_your_writes.note_write()
         return PRIMARY
 
     def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool | None:
-        if {obj1._state.db, obj2._state.db} <= self.same_data_aliases:
+        if {obj1._state.db, obj2._state.db} <= {PRIMARY, *standby.all_members()}:
             return True
         return None
 

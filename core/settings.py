@@ -1,8 +1,9 @@
 """Settings for the timecards site, read from the environment (django-environ).
 
 With no ``DATABASE_URL`` the site runs embedded: SQLite for ``default`` and the same file
-opened read-only for ``standby``. With ``DATABASE_URL`` and ``STANDBY_DATABASE_URL`` it
-runs against a PostgreSQL primary and its streaming standby.
+opened read-only for ``standby``. With ``DATABASE_URL`` and ``STANDBY_DATABASE_URL`` (or
+``STANDBY_DATABASE_URLS`` for several) it runs against a PostgreSQL primary and its
+streaming standbys.
 """
 
 from pathlib import Path
@@ -78,30 +79,50 @@ TEMPLATES = [
 ]
 
 # --- Databases ------------------------------------------------------------------------
-# "default" is the primary: every write and every migration. "standby" is a hot-standby
-# replica that report views read from inside @read_from("standby"). In tests the standby
-# mirrors the primary's test database (TEST["MIRROR"]): it keeps its own connection and
-# reads the test database that replication (or the shared SQLite file) brings over.
+# "default" is the primary: every write and every migration. The standbys are hot-standby
+# replicas that report views read from inside @read_from("standby"): a group of one or
+# more members, aliased "standby", "standby_2", "standby_3", ... in the order they are
+# listed; read_from("standby") names the group and core/standby.py chooses one member
+# per scope. In tests every member mirrors the primary's test database (TEST["MIRROR"]):
+# it keeps its own connection and reads the test database that replication (or the
+# shared SQLite file) brings over.
 SQLITE_PATH = VAR_DIR / "db.sqlite3"
+STANDBY_GROUP = "standby"
+
+
+def standby_alias(position: int) -> str:
+    """The alias of the group's member at ``position`` (0: "standby", 1: "standby_2")."""
+    return STANDBY_GROUP if position == 0 else f"{STANDBY_GROUP}_{position + 1}"
+
+
+if "STANDBY_DATABASE_URLS" in env and "STANDBY_DATABASE_URL" in env:
+    raise ImproperlyConfigured(
+        "Set STANDBY_DATABASE_URLS (every standby, comma-separated) or STANDBY_DATABASE_URL"
+        " (one standby), not both."
+    )
 
 if "DATABASE_URL" in env:
-    DATABASES = {
-        "default": env.db("DATABASE_URL"),
-        "standby": env.db("STANDBY_DATABASE_URL", default=env.str("DATABASE_URL")),
-    }
-    # The reporting replica. A standby that is down must not hang a page: connecting
+    standby_urls = env.list("STANDBY_DATABASE_URLS", default=[]) or [
+        env.str("STANDBY_DATABASE_URL", default=env.str("DATABASE_URL"))
+    ]
+    DATABASES = {"default": env.db("DATABASE_URL")}
+    for position, url in enumerate(standby_urls):
+        DATABASES[standby_alias(position)] = environ.Env.db_url_config(url)
+    # The reporting replicas. A standby that is down must not hang a page: connecting
     # gives up after STANDBY_CONNECT_TIMEOUT_SECONDS. A report query that runs away is
-    # stopped by the server after REPORT_STATEMENT_TIMEOUT_SECONDS; it stays below the standby's
-    # max_standby_streaming_delay (docker/postgres/reporting-replica.conf, 30s), so a
-    # report ends by its own timeout before replay has to cancel it, and replay is never
-    # held back longer than that. Only the standby alias gets these: writes and
+    # stopped by the server after REPORT_STATEMENT_TIMEOUT_SECONDS; it stays below the
+    # standbys' max_standby_streaming_delay (docker/postgres/reporting-replica.conf, 30s),
+    # so a report ends by its own timeout before replay has to cancel it, and replay is
+    # never held back longer than that. Only the standby aliases get these: writes and
     # migrations on the primary keep PostgreSQL's defaults.
-    if DATABASES["standby"]["ENGINE"] == "django.db.backends.postgresql":
-        report_timeout_ms = env.float("REPORT_STATEMENT_TIMEOUT_SECONDS", default=15) * 1000
-        DATABASES["standby"].setdefault("OPTIONS", {}).update(
-            connect_timeout=env.int("STANDBY_CONNECT_TIMEOUT_SECONDS", default=3),
-            options=f"-c statement_timeout={report_timeout_ms:.0f}",
-        )
+    report_timeout_ms = env.float("REPORT_STATEMENT_TIMEOUT_SECONDS", default=15) * 1000
+    for position in range(len(standby_urls)):
+        member = DATABASES[standby_alias(position)]
+        if member["ENGINE"] == "django.db.backends.postgresql":
+            member.setdefault("OPTIONS", {}).update(
+                connect_timeout=env.int("STANDBY_CONNECT_TIMEOUT_SECONDS", default=3),
+                options=f"-c statement_timeout={report_timeout_ms:.0f}",
+            )
 else:
     DATABASES = {
         "default": {
@@ -112,13 +133,16 @@ else:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
             "TEST": {"NAME": VAR_DIR / "test-db.sqlite3"},
         },
-        "standby": {
+        STANDBY_GROUP: {
             "ENGINE": "core.sqlite_standby",
             "NAME": SQLITE_PATH,
             "OPTIONS": {"timeout": 20},
         },
     }
-DATABASES["standby"]["TEST"] = {"MIRROR": "default"}
+STANDBY_GROUPS = {STANDBY_GROUP: [alias for alias in DATABASES if alias != "default"]}
+"""Each name that read_from() accepts for a group, and its members in order."""
+for member_alias in STANDBY_GROUPS[STANDBY_GROUP]:
+    DATABASES[member_alias]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["core.routing.ScopedReadRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -182,16 +206,23 @@ LOGGING = {
 # --- Site -----------------------------------------------------------------------------
 INVOICE_PAYMENT_TERMS_DAYS = env.int("INVOICE_PAYMENT_TERMS_DAYS", default=30)
 
-# --- Reporting replica: what happens when the standby cannot serve a report ------------
-# See core/standby.py and the README's "Failure modes". Each can be set in the environment.
+# --- Reporting replicas: what happens when no standby can serve a report ---------------
+# See core/standby.py and the README's "Failure modes". Each can be set in the environment;
+# each applies to every member of the group (one breaker and one status per member).
 STANDBY_DOWN_POLICY = env.str("STANDBY_DOWN_POLICY", default="primary")  # or "503"
 STANDBY_COOL_DOWN_SECONDS = env.float("STANDBY_COOL_DOWN_SECONDS", default=30.0)
 STANDBY_MAX_LAG_SECONDS = env.float("STANDBY_MAX_LAG_SECONDS", default=30.0)
 STANDBY_LAG_POLICY = env.str("STANDBY_LAG_POLICY", default="primary")  # or "notice"
 STANDBY_RETRY_ON_PRIMARY = env.bool("STANDBY_RETRY_ON_PRIMARY", default=True)
-# After a request that wrote, the browser reads from the primary for this long.
+# Read your own writes (core/middleware.py). After a request that wrote, the browser's
+# reports read only a standby that has replayed the primary's WAL up to that write
+# ("wal"), or the primary for the whole window ("window", and always on SQLite, which
+# has no WAL position). The window bounds the pin either way.
 READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=15)
+READ_YOUR_WRITES_BY = env.str("READ_YOUR_WRITES_BY", default="wal")
 if STANDBY_DOWN_POLICY not in {"primary", "503"}:
     raise ImproperlyConfigured("STANDBY_DOWN_POLICY must be 'primary' or '503'.")
 if STANDBY_LAG_POLICY not in {"primary", "notice"}:
     raise ImproperlyConfigured("STANDBY_LAG_POLICY must be 'primary' or 'notice'.")
+if READ_YOUR_WRITES_BY not in {"wal", "window"}:
+    raise ImproperlyConfigured("READ_YOUR_WRITES_BY must be 'wal' or 'window'.")

@@ -1,34 +1,49 @@
-"""Whether a read scope may use its standby right now, or must fall back to the primary.
+"""Which standby of a group a read scope reads, or why it must read the primary.
 
-``read_from("standby")`` names where a view *wants* to read. Real replicas are down,
-lagging or behind the user's own last write, so the router asks :func:`decide` once per
-scope, on its first read, and the answer says where reads really go and why:
+``read_from("standby")`` names a *group* of standbys (``settings.STANDBY_GROUPS``; any
+other alias is a group of one). Real replicas are down, lagging or behind the browser's
+own last write, so the router asks :func:`decide` once per scope, on its first read, and
+keeps the answer for the whole scope: a page reads one consistent snapshot, from one
+server. A member qualifies when it is
 
-- the request is **pinned** to the primary because this browser wrote something a
-  moment ago (read your own writes, see ``core.middleware``);
-- the standby is **unreachable**: a circuit breaker remembers it for
+- **reachable**: each member has a circuit breaker that remembers a failure for
   ``STANDBY_COOL_DOWN_SECONDS``, so later requests do not each wait for the connect
-  timeout; after the cool-down one request probes it again;
-- the standby **lags** more than ``STANDBY_MAX_LAG_SECONDS``, or is reachable but does not
-  replicate (not in recovery, or its WAL receiver is not streaming, where the lag query
-  would say 0): reads go to the primary, or, with ``STANDBY_LAG_POLICY = "notice"``, stay
-  on the standby with a stale-data notice.
+  timeout; after the cool-down one request probes that member again;
+- **replicating** (in recovery, its WAL receiver streaming) and **within the lag bound**
+  (``STANDBY_MAX_LAG_SECONDS``): one cached status query per member;
+- **caught up with the caller's last write** when there is one (``min_lsn``, the
+  primary's WAL position after that write): the member's known replay position, or one
+  query on that member when the known one falls short. Each member is judged on its own:
+  one member that has caught up never clears the pin for another.
 
-With ``STANDBY_DOWN_POLICY = "503"`` an unreachable standby answers 503 instead of
-moving the load to the primary (for sites where the primary must be protected).
+**Spreading the load.** Each scope takes the first qualifying member of the group in a
+fresh random order. That is a uniform choice among the members that qualify, found
+without asking every member: a member that is down or behind shares its load evenly
+among the others (a round-robin would hand all of it to its neighbour), and there is no
+shared counter for the threads of a worker to contend on.
+
+Only when no member qualifies does the scope read the primary, with a notice that says
+why: the browser wrote a moment ago, every member is unreachable, or they lag or do not
+replicate. With ``STANDBY_LAG_POLICY = "notice"`` a stale member that has the caller's
+write is read instead, with a stale-data notice; with ``STANDBY_DOWN_POLICY = "503"``
+a group whose members are all unreachable answers 503 instead of moving the load to the
+primary (for sites where the primary must be protected).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import Error
 
-from core.replication import CACHE_SECONDS, standby_status
+from core.db_errors import first_line
+from core.replication import CACHE_SECONDS, StandbyStatus, has_replayed, standby_status
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +63,24 @@ NOT_REPLICATING_NOTICE = (
 )
 
 
+def members(group: str) -> tuple[str, ...]:
+    """The aliases of the standbys that ``read_from(group)`` may read, in their order."""
+    return tuple(settings.STANDBY_GROUPS.get(group, (group,)))
+
+
+def all_members() -> frozenset[str]:
+    """Every standby alias of every group: each holds the same data as the primary."""
+    return frozenset(alias for group in settings.STANDBY_GROUPS for alias in members(group))
+
+
 class StandbyUnavailable(Exception):
-    """The standby cannot serve the scope and the site is set to answer 503."""
+    """No standby of the group is reachable and the site is set to answer 503."""
 
 
 @dataclass(frozen=True)
 class ReadDecision:
-    """Where a scope's reads go, and the notice a page shows when it is not the standby."""
+    """Where a scope's reads go (a member of the group, or the primary), and the notice a
+    page shows when that is not a fresh member."""
 
     requested: str
     alias: str
@@ -62,7 +88,8 @@ class ReadDecision:
 
     @property
     def fell_back(self) -> bool:
-        return self.alias != self.requested
+        """A scope that asked for standbys reads the primary."""
+        return self.alias == PRIMARY != self.requested
 
 
 class CircuitBreaker:
@@ -106,7 +133,7 @@ class CircuitBreaker:
             self._opened_at, self._probing = self._clock(), False
         if not was_open:
             logger.error(
-                "Standby %r is unreachable (%s): reads fall back to the primary for %s s.",
+                "Standby %r is unreachable (%s): reads leave it alone for %s s.",
                 self.alias,
                 error,
                 settings.STANDBY_COOL_DOWN_SECONDS,
@@ -134,47 +161,106 @@ def reset_breakers() -> None:
         breaker.reset()
 
 
-def decide(requested: str, *, pinned: bool = False) -> ReadDecision:
-    """Where the reads of a scope that asked for ``requested`` should go now."""
+def decide(requested: str, *, pinned: bool = False, min_lsn: str | None = None) -> ReadDecision:
+    """Where the reads of a scope that asked for ``requested`` should go now.
+
+    ``pinned``: the caller wrote within the read-your-writes window and no WAL position
+    is known (SQLite, ``READ_YOUR_WRITES_BY = "window"``), so only the primary will do.
+    ``min_lsn``: the primary's WAL position after the caller's last write; only a member
+    that has replayed up to it may serve.
+    """
     if requested == PRIMARY:
         return ReadDecision(requested, PRIMARY)
     if pinned:
         return ReadDecision(requested, PRIMARY, PINNED)
-    breaker = breaker_for(requested)
-    if not breaker.allow():
-        return _unreachable(requested)
-    # A probe after the cool-down must measure now; otherwise a brief cache will do.
-    try:
-        status = standby_status(requested, max_age=0 if breaker.is_open else CACHE_SECONDS)
-    except BaseException as error:  # never leave the breaker waiting for its probe
-        breaker.record_failure(f"{type(error).__name__}: {error}")
-        raise
-    if status.error:
-        breaker.record_failure(status.error)
-        return _unreachable(requested)
-    breaker.record_success()
-    if not status.replicated:
-        return ReadDecision(requested, requested)
-    if not status.healthy:  # reachable, but not a standby that replays: stale for good
-        return _stale(requested, NOT_REPLICATING, NOT_REPLICATING_NOTICE)
-    lag = status.lag_seconds or 0.0
-    if lag > settings.STANDBY_MAX_LAG_SECONDS:
-        return _stale(requested, LAGGING.format(lag=lag), STALE.format(lag=lag))
-    return ReadDecision(requested, requested)
+    order = list(members(requested))
+    _random.shuffle(order)
+    refusals: list[_Refusal] = []
+    for alias in order:
+        refusal = _refusal(alias, min_lsn)
+        if refusal is None:
+            return ReadDecision(requested, alias)
+        refusals.append(refusal)
+    return _fallback(requested, refusals)
 
 
 def record_failure(alias: str, error: Exception) -> None:
     """A query on ``alias`` failed for a reason that says the server is gone."""
-    breaker_for(alias).record_failure(str(error).strip().splitlines()[0] if str(error) else "")
+    breaker_for(alias).record_failure(first_line(error))
 
 
-def _stale(requested: str, fallback_notice: str, stale_notice: str) -> ReadDecision:
-    if settings.STANDBY_LAG_POLICY == "notice":
-        return ReadDecision(requested, requested, stale_notice)
-    return ReadDecision(requested, PRIMARY, fallback_notice)
+_random = random.Random()
+"""Shuffles the members for each scope (an instance of its own, which a test may seed)."""
+
+UNREACHABLE_MEMBER = "unreachable"
+BEHIND_THE_WRITE = "behind"
+STALE_MEMBER = "stale"
 
 
-def _unreachable(requested: str) -> ReadDecision:
+@dataclass(frozen=True)
+class _Refusal:
+    """Why one member cannot serve a scope, and what to say if the scope reads elsewhere."""
+
+    alias: str
+    reason: str
+    fallback_notice: str = ""
+    stale_notice: str = ""
+    """Set for a stale member that has the caller's writes: readable with this notice."""
+
+
+def _refusal(alias: str, min_lsn: str | None) -> _Refusal | None:
+    """``None`` when ``alias`` may serve the scope now, else why it may not."""
+    breaker = breaker_for(alias)
+    if not breaker.allow():
+        return _Refusal(alias, UNREACHABLE_MEMBER)
+    try:
+        # A probe after the cool-down must measure now; otherwise a brief cache will do.
+        status = standby_status(alias, max_age=0 if breaker.is_open else CACHE_SECONDS)
+        if status.error:
+            breaker.record_failure(status.error)
+            return _Refusal(alias, UNREACHABLE_MEMBER)
+        stale = _staleness(status)
+        if stale and settings.STANDBY_LAG_POLICY != "notice":
+            breaker.record_success()
+            return _Refusal(alias, STALE_MEMBER, *stale[:1])
+        caught_up = min_lsn is None or has_replayed(alias, min_lsn)
+    except Error as error:  # has_replayed() on a member that has just gone away
+        breaker.record_failure(first_line(error))
+        return _Refusal(alias, UNREACHABLE_MEMBER)
+    except BaseException as error:  # never leave the breaker waiting for its probe
+        breaker.record_failure(f"{type(error).__name__}: {error}")
+        raise
+    breaker.record_success()
+    if not caught_up:
+        return _Refusal(alias, BEHIND_THE_WRITE)
+    if stale:
+        return _Refusal(alias, STALE_MEMBER, *stale)
+    return None
+
+
+def _staleness(status: StandbyStatus) -> tuple[str, str] | None:
+    """For a member too far behind to read: the fallback notice and the stale notice."""
+    if not status.replicated:  # the embedded SQLite: the primary's own file
+        return None
+    if not status.healthy:  # reachable, but not a standby that replays: stale for good
+        return NOT_REPLICATING, NOT_REPLICATING_NOTICE
+    lag = status.lag_seconds or 0.0
+    if lag > settings.STANDBY_MAX_LAG_SECONDS:
+        return LAGGING.format(lag=lag), STALE.format(lag=lag)
+    return None
+
+
+def _fallback(requested: str, refusals: list[_Refusal]) -> ReadDecision:
+    """No member qualifies: a stale one with a notice, if allowed, else the primary."""
+    for refusal in refusals:
+        if refusal.stale_notice:
+            return ReadDecision(requested, refusal.alias, refusal.stale_notice)
+    reasons = {refusal.reason for refusal in refusals}
+    if BEHIND_THE_WRITE in reasons:
+        return ReadDecision(requested, PRIMARY, PINNED)
+    for refusal in refusals:
+        if refusal.reason == STALE_MEMBER:
+            return ReadDecision(requested, PRIMARY, refusal.fallback_notice)
     if settings.STANDBY_DOWN_POLICY == "503":
         raise StandbyUnavailable(UNREACHABLE)
     return ReadDecision(requested, PRIMARY, UNREACHABLE)

@@ -1,41 +1,56 @@
-# PostgreSQL: the native primary + streaming standby (pg-*), and the docker compose stack.
+# PostgreSQL: the native primary + streaming standbys (pg-*), and the docker compose stack.
 # Included by the Makefile; uses its PY, DEV_ENV and install.
 
 PG_PAIR := bash docker/postgres/native-pair.sh
-# The pair's ports: set both to run a second pair beside another checkout's.
+# How many standbys pg-up, pg-status and run-pg use: `make pg-up STANDBYS=2`.
+STANDBYS ?= 1
+# The servers' ports: set them all to run beside another checkout's servers.
 PG_PRIMARY_PORT ?= 55432
 PG_STANDBY_PORT ?= 55433
-export PG_PRIMARY_PORT PG_STANDBY_PORT
-# The site against the native pair: writes on the primary, reports on the standby.
-PG_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:$(PG_PRIMARY_PORT)/timetrack \
-	STANDBY_DATABASE_URL=postgres://postgres@127.0.0.1:$(PG_STANDBY_PORT)/timetrack
+PG_STANDBY_2_PORT ?= 55434
+PG_STANDBYS := $(STANDBYS)
+export PG_PRIMARY_PORT PG_STANDBY_PORT PG_STANDBY_2_PORT PG_STANDBYS
+PG_URL := postgres://postgres@127.0.0.1
+STANDBY_URLS_1 := $(PG_URL):$(PG_STANDBY_PORT)/timetrack
+STANDBY_URLS_2 := $(STANDBY_URLS_1),$(PG_URL):$(PG_STANDBY_2_PORT)/timetrack
+# The site against the native servers: writes on the primary, reports on the standbys.
+PG_ENV := DATABASE_URL=$(PG_URL):$(PG_PRIMARY_PORT)/timetrack \
+	STANDBY_DATABASE_URLS=$(STANDBY_URLS_$(STANDBYS))
+# The group tests (pytest -m postgres_group): the primary and two standbys.
+PG_GROUP_ENV := DATABASE_URL=$(PG_URL):$(PG_PRIMARY_PORT)/timetrack \
+	STANDBY_DATABASE_URLS=$(STANDBY_URLS_2)
 COMPOSE ?= docker compose
 
 .PHONY: pg-up pg-down pg-status pg-destroy run-pg test-sqlite test-pg up down logs compose-seed
 
-pg-up: ## Start the native primary (127.0.0.1:$PG_PRIMARY_PORT, 55432) and standby (55433) in .pg/
+pg-up: ## Start the native primary (127.0.0.1:55432) and STANDBYS standbys (55433, 55434) in .pg/
 	$(PG_PAIR) up
 
-pg-down: ## Stop the native pair (its data stays in .pg/)
+pg-down: ## Stop the native servers (their data stays in .pg/)
 	$(PG_PAIR) down
 
-pg-status: ## Both ends of the native pair, the replication state and the lag
+pg-status: ## Every native server, the replication state and the lag (fails if one is down)
 	$(PG_PAIR) status
 
-pg-destroy: ## Stop the native pair and remove .pg/
+pg-destroy: ## Stop the native servers and remove .pg/
 	$(PG_PAIR) destroy
 
-run-pg: install pg-up ## Serve the site on http://127.0.0.1:8000 against the native pair
+run-pg: install pg-up ## Serve the site on http://127.0.0.1:8000 against the native servers
 	$(DEV_ENV) $(PG_ENV) $(PY) manage.py migrate --noinput --database default
 	$(DEV_ENV) $(PG_ENV) $(PY) manage.py seed --if-empty
 	$(DEV_ENV) $(PG_ENV) $(PY) manage.py replication_status
 	$(DEV_ENV) $(PG_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 test-sqlite: install ## The whole suite on the embedded SQLite (the PostgreSQL tests deselected)
-	$(PY) -m pytest -m "not postgres"
+	$(PY) -m pytest -m "not postgres and not postgres_group"
 
-test-pg: install pg-up ## The whole suite against the native pair (starts it when needed)
-	$(PG_ENV) $(PY) -m pytest
+# The whole suite against the primary and one standby, then the group tests against the
+# primary and two standbys.
+test-pg: install ## The whole suite against the native servers (starts them when needed)
+	$(MAKE) pg-up STANDBYS=2
+	DATABASE_URL=$(PG_URL):$(PG_PRIMARY_PORT)/timetrack STANDBY_DATABASE_URLS=$(STANDBY_URLS_1) \
+		$(PY) -m pytest -m "not postgres_group"
+	$(PG_GROUP_ENV) $(PY) -m pytest -m postgres_group
 
 # Compose reads its credentials from .env; the first `make up` writes one from
 # .env.example with fresh random secrets (git-ignored, never committed).

@@ -7,38 +7,49 @@ from contextlib import ExitStack, contextmanager
 
 import pytest
 from django.db import connections
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.factories import StaffFactory, UserFactory
-from core import replication, standby
+from core import read_your_writes, replication, standby
+from core.middleware import last_write_of
 
 
 @pytest.fixture(autouse=True)
 def _fresh_standby_state():
-    """Each test starts with closed breakers and no cached replication status."""
+    """Each test starts with closed breakers, no cached replication status, and no write
+    of an earlier test to read (the tests share one thread, so one context)."""
     standby.reset_breakers()
     replication.clear_cache()
+    read_your_writes.forget()
     yield
     standby.reset_breakers()
     replication.clear_cache()
+    read_your_writes.forget()
 
 
 def wait_for_standby() -> None:
-    """Wait until the standby shows every commit so far (at once on SQLite).
+    """Wait until every standby shows every commit so far (at once on SQLite).
 
     A commit reaches a real standby a fraction of a millisecond later; a test that reads
     the standby straight after writing waits for replay by LSN, never by sleeping.
     """
     # The wait is the test's plumbing, not the page's: keep its queries out of any
-    # CaptureQueriesContext, whose counts the tests compare.
-    logging = {alias: connections[alias].force_debug_cursor for alias in ("default", "standby")}
+    # CaptureQueriesContext, whose counts the tests compare. That includes taking the
+    # test's own write position, which the first scope after its writes would take.
+    members = standby.members("standby")
+    logging = {alias: connections[alias].force_debug_cursor for alias in ("default", *members)}
     for alias in logging:
         connections[alias].force_debug_cursor = False
     try:
-        assert replication.wait_for_replay(timeout=10), "the standby stopped replaying"
+        read_your_writes.current_requirement()
+        lsn = replication.primary_wal_lsn()
+        for alias in members:
+            assert replication.wait_for_replay(lsn, alias=alias, timeout=10), (
+                f"{alias} stopped replaying"
+            )
     finally:
         for alias, flag in logging.items():
             connections[alias].force_debug_cursor = flag
@@ -93,6 +104,13 @@ def log_time(client: Client, project, *, hours: str, description: str, date=None
             "billable": "on",
         },
     )
+
+
+def pinned_position(browser: Client) -> str | None:
+    """The WAL position that ``browser``'s read-your-writes cookie holds, if any."""
+    request = RequestFactory().get("/")
+    request.COOKIES = {name: morsel.value for name, morsel in browser.cookies.items()}
+    return last_write_of(request).lsn
 
 
 @pytest.fixture

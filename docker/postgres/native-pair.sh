@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# A PostgreSQL primary and its streaming hot standby from the local server binaries.
+# A PostgreSQL primary and its streaming hot standbys from the local server binaries.
 #
-#   native-pair.sh up       start the pair (create it first if needed); reuses a running one
-#   native-pair.sh down     stop both servers, keep their data
-#   native-pair.sh status   both ends, the replication state and the lag; exit 3 if unhealthy
-#   native-pair.sh destroy  stop both servers and remove their data
-#   native-pair.sh stop-standby  stop the standby only (failure tests; `up` restarts it)
+#   native-pair.sh up       start the primary and PG_STANDBYS standbys (create them first if
+#                           needed); reuses running ones
+#   native-pair.sh down     stop every server, keep their data
+#   native-pair.sh status   every server, the replication state and the lag; exit 3 if any
+#                           of the PG_STANDBYS standbys is not streaming
+#   native-pair.sh destroy  stop every server and remove their data
+#   native-pair.sh stop-standby [N]  stop standby N (1, the default, or 2, ...) only
+#                           (failure tests; `up` restarts it)
 #
 # The same scripts and settings as the compose stack: primary-init.sh (role, slot,
 # pg_hba line, include of reporting-replica.conf), standby-clone.sh (pg_basebackup -R)
@@ -14,7 +17,10 @@
 #
 # Environment (defaults in brackets):
 #   PG_DIR           data, logs and the copied settings [<repo>/.pg, git-ignored]
-#   PG_PRIMARY_PORT  [55432]   PG_STANDBY_PORT [55433]   PG_DATABASE [timetrack]
+#   PG_STANDBYS      how many standbys `up` starts and `status` checks [1]
+#   PG_PRIMARY_PORT  [55432]   PG_STANDBY_PORT [55433]   PG_STANDBY_2_PORT [55434]
+#   PG_STANDBY_<N>_PORT for a third standby and beyond [55432 + N]
+#   PG_DATABASE      [timetrack]
 #   PG_BINDIR        server binaries [pg_config --bindir, else the newest
 #                    /usr/lib/postgresql/*/bin]
 #
@@ -27,13 +33,33 @@ repo="$(cd "$here/../.." && pwd)"
 
 PG_DIR="${PG_DIR:-$repo/.pg}"
 PRIMARY_PORT="${PG_PRIMARY_PORT:-55432}"
-STANDBY_PORT="${PG_STANDBY_PORT:-55433}"
+STANDBYS="${PG_STANDBYS:-1}"
 DATABASE="${PG_DATABASE:-timetrack}"
 HOST=127.0.0.1
 SUPERUSER=postgres
 REPLICATION_USER=replicator
-SLOT=standby
 SERVER_USER=postgres
+
+case "$STANDBYS" in
+[1-9]) ;;
+*)
+	echo "native-pair: PG_STANDBYS must be a number from 1 to 9, not '$STANDBYS'" >&2
+	exit 2
+	;;
+esac
+
+# Standby N (1, 2, ...): its name, which is also its folder, its replication slot and the
+# application_name the primary sees ("standby", "standby_2", as the site's aliases), and
+# its port.
+standby_name() {
+	if [ "$1" = 1 ]; then echo standby; else echo "standby_$1"; fi
+}
+
+standby_port() {
+	local variable="PG_STANDBY_${1}_PORT"
+	if [ "$1" = 1 ]; then variable=PG_STANDBY_PORT; fi
+	echo "${!variable:-$((55432 + $1))}"
+}
 
 die() {
 	echo "native-pair: $*" >&2
@@ -123,7 +149,7 @@ stop_server() {
 }
 
 standby_healthy() {
-	PGHOST="$HOST" PGPORT="$STANDBY_PORT" PGUSER="$SUPERUSER" PGDATABASE=postgres \
+	PGHOST="$HOST" PGPORT="$(standby_port "$1")" PGUSER="$SUPERUSER" PGDATABASE=postgres \
 		"$here/standby-healthcheck.sh" 2>/dev/null
 }
 
@@ -138,7 +164,6 @@ choose_pg_dir() {
 		PG_DIR="$fallback"
 	fi
 	PRIMARY_DATA="$PG_DIR/primary"
-	STANDBY_DATA="$PG_DIR/standby"
 	SCRIPTS="$PG_DIR/scripts"
 }
 
@@ -162,8 +187,8 @@ prepare_dir() {
 ensure_primary() {
 	if [ ! -s "$PRIMARY_DATA/PG_VERSION" ]; then
 		# A standby of an earlier primary can never stream from a new one.
-		stop_server "$STANDBY_DATA" standby
-		rm -rf "$PRIMARY_DATA" "$STANDBY_DATA"
+		stop_standbys
+		rm -rf "$PRIMARY_DATA" "$PG_DIR"/standby*
 		as_server initdb --pgdata "$PRIMARY_DATA" --username "$SUPERUSER" --auth trust \
 			--encoding UTF8 --no-locale --no-sync --no-instructions >"$PG_DIR/initdb.log" ||
 			die "initdb failed; see $PG_DIR/initdb.log"
@@ -185,7 +210,7 @@ ensure_primary() {
 	fi
 	as_server env PGDATA="$PRIMARY_DATA" PGHOST="$HOST" PGPORT="$PRIMARY_PORT" \
 		POSTGRES_USER="$SUPERUSER" REPLICATION_USER="$REPLICATION_USER" \
-		REPLICATION_PASSWORD= REPLICATION_SLOT="$SLOT" REPLICATION_HBA_ADDRESS="$HOST/32" \
+		REPLICATION_PASSWORD= REPLICATION_SLOT=standby REPLICATION_HBA_ADDRESS="$HOST/32" \
 		REPLICATION_HBA_METHOD=trust REPORTING_REPLICA_CONF="$PG_DIR/reporting-replica.conf" \
 		"$SCRIPTS/primary-init.sh" >/dev/null
 	psql_at "$PRIMARY_PORT" --dbname postgres --quiet --output /dev/null \
@@ -196,53 +221,76 @@ ensure_primary() {
 }
 
 ensure_standby() {
-	if is_running "$STANDBY_DATA" && standby_healthy; then
-		as_server pg_ctl reload --pgdata "$STANDBY_DATA" --silent
+	local name data port
+	name="$(standby_name "$1")"
+	data="$PG_DIR/$name"
+	port="$(standby_port "$1")"
+	if is_running "$data" && standby_healthy "$1"; then
+		as_server pg_ctl reload --pgdata "$data" --silent
 		return
 	fi
 	# Stopped, or running but not streaming (stale copy, primary restarted): a copy of
 	# this primary restarts and streams at once, any other copy is cloned again.
-	stop_server "$STANDBY_DATA" standby
-	as_server env PGDATA="$STANDBY_DATA" PRIMARY_HOST="$HOST" PRIMARY_PORT="$PRIMARY_PORT" \
-		REPLICATION_USER="$REPLICATION_USER" REPLICATION_SLOT="$SLOT" STANDBY_NAME=standby \
+	stop_server "$data" "$name"
+	as_server env PGDATA="$data" PRIMARY_HOST="$HOST" PRIMARY_PORT="$PRIMARY_PORT" \
+		REPLICATION_USER="$REPLICATION_USER" REPLICATION_SLOT="$name" STANDBY_NAME="$name" \
 		"$SCRIPTS/standby-clone.sh" >/dev/null
 	# The clone copied the primary's postgresql.conf: the standby's port comes last, so
 	# it wins.
-	append_once "port = $STANDBY_PORT" "$STANDBY_DATA/postgresql.conf"
-	start_server "$STANDBY_DATA" "$STANDBY_PORT" standby
-	say "standby started on $HOST:$STANDBY_PORT"
+	append_once "port = $port" "$data/postgresql.conf"
+	start_server "$data" "$port" "$name"
+	say "$name started on $HOST:$port"
 }
 
 wait_until_streaming() {
 	local deadline=$((SECONDS + 30))
-	until standby_healthy; do
+	until standby_healthy "$1"; do
 		if [ "$SECONDS" -ge "$deadline" ]; then
-			die "the standby is not streaming after 30 s; see $PG_DIR/standby.log"
+			die "$(standby_name "$1") is not streaming after 30 s;" \
+				"see $PG_DIR/$(standby_name "$1").log"
 		fi
 		sleep 0.05
 	done
 }
 
+# Every standby folder there is, started or not, whatever PG_STANDBYS says now.
+stop_standbys() {
+	local data
+	for data in "$PG_DIR"/standby*; do
+		[ -d "$data" ] && stop_server "$data" "$(basename "$data")"
+	done
+	return 0
+}
+
 cmd_up() {
+	local n ports="" names=""
 	# Refuse a taken port before creating anything, not after initdb.
 	is_running "$PRIMARY_DATA" || ensure_port_free "$PRIMARY_PORT" primary
-	is_running "$STANDBY_DATA" || ensure_port_free "$STANDBY_PORT" standby
+	for n in $(seq "$STANDBYS"); do
+		is_running "$PG_DIR/$(standby_name "$n")" ||
+			ensure_port_free "$(standby_port "$n")" "$(standby_name "$n")"
+	done
 	prepare_dir
 	ensure_primary
-	ensure_standby
-	wait_until_streaming
-	say "primary $HOST:$PRIMARY_PORT -> standby $HOST:$STANDBY_PORT, streaming;" \
+	for n in $(seq "$STANDBYS"); do
+		ensure_standby "$n"
+	done
+	for n in $(seq "$STANDBYS"); do
+		wait_until_streaming "$n"
+		names="$names${names:+, }$(standby_name "$n") $HOST:$(standby_port "$n")"
+	done
+	say "primary $HOST:$PRIMARY_PORT -> $names, streaming;" \
 		"database $DATABASE, superuser $SUPERUSER"
 }
 
 cmd_down() {
-	stop_server "$STANDBY_DATA" standby
+	stop_standbys
 	stop_server "$PRIMARY_DATA" primary
-	say "the pair is down (data kept in $PG_DIR)"
+	say "the servers are down (data kept in $PG_DIR)"
 }
 
 cmd_stop_standby() {
-	stop_server "$STANDBY_DATA" standby
+	stop_server "$PG_DIR/$(standby_name "${1:-1}")" "$(standby_name "${1:-1}")"
 }
 
 cmd_destroy() {
@@ -254,18 +302,20 @@ cmd_destroy() {
 node_line() {
 	local name="$1" data="$2" port="$3" recovery
 	if ! is_running "$data"; then
-		printf '%-8s %s:%s  stopped\n' "$name" "$HOST" "$port"
+		printf '%-10s %s:%s  stopped\n' "$name" "$HOST" "$port"
 		return
 	fi
 	recovery="$(value_at "$port" "select case when pg_is_in_recovery() then 'yes' else 'no' end")"
-	printf '%-8s %s:%s  running  in recovery: %s\n' "$name" "$HOST" "$port" "${recovery:-?}"
+	printf '%-10s %s:%s  running  in recovery: %s\n' "$name" "$HOST" "$port" "${recovery:-?}"
 }
 
 cmd_status() {
-	local healthy=0
-	echo "PostgreSQL pair in $PG_DIR ($(postgres --version))"
+	local healthy=0 n
+	echo "PostgreSQL primary and $STANDBYS standby(s) in $PG_DIR ($(postgres --version))"
 	node_line primary "$PRIMARY_DATA" "$PRIMARY_PORT"
-	node_line standby "$STANDBY_DATA" "$STANDBY_PORT"
+	for n in $(seq "$STANDBYS"); do
+		node_line "$(standby_name "$n")" "$PG_DIR/$(standby_name "$n")" "$(standby_port "$n")"
+	done
 	if is_running "$PRIMARY_DATA"; then
 		echo
 		echo "On the primary: pg_stat_replication and the slot"
@@ -284,12 +334,16 @@ cmd_status() {
 	else
 		healthy=3
 	fi
-	if is_running "$STANDBY_DATA"; then
+	for n in $(seq "$STANDBYS"); do
+		if ! is_running "$PG_DIR/$(standby_name "$n")"; then
+			healthy=3
+			continue
+		fi
 		echo
-		echo "On the standby: WAL receiver and replay lag"
+		echo "On $(standby_name "$n"): WAL receiver and replay lag"
 		# The CASE keeps an idle, caught-up standby at 0 s instead of the time since the
 		# last commit it replayed.
-		psql_at "$STANDBY_PORT" --dbname postgres --command "
+		psql_at "$(standby_port "$n")" --dbname postgres --command "
 			select (select status from pg_stat_wal_receiver) as receiver,
 			       case when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
 			            else extract(epoch from now() - pg_last_xact_replay_timestamp())
@@ -297,10 +351,11 @@ cmd_status() {
 			       pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())
 			           as lag_bytes,
 			       pg_last_wal_replay_lsn() as replayed_lsn" || healthy=3
-	fi
-	if [ "$healthy" = 0 ] && standby_healthy; then
+		standby_healthy "$n" || healthy=3
+	done
+	if [ "$healthy" = 0 ]; then
 		echo
-		echo "healthy: the standby is in recovery and streaming"
+		echo "healthy: every standby is in recovery and streaming"
 	else
 		echo
 		echo "NOT healthy: run \`make pg-up\` (logs in $PG_DIR/*.log)"
@@ -323,9 +378,9 @@ main() {
 	down) cmd_down ;;
 	status) cmd_status ;;
 	destroy) cmd_destroy ;;
-	stop-standby) cmd_stop_standby ;;
+	stop-standby) cmd_stop_standby "${2:-1}" ;;
 	*)
-		echo "usage: $0 up|down|status|destroy|stop-standby" >&2
+		echo "usage: $0 up|down|status|destroy|stop-standby [N]" >&2
 		exit 2
 		;;
 	esac

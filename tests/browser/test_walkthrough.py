@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -196,13 +197,22 @@ def test_log_submit_approve_invoice_and_report(open_page):
         TimecardStatus.INVOICED
     )
 
-    # --- read your own writes: right after saving, reports read from the primary ------
+    # --- read your own writes: right after saving, the reports show what was saved -----
+    # On SQLite the browser reads the primary for a window; on PostgreSQL a standby that
+    # has replayed the write (usually at once), else the primary until one has.
     nav_link(page, "Reports").click()
     expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
-    expect(page.locator(".served-by")).to_have_text(PRIMARY_BADGE)
-    expect(page.locator(".notice")).to_have_text(PINNED)
-    screenshot(page, "walk-14b-report-pinned-to-primary")
-    # The pin is a signed cookie with a time window; dropping it ends the window now.
+    outstanding = page.locator(".stat").filter(has_text="Outstanding invoices")
+    expect(outstanding.locator(".value")).to_have_text("510.00")
+    if on_db_thread(lambda: connections["default"].vendor) == "sqlite" or PRIMARY_BADGE.search(
+        page.locator(".served-by").inner_text()
+    ):
+        expect(page.locator(".served-by")).to_have_text(PRIMARY_BADGE)
+        expect(page.locator(".notice")).to_have_text(PINNED)
+    else:
+        expect(page.locator(".served-by")).to_have_text(STANDBY_BADGE)
+    screenshot(page, "walk-14b-report-right-after-saving")
+    # The pin is a signed cookie that expires; dropping it ends it now.
     page.context.clear_cookies(name=PIN_COOKIE)
 
     # --- the reports, each served by the standby, show what just happened -------------

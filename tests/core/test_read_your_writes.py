@@ -1,7 +1,9 @@
-"""Read your own writes: after a request wrote, its browser reads from the primary.
+"""Read your own writes: after a request wrote, its browser never misses the write.
 
 A saved timecard must never be missing from the next report, even though replay on the
-standby is not instant. Through the real middleware and views, on real connections.
+standby is not instant. Through the real middleware and views, on real connections. The
+WAL-position pin against a real standby is in ``tests/postgres/test_read_your_writes.py``;
+here the window, which is SQLite's way and PostgreSQL's by choice.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import time
 
 import pytest
 from django.core import signing
+from django.db import connections
+from django.http import HttpResponse
 from django.urls import reverse
 
 from accounts.factories import DEFAULT_PASSWORD
 from core.middleware import PIN_COOKIE, PIN_SALT
 from core.routing import read_from
 from core.standby import PINNED
-from tests.conftest import log_time
+from tests.conftest import log_time, pinned_position
 from timetrack.factories import ProjectFactory, TimecardFactory
 from timetrack.models import Timecard
 
@@ -30,7 +34,10 @@ def _timecard_reads(captured, alias):
     return captured.touching(alias, "timetrack_timecard")
 
 
-def test_a_write_pins_the_browser_to_the_primary(staff_client, queries_by_alias):
+def test_a_write_pins_the_browser_to_the_primary_for_the_window(
+    staff_client, queries_by_alias, settings
+):
+    settings.READ_YOUR_WRITES_BY = "window"  # SQLite's only way; PostgreSQL's by choice
     response = log_time(
         staff_client,
         ProjectFactory(),
@@ -41,6 +48,7 @@ def test_a_write_pins_the_browser_to_the_primary(staff_client, queries_by_alias)
     assert response.status_code == 302, response.content
     assert PIN_COOKIE in staff_client.cookies
     assert staff_client.cookies[PIN_COOKIE]["httponly"]
+    assert pinned_position(staff_client) is None, "no WAL position: the window"
 
     with queries_by_alias("default", "standby") as captured:
         response = staff_client.get(DASHBOARD)
@@ -79,14 +87,22 @@ def test_a_forged_pin_is_ignored(staff_client):
     assert response.context["read_database"]["alias"] == "standby"
 
 
+def _pin_signed_seconds_ago(seconds: float, value: str, monkeypatch) -> str:
+    signed_then = time.time() - seconds
+    monkeypatch.setattr(signing.time, "time", lambda: signed_then)
+    response = HttpResponse()
+    response.set_signed_cookie(PIN_COOKIE, value, salt=PIN_SALT)
+    monkeypatch.undo()
+    return response.cookies[PIN_COOKIE].value
+
+
 def test_the_pin_expires_after_its_window(staff_client, settings, monkeypatch):
     settings.READ_YOUR_WRITES_SECONDS = 10
-    signed_long_ago = time.time() - 11
-    monkeypatch.setattr(signing.time, "time", lambda: signed_long_ago)
-    old_pin = signing.get_cookie_signer(salt=PIN_COOKIE + PIN_SALT).sign("1")
-    monkeypatch.undo()
-    staff_client.cookies[PIN_COOKIE] = old_pin
+    staff_client.cookies[PIN_COOKIE] = _pin_signed_seconds_ago(9, "1", monkeypatch)
+    response = staff_client.get(DASHBOARD)
+    assert response.context["read_database"]["alias"] == "default", "still within it"
 
+    staff_client.cookies[PIN_COOKIE] = _pin_signed_seconds_ago(11, "1", monkeypatch)
     response = staff_client.get(DASHBOARD)
     assert response.context["read_database"]["alias"] == "standby"
 
@@ -119,3 +135,15 @@ def test_logging_in_does_not_pin_the_browser(client, staff):
     assert response.status_code == 302
     assert PIN_COOKIE not in response.cookies
     assert client.get(DASHBOARD).context["read_database"]["alias"] == "standby"
+
+
+def test_without_a_wal_the_pin_is_the_window(staff_client):
+    """The embedded SQLite has no WAL position, so "wal" keeps the window there."""
+    if connections["default"].vendor != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL pins to the WAL position (tests/postgres)")
+    log_time(staff_client, ProjectFactory(), hours="2", description="Without a WAL")
+    assert PIN_COOKIE in staff_client.cookies
+    assert pinned_position(staff_client) is None
+    response = staff_client.get(DASHBOARD)
+    assert response.context["read_database"]["alias"] == "default"
+    assert PINNED in response.content.decode()

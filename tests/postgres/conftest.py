@@ -8,6 +8,11 @@ They run when the settings' default database is PostgreSQL, that is with
 missing PostgreSQL is a broken pipeline, so they fail and say why.
 ``make test-sqlite`` deselects them with ``-m "not postgres"``.
 
+The group tests (``postgres_group`` marker, ``test_group.py``) need the primary with two
+standbys in one group (``make pg-up STANDBYS=2``, ``STANDBY_DATABASE_URLS``); ``make
+test-pg`` runs them in a second pass, and the same rule holds: skipped without the
+trio, failed under ``CI=true``.
+
 The standby alias keeps ``TEST: {"MIRROR": "default"}``: in tests it still connects to the
 standby server and reads the test database that replication brings over. A replica never
 sees uncommitted data, hence ``transaction=True`` (committed writes, flushed after each
@@ -23,7 +28,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connections
 
-from core import replication
+from core import replication, standby
 
 NATIVE_PAIR_PORTS = (
     os.environ.get("PG_PRIMARY_PORT", "55432"),
@@ -41,19 +46,32 @@ def pytest_configure(config: pytest.Config) -> None:
         "postgres: needs the PostgreSQL primary and streaming standby (make pg-up); "
         "skipped on SQLite, failed there under CI=true",
     )
+    config.addinivalue_line(
+        "markers",
+        "postgres_group: needs the PostgreSQL primary and two streaming standbys in one group"
+        " (make pg-up STANDBYS=2, STANDBY_DATABASE_URLS); skipped without, failed under CI=true",
+    )
 
 
 @pytest.fixture(autouse=True)
 def _require_postgres(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("postgres") is None:
+    group = request.node.get_closest_marker("postgres_group") is not None
+    if request.node.get_closest_marker("postgres") is None and not group:
         return
-    vendors = {alias: connections[alias].vendor for alias in ("default", "standby")}
-    if set(vendors.values()) == {"postgresql"}:
+    aliases = ("default", *standby.members("standby"))
+    vendors = {alias: connections[alias].vendor for alias in aliases}
+    if set(vendors.values()) == {"postgresql"} and (len(aliases) >= 3 or not group):
         return
-    message = (
-        f"needs PostgreSQL on both aliases, got {vendors}: run `make pg-up`, then the tests "
-        "with DATABASE_URL and STANDBY_DATABASE_URL set (`make test-pg`)"
-    )
+    if group:
+        message = (
+            f"needs PostgreSQL with two standbys in the group, got {vendors}: run `make pg-up"
+            " STANDBYS=2`, then the tests with STANDBY_DATABASE_URLS naming both (`make test-pg`)"
+        )
+    else:
+        message = (
+            f"needs PostgreSQL on every alias, got {vendors}: run `make pg-up`, then the tests"
+            " with DATABASE_URL and STANDBY_DATABASE_URL set (`make test-pg`)"
+        )
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true: a missing PostgreSQL fails the run. {message}", pytrace=False)
     pytest.skip(message)

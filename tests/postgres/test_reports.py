@@ -32,9 +32,9 @@ def test_a_timecard_saved_through_the_form_reaches_the_hours_report_after_replay
     timecard = Timecard.objects.using("default").get(description="Reached the report")
     assert (timecard.user, timecard.hours) == (staff, Decimal("6.25"))
 
-    # The writer's own browser reads the primary for now, so it needs no wait.
+    # The writer's own browser (which waits for replay) reads the standby that has it.
     response = staff_client.get(reverse("reports:hours"))
-    assert response.context["read_database"]["alias"] == "default"
+    assert response.context["read_database"]["alias"] == "standby"
     assert response.context["report"].total == Decimal("6.25")
 
     # A colleague's browser reads the standby once replay has brought the timecard.

@@ -1,0 +1,408 @@
+"""A group of two real standbys: choosing a member, its breaker, and read-your-writes.
+
+Run against the native primary with two streaming standbys (``make pg-up STANDBYS=2``,
+``STANDBY_DATABASE_URLS`` naming both: ``make test-pg`` does it). Replay is paused per
+member with ``pg_wal_replay_pause()`` to make "behind" deterministic, and a member is
+stopped for real to open its breaker. Every wait polls a WAL position or a state; none
+sleeps in its place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connections, router
+from django.test import Client
+from django.urls import reverse
+
+from accounts.factories import StaffFactory
+from core import replication, standby
+from core.routing import ScopedReadRouter, read_from
+from tests.conftest import log_time, pinned_position
+from timetrack.factories import ProjectFactory, TimecardFactory
+from timetrack.models import Timecard
+
+pytestmark = [
+    pytest.mark.postgres_group,
+    pytest.mark.django_db(transaction=True, databases="__all__"),
+]
+
+SERVERS = Path(__file__).resolve().parents[2] / "docker" / "postgres" / "native-pair.sh"
+FIRST, SECOND = "standby", "standby_2"
+REPORT_PAGES = ("/reports/", "/reports/hours/", "/reports/unbilled/", "/reports/invoices/")
+DEADLINE_SECONDS = 10.0
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _until(condition, what: str) -> None:
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.005)
+
+
+def _value(alias: str, sql: str, params: list | None = None):
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def _replayed_now(alias: str) -> None:
+    """Wait until ``alias`` has replayed every commit made on the primary so far."""
+    lsn = replication.primary_wal_lsn()
+    assert replication.wait_for_replay(lsn, alias=alias, timeout=DEADLINE_SECONDS), alias
+
+
+def _received_now(alias: str) -> None:
+    """Wait until ``alias`` has received (not necessarily replayed) the primary's WAL."""
+    lsn = replication.primary_wal_lsn()
+    _until(
+        lambda: _value(alias, "select pg_last_wal_receive_lsn() >= %s::pg_lsn", [lsn]),
+        f"{alias} to receive the WAL",
+    )
+
+
+@contextmanager
+def _replay_paused(*aliases: str) -> Iterator[None]:
+    for alias in aliases:
+        _value(alias, "select pg_wal_replay_pause()")
+    try:
+        yield
+    finally:
+        for alias in aliases:
+            _value(alias, "select pg_wal_replay_resume()")
+
+
+def _served_by(response) -> tuple[str, str]:
+    database = response.context["read_database"]
+    return database["alias"], database.get("notice", "")
+
+
+def _export(browser: Client) -> str:
+    response = browser.get(reverse("reports:timecards_csv"))
+    return b"".join(response.streaming_content).decode()
+
+
+def _browser(user) -> Client:
+    """A plain test client: it does not wait for replay before its requests."""
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+@pytest.fixture
+def reporter(staff) -> Client:
+    """A browser that has written nothing, so nothing pins it."""
+    return _browser(staff)
+
+
+@pytest.fixture
+def caught_up():
+    """Both members have replayed the test's setup (its people, its sessions)."""
+
+    def wait() -> None:
+        for alias in (FIRST, SECOND):
+            _replayed_now(alias)
+
+    return wait
+
+
+# --- the group ---------------------------------------------------------------------------
+
+
+def test_the_group_has_two_streaming_members_with_their_own_aliases(settings):
+    assert settings.STANDBY_GROUPS == {"standby": [FIRST, SECOND]}
+    assert standby.members("standby") == (FIRST, SECOND)
+    assert standby.members(SECOND) == (SECOND,), "any other alias is a group of one"
+    ports = {_value(alias, "select inet_server_port()") for alias in ("default", FIRST, SECOND)}
+    assert len(ports) == 3
+    for alias in (FIRST, SECOND):
+        assert _value(alias, "select pg_is_in_recovery()") is True
+        assert _value(alias, "select status from pg_stat_wal_receiver") == "streaming"
+        assert settings.DATABASES[alias]["TEST"]["MIRROR"] == "default"
+        assert settings.DATABASES[alias]["OPTIONS"]["connect_timeout"] >= 1
+
+
+def test_relations_hold_across_every_member_and_no_member_migrates(caught_up):
+    timecard = TimecardFactory()
+    caught_up()
+    copies = [Timecard.objects.using(alias).get(pk=timecard.pk) for alias in (FIRST, SECOND)]
+    scoped_router = ScopedReadRouter()
+    for copy in copies:
+        assert scoped_router.allow_relation(timecard, copy)
+    assert scoped_router.allow_relation(*copies)
+    assert router.allow_migrate("default", "timetrack")
+    assert not router.allow_migrate(FIRST, "timetrack")
+    assert not router.allow_migrate(SECOND, "timetrack")
+
+
+def test_a_scope_keeps_its_member_for_all_its_reads(caught_up):
+    TimecardFactory()
+    caught_up()
+    for _ in range(20):
+        with read_from("standby"):
+            first = router.db_for_read(Timecard)
+            assert first in (FIRST, SECOND)
+            for _ in range(5):
+                Timecard.objects.count()
+                assert router.db_for_read(Timecard) == first
+
+
+def test_scopes_spread_evenly_over_the_members(caught_up):
+    caught_up()
+    chosen = Counter()
+    for _ in range(400):
+        with read_from("standby"):
+            chosen[router.db_for_read(Timecard)] += 1
+    assert set(chosen) == {FIRST, SECOND}
+    # A uniform choice: each share is 200 +- 3.5 standard deviations (10) of a binomial.
+    assert 165 <= chosen[FIRST] <= 235, chosen
+
+
+def test_load_spreads_over_the_members_under_concurrent_requests(reporter, caught_up):
+    caught_up()
+    served: list[str] = []
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+
+    def browse() -> None:
+        browser = Client()
+        browser.cookies = reporter.cookies  # the same logged-in person, one thread each
+        try:
+            for _ in range(10):
+                response = browser.get("/reports/hours/")
+                assert response.status_code == 200
+                with lock:
+                    served.append(_served_by(response)[0])
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=browse) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failures, failures
+    counts = Counter(served)
+    assert sum(counts.values()) == 80
+    assert counts["default"] == 0, counts
+    assert counts[FIRST] >= 20 and counts[SECOND] >= 20, counts
+
+
+# --- a member that lags or is stopped ------------------------------------------------------
+
+
+def test_replay_paused_on_one_member_the_group_reads_the_other(reporter, caught_up, settings):
+    project = ProjectFactory()
+    caught_up()
+    settings.STANDBY_MAX_LAG_SECONDS = 0
+    with _replay_paused(FIRST):
+        TimecardFactory(project=project, description="while the first member is paused")
+        _received_now(FIRST)
+        _replayed_now(SECOND)
+        replication.clear_cache()
+        for _ in range(10):
+            assert _served_by(reporter.get("/reports/hours/")) == (SECOND, "")
+        assert "while the first member is paused" in _export(reporter)
+
+
+def test_a_browser_that_wrote_reads_the_member_that_caught_up_not_the_primary(
+    staff, caught_up, queries_by_alias
+):
+    project = ProjectFactory()
+    author = _browser(staff)
+    caught_up()
+    with _replay_paused(FIRST):
+        response = log_time(author, project, hours="2.5", description="Saved a moment ago")
+        assert response.status_code == 302
+        pin = pinned_position(author)
+        assert pin is not None, "the cookie holds the write's WAL position"
+        _received_now(FIRST)
+        _replayed_now(SECOND)
+
+        with queries_by_alias("default", FIRST, SECOND) as captured:
+            for _ in range(10):
+                response = author.get("/reports/hours/")
+                assert _served_by(response) == (SECOND, "")
+                assert "Saved a moment ago" in _export(author)
+        assert not captured.touching(FIRST, '"timetrack_'), "the paused member is never read"
+        assert not captured.touching("default", '"timetrack_timecard"')
+        # The first member has not caught up, so the pin still holds for it.
+        assert not replication.has_replayed(FIRST, pin)
+    _replayed_now(FIRST)
+    assert replication.has_replayed(FIRST, pin)
+
+
+def test_one_member_stopped_its_breaker_opens_and_the_other_serves(
+    reporter, caught_up, queries_by_alias, caplog
+):
+    caught_up()
+    with _stopped(SECOND):
+        with queries_by_alias("default", FIRST) as captured:
+            for _ in range(20):
+                response = reporter.get("/reports/hours/")
+                assert response.status_code == 200
+                assert _served_by(response) == (FIRST, "")
+        assert standby.breaker_for(SECOND).is_open, "20 random orders tried it at least once"
+        assert not standby.breaker_for(FIRST).is_open
+        assert not captured.touching("default", '"timetrack_'), "no report query on the primary"
+        assert captured.touching(FIRST, '"timetrack_timecard"')
+    unreachable = [r for r in caplog.records if "unreachable" in r.getMessage()]
+    assert [SECOND in r.getMessage() for r in unreachable] == [True]
+
+
+def test_replay_paused_on_both_beyond_the_lag_bound_the_primary_serves(
+    reporter, caught_up, settings
+):
+    project = ProjectFactory()
+    caught_up()
+    settings.STANDBY_MAX_LAG_SECONDS = 0
+    with _replay_paused(FIRST, SECOND):
+        TimecardFactory(project=project, description="while both are paused")
+        _received_now(FIRST)
+        _received_now(SECOND)
+        replication.clear_cache()
+        alias, notice = _served_by(reporter.get("/reports/hours/"))
+        assert alias == "default"
+        assert notice.startswith("The reporting replica is") and "behind" in notice
+        assert "while both are paused" in _export(reporter)
+
+
+def test_a_browser_that_wrote_never_misses_its_write_while_every_member_is_paused(staff, caught_up):
+    project = ProjectFactory()
+    author = _browser(staff)
+    caught_up()
+    with _replay_paused(FIRST, SECOND):
+        response = log_time(author, project, hours="3", description="Saved while paused")
+        assert response.status_code == 302
+        _received_now(FIRST)
+        _received_now(SECOND)
+        for page in REPORT_PAGES:
+            response = author.get(page)
+            assert response.status_code == 200
+            assert _served_by(response) == ("default", standby.PINNED), page
+        hours = author.get("/reports/hours/")
+        assert hours.context["report"].total == 3
+        assert "Saved while paused" in _export(author)
+        # Someone who wrote nothing still reads a (stale) member.
+        other = _browser(StaffFactory())
+        assert _served_by(other.get("/reports/hours/"))[0] in (FIRST, SECOND)
+        assert "Saved while paused" not in _export(other)
+
+
+# --- outside a request ---------------------------------------------------------------------
+
+
+def test_outside_a_request_a_context_reads_only_a_member_that_has_its_write(caught_up):
+    timecard = TimecardFactory(description="before")
+    caught_up()
+    with _replay_paused(FIRST, SECOND):
+        timecard.description = "after"
+        timecard.save()
+        with read_from("standby"):
+            timecard.refresh_from_db()
+            assert router.db_for_read(Timecard) == "default"
+        assert timecard.description == "after", "not put back to the standby's old values"
+
+        _value(SECOND, "select pg_wal_replay_resume()")
+        _replayed_now(SECOND)
+        replication.clear_cache()
+        for _ in range(10):
+            with read_from("standby"):
+                timecard.refresh_from_db()
+                assert router.db_for_read(Timecard) == SECOND
+            assert timecard.description == "after"
+
+
+def test_another_thread_that_wrote_nothing_is_not_pinned(caught_up):
+    timecard = TimecardFactory()
+    caught_up()
+    with _replay_paused(FIRST, SECOND):
+        timecard.save()  # this thread's context wrote; another thread's did not
+        seen: list[str] = []
+
+        def read() -> None:
+            try:
+                with read_from("standby"):
+                    seen.append(router.db_for_read(Timecard))
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join(timeout=30)
+        assert seen and seen[0] in (FIRST, SECOND)
+        with read_from("standby"):
+            assert router.db_for_read(Timecard) == "default"
+
+
+# --- what operators see ------------------------------------------------------------------
+
+
+def test_replication_status_and_pg_status_list_every_member_and_fail_when_one_is_down():
+    out = StringIO()
+    call_command("replication_status", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines if not line.startswith(" ")] == [FIRST, SECOND]
+    assert lines.count("  streaming:    yes") == 2
+    assert sum(line.startswith("  replayed to:  0/") for line in lines) == 2
+    status = _servers("status", {**os.environ, "PG_STANDBYS": "2"}, check=False)
+    assert status.returncode == 0, status.stdout
+    assert "healthy: every standby is in recovery and streaming" in status.stdout
+
+    with _stopped(SECOND):
+        out = StringIO()
+        with pytest.raises(CommandError, match=f"{SECOND} \\(unreachable"):
+            call_command("replication_status", stdout=out)
+        assert "  streaming:    yes" in out.getvalue(), f"{FIRST} is still listed, streaming"
+        status = _servers("status", {**os.environ, "PG_STANDBYS": "2"}, check=False)
+        assert status.returncode == 3
+        assert re.search(rf"^{SECOND} +127\.0\.0\.1:\d+  stopped$", status.stdout, re.M)
+
+
+# --- a member stopped for real -------------------------------------------------------------
+
+
+@contextmanager
+def _stopped(alias: str) -> Iterator[None]:
+    """Stop the native server behind ``alias`` for the block; running again afterwards."""
+    number = "1" if alias == FIRST else alias.rsplit("_", 1)[1]
+    port_variable = "PG_STANDBY_PORT" if number == "1" else f"PG_STANDBY_{number}_PORT"
+    native_port = os.environ.get(port_variable, str(55432 + int(number)))
+    if str(connections[alias].settings_dict.get("PORT")) != native_port:
+        pytest.skip(f"stops the native server of {alias} (make pg-up STANDBYS=2), no other")
+    environment = {**os.environ, "PG_STANDBYS": "2"}
+    with ExitStack() as stack:
+        stack.callback(_servers, "up", environment)
+        stack.callback(connections[alias].close)
+        _servers("stop-standby", environment, number)
+        replication.clear_cache()
+        yield
+
+
+def _servers(
+    command: str, environment: dict[str, str], *args: str, check: bool = True
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bash", str(SERVERS), command, *args],
+        check=check,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+    )
