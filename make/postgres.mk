@@ -60,11 +60,15 @@ test-pg: install ## The whole suite against the native servers (starts them when
 	pathlib.Path('.env').write_text(re.sub('change-me', lambda _: secrets.token_hex(24), text))"
 	@echo "wrote .env with random secrets"
 
-up: | .env ## docker compose: build and start primary, standby and web (http://127.0.0.1:8000)
-	$(COMPOSE) up --build --detach --wait
+# STANDBYS=2 adds the second standby (the compose profile) and points web at both.
+COMPOSE_STANDBYS_1 :=
+COMPOSE_STANDBYS_2 := COMPOSE_PROFILES=second-standby STANDBY_HOSTS=standby,standby-2
 
-down: ## docker compose: stop the stack (volumes kept; `docker compose down -v` drops them)
-	$(COMPOSE) down
+up: | .env ## docker compose: build and start primary, standby(s) and web (http://127.0.0.1:8000)
+	$(COMPOSE_STANDBYS_$(STANDBYS)) $(COMPOSE) up --build --detach --wait
+
+down: ## docker compose: stop the stack, second standby included (volumes kept; `docker compose down -v` drops them)
+	COMPOSE_PROFILES=second-standby $(COMPOSE) down
 
 logs: ## docker compose: follow the logs of every service
 	$(COMPOSE) logs --follow

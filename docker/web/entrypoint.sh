@@ -2,10 +2,23 @@
 # Entrypoint of the web image: bring the primary's schema up to date, then run the
 # command (gunicorn by default) in this process, so it receives the container's signals.
 #
-# Migrations run against the primary only: the standby is read-only and receives the
-# schema by replication (the router refuses to migrate it anyway). Compose starts this
-# container once both databases are healthy.
+# Migrations run against the primary only: the standbys are read-only and receive the
+# schema by replication (the router refuses to migrate them anyway). Compose starts this
+# container once the primary and the first standby are healthy.
 set -o errexit -o nounset -o pipefail
+
+# The standbys to read (compose: STANDBY_HOSTS, "standby" or "standby,standby-2"), each
+# reached as the primary is (the same port, database and credentials): their URLs are
+# DATABASE_URL with the primary's host replaced. A STANDBY_DATABASE_URLS or
+# STANDBY_DATABASE_URL of the environment wins.
+if [ -n "${STANDBY_HOSTS:-}" ] && [ -z "${STANDBY_DATABASE_URLS:-}${STANDBY_DATABASE_URL:-}" ]; then
+	: "${DATABASE_URL:?DATABASE_URL must be set}"
+	urls=""
+	for host in ${STANDBY_HOSTS//,/ }; do
+		urls="$urls${urls:+,}${DATABASE_URL/@primary:/@$host:}"
+	done
+	export STANDBY_DATABASE_URLS="$urls"
+fi
 
 python manage.py migrate --database default --noinput
 

@@ -18,6 +18,9 @@ _SETTINGS_VARIABLES = {
     "ALLOWED_HOSTS",
     "SECURE_SSL_REDIRECT",
     "DJANGO_SETTINGS_MODULE",
+    "DATABASE_URL",
+    "STANDBY_DATABASE_URL",
+    "STANDBY_DATABASE_URLS",
 }
 
 
@@ -67,3 +70,60 @@ def test_debug_gives_development_defaults():
     )
     assert result.returncode == 0, result.stderr
     assert "127.0.0.1" in result.stdout
+
+
+PRINT_STANDBYS = (
+    "from django.conf import settings; "
+    "print(settings.STANDBY_GROUPS); "
+    "print([(alias, db['PORT'], db['TEST']['MIRROR']) for alias, db in "
+    "settings.DATABASES.items() if alias != 'default'])"
+)
+PG = "postgres://u@127.0.0.1:{}/timetrack"
+
+
+def test_standby_database_urls_make_a_group_of_members_in_their_order():
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        PRINT_STANDBYS,
+        DEBUG="1",
+        DATABASE_URL=PG.format(5432),
+        STANDBY_DATABASE_URLS=",".join(PG.format(port) for port in (5433, 5434, 5435)),
+    )
+    assert result.returncode == 0, result.stderr
+    group, members = result.stdout.splitlines()
+    assert group == "{'standby': ['standby', 'standby_2', 'standby_3']}"
+    assert members == (
+        "[('standby', 5433, 'default'), ('standby_2', 5434, 'default'),"
+        " ('standby_3', 5435, 'default')]"
+    )
+
+
+def test_one_standby_database_url_is_a_group_of_one_and_sqlite_is_too():
+    one = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        PRINT_STANDBYS,
+        DEBUG="1",
+        DATABASE_URL=PG.format(5432),
+        STANDBY_DATABASE_URL=PG.format(5433),
+    )
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.splitlines() == ["{'standby': ['standby']}", "[('standby', 5433, 'default')]"]
+    embedded = _manage("shell", "--no-imports", "-c", PRINT_STANDBYS, DEBUG="1")
+    assert embedded.returncode == 0, embedded.stderr
+    assert embedded.stdout.splitlines()[0] == "{'standby': ['standby']}"
+
+
+def test_both_standby_variables_at_once_stop_the_start():
+    result = _manage(
+        "check",
+        DEBUG="1",
+        DATABASE_URL=PG.format(5432),
+        STANDBY_DATABASE_URL=PG.format(5433),
+        STANDBY_DATABASE_URLS=PG.format(5434),
+    )
+    assert result.returncode != 0
+    assert "Set STANDBY_DATABASE_URLS (every standby, comma-separated) or" in result.stderr
