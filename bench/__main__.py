@@ -5,7 +5,8 @@ late in the run keeps the earlier ones), the query plans and profiles next to it
 ``BENCHMARKS.md`` is written from the JSON at the end. Knobs, from the environment:
 ``BENCH_SCALE`` (timecards at full size, 1,000,000), ``BENCH_SEED_ROUNDS`` (3),
 ``BENCH_PAGE_RUNS`` (15), ``BENCH_OVERHEAD_ROUNDS`` (5), ``BENCH_WRK_SECONDS`` (20 at
-a million, 5 below), ``BENCH_WRK_ROUNDS`` (2), ``BENCH_EXPORT_RUNS`` (3).
+a million, 5 below), ``BENCH_WRK_ROUNDS`` (2), ``BENCH_EXPORT_RUNS`` (3),
+``BENCH_WRITERS`` (8 people) and ``BENCH_WRITER_SAVES`` (25 saves each) for section 6.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 
-from bench import env, markdown, seeding, throughput
+from bench import after_write, env, markdown, seeding, throughput
 
 RESULTS_JSON = env.RESULTS / "bench-results.json"
 
@@ -118,6 +119,14 @@ def exports(full: int) -> dict:
     return {"by_size": by_size}
 
 
+def reports_after_a_save(full: int) -> dict:
+    return after_write.run(
+        env.db_name(full, full),
+        people=knob("BENCH_WRITERS", 8),
+        iterations=knob("BENCH_WRITER_SAVES", 25),
+    )
+
+
 def main() -> None:
     full = env.scale()
     for folder in ("plans", "profiles"):
@@ -136,6 +145,11 @@ def main() -> None:
     run.section("routing", "3. Routing overhead", lambda: overhead(full))
     run.section("throughput", "4. Throughput under wrk", lambda: load_test(full))
     run.section("export", "5. CSV export against COPY", lambda: exports(full))
+    run.section(
+        "after_write",
+        "6. Reports right after a save: time window against WAL position",
+        lambda: reports_after_a_save(full),
+    )
     run.figures["machine"]["load_average_at_end"] = os.getloadavg()
     run.save()
     markdown.write(run.figures, env.REPO / "BENCHMARKS.md")

@@ -63,6 +63,7 @@ def seed_shape(timecards: int) -> tuple[int, int]:
 def django_env(db: str, **extra: str) -> dict[str, str]:
     """The environment of a Django process on the benchmark's database: production mode."""
     env = dict(os.environ)
+    env.pop("STANDBY_DATABASE_URLS", None)  # the benchmark reads the native pair's standby
     env.update(
         DJANGO_SETTINGS_MODULE="core.settings",
         DEBUG="false",

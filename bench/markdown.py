@@ -14,6 +14,8 @@ from bench import env, notes
 PAGE_TARGET = 1.5
 SEED_TARGET = 0.5
 ROUTING_TARGET = 0.03
+AFTER_WRITE_TARGET = 0.05
+"""The primary's share of report pages opened right after a save, by WAL position."""
 EXPORT_GROWTH_MIB = 16
 """The export streams in constant memory if its peak RSS grows less than this at any size."""
 
@@ -32,6 +34,7 @@ def render(figures: dict) -> str:
         routing,
         throughput,
         export,
+        after_write,
         notes.indexes,
         machine,
         notes.how_to_run,
@@ -195,6 +198,19 @@ def targets(figures: dict) -> str:
                 f"{n(full['export_rows_per_s'])} against {n(full['copy_rows_per_s'])} rows/s"
                 f" ({full['ratio']:.2f}x)",
                 "no target",
+            ]
+        )
+    saved = figures_of(figures, "after_write")
+    if saved is not None:
+        wal, window = saved["modes"]["wal"], saved["modes"]["window"]
+        rows.append(
+            [
+                "6",
+                f"report pages right after a save: the primary serves under"
+                f" {AFTER_WRITE_TARGET:.0%} with WAL positions",
+                f"{wal['primary_share']:.1%} by WAL position, {window['primary_share']:.1%}"
+                f" with the time window ({n(wal['report_pages'])} pages each)",
+                verdict(wal["primary_share"] < AFTER_WRITE_TARGET),
             ]
         )
     return "## Targets\n\n" + table(["#", "target", "measured", "verdict"], rows)
@@ -391,6 +407,50 @@ def export(figures: dict) -> str:
     head = ["rows", "MB", "export s", "export rows/s", "first row s", "RSS before MiB"]
     head += ["peak RSS MiB", "COPY rows/s"]
     return "## 5. CSV export\n\n" + notes.EXPORT_METHOD + "\n\n" + table(head, rows)
+
+
+def after_write(figures: dict) -> str:
+    found = figures_of(figures, "after_write")
+    if found is None:
+        return ""
+    rows = [
+        [
+            f"`{mode}`",
+            n(result["report_pages"]),
+            ", ".join(f"{alias} {count}" for alias, count in sorted(result["served_by"].items())),
+            f"{result['primary_share']:.1%}",
+            f"{result['report_ms']['p50']:.1f}",
+            f"{result['report_ms']['p95']:.1f}",
+        ]
+        for mode, result in found["modes"].items()
+    ]
+    head = ["READ_YOUR_WRITES_BY", "report pages", "served by", "primary's share"]
+    head += ["report p50 ms", "report p95 ms"]
+    check = found["position_check"]["microseconds_per_call"]
+    cost_rows = [
+        [name.replace("_", " "), f"{check[name]:.1f}"]
+        for name in ("decide_unpinned", "decide_pin_known", "decide_pin_asked", "take_position")
+    ]
+    setup = (
+        f"{found['people']} people, one thread each, {found['iterations']} saves each per mode;"
+        f" the report page is `{found['report_page']}`; `READ_YOUR_WRITES_SECONDS` ="
+        f" {found['read_your_writes_seconds']}. The {n(found['timecards_cleaned_up'])}"
+        " timecards saved were deleted afterwards."
+    )
+    return (
+        "## 6. Reports right after a save\n\n"
+        + notes.AFTER_WRITE_METHOD
+        + "\n\n"
+        + setup
+        + "\n\n"
+        + table(head, rows)
+        + "\n\n"
+        + notes.POSITION_CHECK_METHOD
+        + "\n\n"
+        + table(["way", "us per call"], cost_rows)
+        + "\n\n"
+        + notes.after_write_reading(found)
+    )
 
 
 def machine(figures: dict) -> str:

@@ -76,6 +76,45 @@ run on the standby as `COPY (...) TO STDOUT (FORMAT csv, HEADER)` into a sink th
 only counts bytes; the export and COPY alternate at full size."""
 
 
+AFTER_WRITE_METHOD = """\
+The people who read reports are the people who just logged time. Staff people, one \
+thread each, do what they do in a browser (`bench/after_write.py`): open the "Log time" \
+form, save a timecard, follow the redirect to their timecards, then open a report page, \
+over and over, against gunicorn on the full-size database. The site runs twice: with \
+`READ_YOUR_WRITES_BY=window` (after a save, the browser reads the primary for \
+`READ_YOUR_WRITES_SECONDS`) and with `wal` (its signed cookie holds the primary's WAL \
+position after the save, and its reports read the standby as soon as the standby has \
+replayed up to there). Each report page says which database served it ("Served by"): \
+the primary's share of those pages is the figure. The standby is the native pair's, on \
+the same two cores as everything else."""
+
+POSITION_CHECK_METHOD = """\
+What the position check costs, in one Django process on the same database \
+(`bench/position_check.py`), a median per call over 5 rounds of 400 calls: choosing the \
+member of a scope (`core.standby.decide`) for a browser that wrote nothing; for one \
+whose write the member's cached status already passed (no query); for one whose write \
+the cache has not seen passed, so the member is asked (`pg_last_wal_replay_lsn()`, one \
+query); and, paid once by a request that wrote, taking the primary's position \
+(`pg_current_wal_insert_lsn()`)."""
+
+
+def after_write_reading(found: dict) -> str:
+    wal, window = found["modes"]["wal"], found["modes"]["window"]
+    check = found["position_check"]["microseconds_per_call"]
+    known = check["decide_pin_known"] - check["decide_unpinned"]
+    asked = check["decide_pin_asked"] - check["decide_unpinned"]
+    return (
+        f"Reading it: with the time window the primary served {window['primary_share']:.0%}"
+        " of the report pages opened right after a save, every one of them within the"
+        f" window; by WAL position it served {wal['primary_share']:.1%}: the standby had"
+        " replayed the save by the time the page asked, and the page read it there. The"
+        f" check adds {known:+.1f} us to a report request when the cached status already"
+        f" passes the write and {asked:+.1f} us when the standby has to be asked (one"
+        " round trip on loopback); a request that wrote pays"
+        f" {check['take_position']:.0f} us once to take the position."
+    )
+
+
 def pages_miss(figures: dict, over: list[str]) -> str:
     by_size = figures["sections"]["pages"]["by_size"]
     full = by_size[str(figures["scale"])]
@@ -311,5 +350,6 @@ wrk`). Its databases are its own, made afresh on the primary and replicated to t
 standby: `timetrack_bench` (full size) and `timetrack_bench_<n>` (the smaller sizes); \
 `timetrack` and `test_timetrack` are never touched. More runs: `BENCH_SEED_ROUNDS` \
 (3), `BENCH_PAGE_RUNS` (15), `BENCH_OVERHEAD_ROUNDS` (5), `BENCH_WRK_SECONDS` (20 at a \
-million, 5 below), `BENCH_WRK_ROUNDS` (2), `BENCH_EXPORT_RUNS` (3), `BENCH_PORT` \
-(8765, gunicorn's). The code is in `bench/`, one module per section."""
+million, 5 below), `BENCH_WRK_ROUNDS` (2), `BENCH_EXPORT_RUNS` (3), `BENCH_WRITERS` \
+(8) and `BENCH_WRITER_SAVES` (25), `BENCH_PORT` (8765, gunicorn's). The code is in \
+`bench/`, one module per section."""

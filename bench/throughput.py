@@ -52,8 +52,10 @@ def gunicorn_settings() -> dict[str, int]:
     return {"workers": settings["workers"], "threads": settings["threads"]}
 
 
-def start_gunicorn(db: str, mode: str, log: Path) -> subprocess.Popen:
-    extra = {"GUNICORN_BIND": f"{env.HOST}:{PORT}"}
+def start_gunicorn(db: str, mode: str, log: Path, **settings: str) -> subprocess.Popen:
+    """gunicorn on the site; ``mode`` "primary" reads the reports there; ``settings`` are
+    more environment variables of the site."""
+    extra = {"GUNICORN_BIND": f"{env.HOST}:{PORT}", **settings}
     if mode == "primary":
         extra["STANDBY_DATABASE_URL"] = f"postgres://postgres@{env.HOST}:{env.PRIMARY_PORT}/{db}"
     process = subprocess.Popen(
