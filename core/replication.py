@@ -35,6 +35,7 @@ is neither.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -144,10 +145,13 @@ def parse_lsn(text: str) -> int:
 
     Raises ``ValueError`` for anything else, so a position can be checked on the way in.
     """
-    high, separator, low = text.partition("/")
-    if not separator or not (0 < len(high) <= 8 and 0 < len(low) <= 8):
+    match = _LSN.fullmatch(text)
+    if match is None:
         raise ValueError(f"not a WAL position: {text!r}")
-    return (int(high, 16) << 32) | int(low, 16)
+    return (int(match["high"], 16) << 32) | int(match["low"], 16)
+
+
+_LSN = re.compile(r"(?P<high>[0-9A-Fa-f]{1,8})/(?P<low>[0-9A-Fa-f]{1,8})")
 
 
 _replayed: dict[str, int] = {}

@@ -18,7 +18,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 
 from accounts.factories import DEFAULT_PASSWORD
-from core.middleware import PIN_COOKIE, PIN_SALT
+from core.middleware import PIN_COOKIE, PIN_SALT, last_write_of
 from core.routing import read_from
 from core.standby import PINNED
 from tests.conftest import log_time, pinned_position
@@ -147,3 +147,32 @@ def test_without_a_wal_the_pin_is_the_window(staff_client):
     response = staff_client.get(DASHBOARD)
     assert response.context["read_database"]["alias"] == "default"
     assert PINNED in response.content.decode()
+
+
+def _signed_pin(value: str) -> str:
+    response = HttpResponse()
+    response.set_signed_cookie(PIN_COOKIE, value, salt=PIN_SALT)
+    return response.cookies[PIN_COOKIE].value
+
+
+@pytest.mark.parametrize(
+    ("value", "lsn", "pinned"),
+    [
+        ("16/B374D848", "16/B374D848", False),  # a WAL position: wait for it on a standby
+        ("1", None, True),  # the window (SQLite, or READ_YOUR_WRITES_BY=window)
+        ("not-a-position", None, True),  # signed but unknown: the safe side, the window
+    ],
+)
+def test_the_cookie_says_what_the_reads_must_see(rf, value, lsn, pinned):
+    request = rf.get("/")
+    request.COOKIES[PIN_COOKIE] = _signed_pin(value)
+    last_write = last_write_of(request)
+    assert (last_write.lsn, last_write.pinned) == (lsn, pinned)
+    assert last_write.requirement() == (pinned, lsn)
+
+
+def test_no_cookie_and_a_forged_one_require_nothing(rf):
+    request = rf.get("/")
+    assert last_write_of(request).requirement() == (False, None)
+    request.COOKIES[PIN_COOKIE] = "0/1:forged:signature"
+    assert last_write_of(request).requirement() == (False, None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import threading
 import time
@@ -264,6 +265,46 @@ def test_one_member_stopped_its_breaker_opens_and_the_other_serves(
         assert captured.touching(FIRST, '"timetrack_timecard"')
     unreachable = [r for r in caplog.records if "unreachable" in r.getMessage()]
     assert [SECOND in r.getMessage() for r in unreachable] == [True]
+
+
+@contextmanager
+def _pointed_at_nothing(*aliases: str) -> Iterator[None]:
+    """Point ``aliases`` at a loopback port nobody listens on (refused at once)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    ports = {alias: connections[alias].settings_dict["PORT"] for alias in aliases}
+    for alias in aliases:
+        connections[alias].close()
+        connections[alias].settings_dict["PORT"] = free_port
+    try:
+        yield
+    finally:
+        for alias, port in ports.items():
+            connections[alias].close()
+            connections[alias].settings_dict["PORT"] = port
+
+
+def test_every_member_unreachable_the_primary_serves_or_503(reporter, settings):
+    with _pointed_at_nothing(FIRST, SECOND):
+        response = reporter.get("/reports/hours/")
+        assert _served_by(response) == ("default", standby.UNREACHABLE)
+        assert standby.breaker_for(FIRST).is_open and standby.breaker_for(SECOND).is_open
+
+        settings.STANDBY_DOWN_POLICY = "503"
+        response = reporter.get("/reports/hours/")
+        assert response.status_code == 503
+        assert standby.UNREACHABLE in response.content.decode()
+
+
+def test_one_member_unreachable_is_no_reason_for_503(reporter, caught_up, settings):
+    caught_up()
+    settings.STANDBY_DOWN_POLICY = "503"
+    with _pointed_at_nothing(SECOND):
+        for _ in range(10):
+            response = reporter.get("/reports/hours/")
+            assert response.status_code == 200
+            assert _served_by(response) == (FIRST, "")
 
 
 def test_replay_paused_on_both_beyond_the_lag_bound_the_primary_serves(
