@@ -2,8 +2,11 @@
 # Included by the Makefile; uses its PY, DEV_ENV and install.
 
 PG_PAIR := bash docker/postgres/native-pair.sh
-# How many standbys pg-up, pg-status and run-pg use: `make pg-up STANDBYS=2`.
+# How many standbys pg-up, pg-status, run-pg and up use: `make pg-up STANDBYS=2`.
 STANDBYS ?= 1
+ifeq ($(filter 1 2,$(STANDBYS)),)
+$(error STANDBYS is 1 or 2, not '$(STANDBYS)')
+endif
 # The servers' ports: set them all to run beside another checkout's servers.
 PG_PRIMARY_PORT ?= 55432
 PG_STANDBY_PORT ?= 55433
