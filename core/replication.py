@@ -194,32 +194,34 @@ def has_replayed(alias: str, lsn: str) -> bool:
 
 
 def primary_write_lsn(alias: str = "default") -> str | None:
-    """Where the primary's WAL ends now, counting what is inserted but not yet flushed.
+    """Where the primary's WAL ends now, counting what is inserted but not yet written.
 
     Read-your-writes takes it once after a request's writes committed: a standby that has
-    replayed up to it shows them. ``pg_current_wal_insert_lsn()`` and not the flush
+    replayed up to it shows them. ``pg_current_wal_insert_lsn()`` and not the write
     position, so it also holds with ``synchronous_commit = off``, where a commit returns
-    before its WAL is written. ``None`` without PostgreSQL.
+    before its WAL is written. (In the rare case that the last record ends exactly at a
+    WAL page boundary, the insert position lies past the page's header, which replay
+    reaches only with the next record: the caller reads the primary until then, at most
+    for the read-your-writes window.) ``None`` without PostgreSQL.
     """
-    connection = connections[alias]
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("select pg_current_wal_insert_lsn()")
-        return cursor.fetchone()[0]
+    return _primary_position(alias, "pg_current_wal_insert_lsn")
 
 
 def primary_wal_lsn(alias: str = "default") -> str | None:
-    """The primary's WAL position now (``None`` without PostgreSQL).
+    """The primary's WAL write position now (``None`` without PostgreSQL).
 
-    Every transaction committed on ``alias`` so far ends at or before it: a standby that
-    has replayed up to it shows them all.
+    Every transaction committed on ``alias`` so far (with synchronous commit) ends at or
+    before it: a standby that has replayed up to it shows them all.
     """
+    return _primary_position(alias, "pg_current_wal_lsn")
+
+
+def _primary_position(alias: str, function: str) -> str | None:
     connection = connections[alias]
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        cursor.execute("select pg_current_wal_lsn()")
+        cursor.execute(f"select {function}()")
         return cursor.fetchone()[0]
 
 

@@ -5,7 +5,8 @@
 #                           needed); reuses running ones
 #   native-pair.sh down     stop every server, keep their data
 #   native-pair.sh status   every server, the replication state and the lag; exit 3 if any
-#                           of the PG_STANDBYS standbys is not streaming
+#                           of the PG_STANDBYS standbys (or a running one beyond them) is
+#                           not streaming
 #   native-pair.sh destroy  stop every server and remove their data
 #   native-pair.sh stop-standby [N]  stop standby N (1, the default, or 2, ...) only
 #                           (failure tests; `up` restarts it)
@@ -311,6 +312,10 @@ node_line() {
 
 cmd_status() {
 	local healthy=0 n
+	# A standby beyond PG_STANDBYS that runs (an earlier `up` started it) is listed too.
+	for n in $(seq "$((STANDBYS + 1))" 9); do
+		if is_running "$PG_DIR/$(standby_name "$n")"; then STANDBYS="$n"; fi
+	done
 	echo "PostgreSQL primary and $STANDBYS standby(s) in $PG_DIR ($(postgres --version))"
 	node_line primary "$PRIMARY_DATA" "$PRIMARY_PORT"
 	for n in $(seq "$STANDBYS"); do
