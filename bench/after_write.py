@@ -17,7 +17,6 @@ taking the primary's position costs a writing request.
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
 import threading
 import time
@@ -162,7 +161,7 @@ def run(db: str, *, people: int, iterations: int) -> dict:
         "people": people,
         "iterations": iterations,
         "report_page": REPORT_PAGE,
-        "read_your_writes_seconds": int(os.environ.get("READ_YOUR_WRITES_SECONDS", "15")),
+        "read_your_writes_seconds": writers["read_your_writes_seconds"],
         "modes": results,
         "position_check": check,
         "timecards_cleaned_up": cleaned["deleted"],

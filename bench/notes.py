@@ -95,7 +95,7 @@ member of a scope (`core.standby.decide`) for a browser that wrote nothing; for 
 whose write the member's cached status already passed (no query); for one whose write \
 the cache has not seen passed, so the member is asked (`pg_last_wal_replay_lsn()`, one \
 query); and, paid once by a request that wrote, taking the primary's position \
-(`pg_current_wal_insert_lsn()`)."""
+(`pg_current_wal_lsn()`, `core.replication.primary_write_lsn`)."""
 
 
 def after_write_reading(found: dict) -> str:

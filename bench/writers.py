@@ -36,7 +36,12 @@ def writers(people: int) -> dict:
         client.force_login(user)
         cookies.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
     project = Project.objects.filter(is_active=True).order_by("pk").first()
-    return {"cookie_name": settings.SESSION_COOKIE_NAME, "cookies": cookies, "project": project.pk}
+    return {
+        "cookie_name": settings.SESSION_COOKIE_NAME,
+        "cookies": cookies,
+        "project": project.pk,
+        "read_your_writes_seconds": settings.READ_YOUR_WRITES_SECONDS,
+    }
 
 
 def clean() -> dict:

@@ -25,8 +25,9 @@ def read_database(request: HttpRequest) -> dict[str, Any]:
     if decision is not None:
         context["notice"] = decision.notice
         context["requested"] = decision.requested
-        if decision.alias != PRIMARY:  # chosen just now, so cached and reachable
-            context["replication"] = standby_status(decision.alias)
+        # The member's state, when the page read it (after a write it reads the primary).
+        if decision.alias != PRIMARY and decision.alias == alias:
+            context["replication"] = standby_status(decision.alias)  # cached: just chosen
     return {"read_database": context}
 
 

@@ -21,7 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
@@ -70,7 +70,10 @@ class ReadYourWritesMiddleware:
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
         with active(last_write_of(request)) as last_write, track_writes() as writes:
             response = await self.get_response(request)
-        return _pin_if_written(request, response, writes, last_write)
+        if not writes.wrote:
+            return response
+        # Taking the position is a query: in the request's database thread, not the loop.
+        return await sync_to_async(_pin_if_written)(request, response, writes, last_write)
 
     def process_view(self, request: HttpRequest, view: Callable, *args: Any) -> None:
         if getattr(view, "read_your_writes_exempt", False):

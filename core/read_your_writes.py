@@ -13,7 +13,7 @@ the window (its cookie then says "1", see ``core.middleware``).
 
 The position is taken lazily, once per batch of writes: the router marks the
 :class:`LastWrite` of the current context on every write, and the position is read from
-the primary (``pg_current_wal_insert_lsn()``, one cheap query) when a later scope first
+the primary (``replication.primary_write_lsn()``, one cheap query) when a later scope first
 needs it, or when the request ends and the middleware puts it in the browser's signed
 cookie. Inside a request, ``core.middleware`` makes one ``LastWrite`` per request from that
 cookie; outside one, the first write of a context creates it, and it lives as long as the
@@ -33,11 +33,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import Error
+from django.db import Error, connections
 
 from core.replication import primary_write_lsn
+from core.standby import PRIMARY
 
-__all__ = ["LastWrite", "active", "current_requirement", "forget", "note_write"]
+__all__ = ["LastWrite", "active", "current_requirement", "ensure", "forget", "note_write"]
 
 
 @dataclass
@@ -57,8 +58,13 @@ class LastWrite:
         self.unresolved = True
 
     def resolve(self) -> None:
-        """Take the primary's WAL position now, after the writes so far have committed."""
-        if not self.unresolved:
+        """Take the primary's WAL position now, after the writes so far have committed.
+
+        Not inside an open transaction on the primary: its commit would come after the
+        position. It is taken at the next chance instead (reads go to the primary until
+        then: see ``requirement``).
+        """
+        if not self.unresolved or connections[PRIMARY].in_atomic_block:
             return
         self.unresolved = False
         self.expires_at = time.time() + settings.READ_YOUR_WRITES_SECONDS
@@ -78,6 +84,8 @@ class LastWrite:
         ``min_lsn``: read only a standby that has replayed up to it.
         """
         self.resolve()
+        if self.unresolved:  # written in a transaction that is still open: the primary
+            return True, None
         if time.time() >= self.expires_at:
             return False, None
         return self.pinned, self.lsn
@@ -88,13 +96,23 @@ _last_write: contextvars.ContextVar[LastWrite | None] = contextvars.ContextVar(
 )
 
 
-def note_write() -> None:
-    """The current context is about to write on the primary (called by the router)."""
+def ensure() -> LastWrite:
+    """The current context's ``LastWrite``, made now if it has none.
+
+    Outside a request, a read scope makes it before its work runs in a copy of the
+    context (a generator, a streamed body): a write there marks the same object, so
+    the caller's later scopes see it too.
+    """
     last_write = _last_write.get()
     if last_write is None:  # outside a request: the context's own, for its whole life
         last_write = LastWrite()
         _last_write.set(last_write)
-    last_write.note_write()
+    return last_write
+
+
+def note_write() -> None:
+    """The current context is about to write on the primary (called by the router)."""
+    ensure().note_write()
 
 
 def current_requirement() -> tuple[bool, str | None]:

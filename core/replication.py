@@ -24,8 +24,8 @@ worker serves requests on several threads.
 
 **WAL positions.** Read-your-writes compares the primary's WAL position at a write with
 a standby's replay position. Each measurement of a standby also records how far it has
-replayed; replay only moves forward, so a position once reached stays reached, and
-:func:`has_replayed` asks the standby again only when what is known falls short.
+replayed; replay only moves forward, so a position reached then is reached now, and
+:func:`has_replayed` asks the standby again only when that falls short.
 
 The embedded SQLite mode has no replica: the status then says so instead of failing.
 The ``streaming`` flag reads ``pg_stat_wal_receiver``, whose status only superusers and
@@ -155,16 +155,17 @@ _LSN = re.compile(r"(?P<high>[0-9A-Fa-f]{1,8})/(?P<low>[0-9A-Fa-f]{1,8})")
 
 
 _replayed: dict[str, int] = {}
-"""The furthest replay position seen on each standby (guarded by ``_cache_lock``)."""
+"""The replay position last measured on each standby (guarded by ``_cache_lock``)."""
 
 
 def _note_replayed(alias: str, lsn: str | None) -> None:
-    if lsn is None:
-        return
-    position = parse_lsn(lsn)
+    # The latest measurement, not the furthest: a standby cloned again (of a primary made
+    # anew) starts over lower, and a measurement that arrives late only costs a query.
     with _cache_lock:
-        if position > _replayed.get(alias, -1):
-            _replayed[alias] = position
+        if lsn is None:
+            _replayed.pop(alias, None)
+        else:
+            _replayed[alias] = parse_lsn(lsn)
 
 
 def has_replayed(alias: str, lsn: str) -> bool:
@@ -194,17 +195,24 @@ def has_replayed(alias: str, lsn: str) -> bool:
 
 
 def primary_write_lsn(alias: str = "default") -> str | None:
-    """Where the primary's WAL ends now, counting what is inserted but not yet written.
+    """Where the primary's WAL must be replayed to for this session's commits to show.
 
-    Read-your-writes takes it once after a request's writes committed: a standby that has
-    replayed up to it shows them. ``pg_current_wal_insert_lsn()`` and not the write
-    position, so it also holds with ``synchronous_commit = off``, where a commit returns
-    before its WAL is written. (In the rare case that the last record ends exactly at a
-    WAL page boundary, the insert position lies past the page's header, which replay
-    reaches only with the next record: the caller reads the primary until then, at most
-    for the read-your-writes window.) ``None`` without PostgreSQL.
+    Read-your-writes takes it once after a request's writes committed, on the connection
+    that wrote them. With synchronous commit (``on``, ``local``, ``remote_*``) a commit
+    returns only once its WAL is written, so the write position covers it, and it is
+    exactly what a caught-up standby reports. With ``synchronous_commit = off`` a commit
+    returns before that, so the insert position is taken instead (it may run a little
+    ahead of what a standby can have yet, which only costs a read on the primary until
+    the WAL writer catches up). A transaction that turned it off with ``SET LOCAL`` is
+    not seen here: keep such writes out of read-your-writes. ``None`` without PostgreSQL.
     """
-    return _primary_position(alias, "pg_current_wal_insert_lsn")
+    return _primary_value(alias, WRITE_POSITION_SQL)
+
+
+WRITE_POSITION_SQL = """
+select case when current_setting('synchronous_commit') = 'off'
+            then pg_current_wal_insert_lsn() else pg_current_wal_lsn() end
+"""
 
 
 def primary_wal_lsn(alias: str = "default") -> str | None:
@@ -213,15 +221,15 @@ def primary_wal_lsn(alias: str = "default") -> str | None:
     Every transaction committed on ``alias`` so far (with synchronous commit) ends at or
     before it: a standby that has replayed up to it shows them all.
     """
-    return _primary_position(alias, "pg_current_wal_lsn")
+    return _primary_value(alias, "select pg_current_wal_lsn()")
 
 
-def _primary_position(alias: str, function: str) -> str | None:
+def _primary_value(alias: str, sql: str) -> str | None:
     connection = connections[alias]
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        cursor.execute(f"select {function}()")
+        cursor.execute(sql)
         return cursor.fetchone()[0]
 
 

@@ -143,6 +143,7 @@ def _new_scope(alias: str) -> tuple[_Scope, contextvars.Token | None]:
     if writes is None:  # outside a request: the outermost scope tracks its own writes
         writes = WriteTracker()
         writes_token = _current_writes.set(writes)
+        read_your_writes.ensure()
     return _Scope(alias, writes), writes_token
 
 

@@ -48,12 +48,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session middleware, so that a session saved at the end of a request is
+    # one of the request's writes, tracked with the others, and not a write of the
+    # worker thread's own context, which outlives the request.
+    "core.middleware.ReadYourWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "core.middleware.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -95,15 +98,23 @@ def standby_alias(position: int) -> str:
     return STANDBY_GROUP if position == 0 else f"{STANDBY_GROUP}_{position + 1}"
 
 
-if "STANDBY_DATABASE_URLS" in env and "STANDBY_DATABASE_URL" in env:
+standby_urls = env.list("STANDBY_DATABASE_URLS", default=[])
+if standby_urls and env.str("STANDBY_DATABASE_URL", default=""):
     raise ImproperlyConfigured(
         "Set STANDBY_DATABASE_URLS (every standby, comma-separated) or STANDBY_DATABASE_URL"
         " (one standby), not both."
     )
+if not env.str("DATABASE_URL", default="") and (
+    standby_urls or env.str("STANDBY_DATABASE_URL", default="")
+):
+    raise ImproperlyConfigured(
+        "A standby needs its primary: set DATABASE_URL too (without any of the three, the"
+        " site runs on the embedded SQLite)."
+    )
 
-if "DATABASE_URL" in env:
-    standby_urls = env.list("STANDBY_DATABASE_URLS", default=[]) or [
-        env.str("STANDBY_DATABASE_URL", default=env.str("DATABASE_URL"))
+if env.str("DATABASE_URL", default=""):
+    standby_urls = standby_urls or [
+        env.str("STANDBY_DATABASE_URL", default="") or env.str("DATABASE_URL")
     ]
     DATABASES = {"default": env.db("DATABASE_URL")}
     for position, url in enumerate(standby_urls):
@@ -214,11 +225,15 @@ STANDBY_COOL_DOWN_SECONDS = env.float("STANDBY_COOL_DOWN_SECONDS", default=30.0)
 STANDBY_MAX_LAG_SECONDS = env.float("STANDBY_MAX_LAG_SECONDS", default=30.0)
 STANDBY_LAG_POLICY = env.str("STANDBY_LAG_POLICY", default="primary")  # or "notice"
 STANDBY_RETRY_ON_PRIMARY = env.bool("STANDBY_RETRY_ON_PRIMARY", default=True)
-# Read your own writes (core/middleware.py). After a request that wrote, the browser's
-# reports read only a standby that has replayed the primary's WAL up to that write
-# ("wal"), or the primary for the whole window ("window", and always on SQLite, which
-# has no WAL position). The window bounds the pin either way.
-READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=15)
+# Read your own writes (core/read_your_writes.py). After a request that wrote, the
+# browser's reports read only a standby that has replayed the primary's WAL up to that
+# write ("wal"), or the primary for the whole window ("window", and always on SQLite,
+# which has no WAL position). The window bounds the pin either way. It defaults to the
+# lag bound: replay keeps commit order, so a standby within the bound has replayed the
+# commits older than the bound (as far as the lag measure sees), the write among them.
+READ_YOUR_WRITES_SECONDS = env.int(
+    "READ_YOUR_WRITES_SECONDS", default=max(15, round(STANDBY_MAX_LAG_SECONDS))
+)
 READ_YOUR_WRITES_BY = env.str("READ_YOUR_WRITES_BY", default="wal")
 if STANDBY_DOWN_POLICY not in {"primary", "503"}:
     raise ImproperlyConfigured("STANDBY_DOWN_POLICY must be 'primary' or '503'.")

@@ -139,6 +139,11 @@ class CircuitBreaker:
                 settings.STANDBY_COOL_DOWN_SECONDS,
             )
 
+    def abandon_probe(self) -> None:
+        """The probe ended without an answer about the server: let the next caller probe."""
+        with self._lock:
+            self._probing = False
+
     def reset(self) -> None:
         with self._lock:
             self._opened_at, self._probing = None, False
@@ -222,19 +227,19 @@ def _refusal(alias: str, min_lsn: str | None) -> _Refusal | None:
         stale = _staleness(status)
         if stale and settings.STANDBY_LAG_POLICY != "notice":
             breaker.record_success()
-            return _Refusal(alias, STALE_MEMBER, *stale[:1])
+            return _Refusal(alias, STALE_MEMBER, fallback_notice=stale[0])
         caught_up = min_lsn is None or has_replayed(alias, min_lsn)
     except Error as error:  # has_replayed() on a member that has just gone away
         breaker.record_failure(first_line(error))
         return _Refusal(alias, UNREACHABLE_MEMBER)
-    except BaseException as error:  # never leave the breaker waiting for its probe
-        breaker.record_failure(f"{type(error).__name__}: {error}")
+    except BaseException:  # not the server's fault: never leave the breaker probing
+        breaker.abandon_probe()
         raise
     breaker.record_success()
     if not caught_up:
         return _Refusal(alias, BEHIND_THE_WRITE)
     if stale:
-        return _Refusal(alias, STALE_MEMBER, *stale)
+        return _Refusal(alias, STALE_MEMBER, fallback_notice=stale[0], stale_notice=stale[1])
     return None
 
 

@@ -120,7 +120,7 @@ ensure_port_free() {
 	# 0: accepting connections, 1: rejecting them (starting up): a server is there.
 	if [ "$answer" -le 1 ]; then
 		die "port $1 already has a PostgreSQL server that is not $2 in $PG_DIR;" \
-			"stop it or set PG_PRIMARY_PORT / PG_STANDBY_PORT"
+			"stop it or set PG_PRIMARY_PORT / PG_STANDBY_PORT / PG_STANDBY_2_PORT"
 	fi
 }
 
@@ -383,7 +383,12 @@ main() {
 	down) cmd_down ;;
 	status) cmd_status ;;
 	destroy) cmd_destroy ;;
-	stop-standby) cmd_stop_standby "${2:-1}" ;;
+	stop-standby)
+		case "${2:-1}" in
+		[1-9]) cmd_stop_standby "${2:-1}" ;;
+		*) die "stop-standby takes a standby's number (1, 2, ...), not '$2'" ;;
+		esac
+		;;
 	*)
 		echo "usage: $0 up|down|status|destroy|stop-standby [N]" >&2
 		exit 2

@@ -13,8 +13,17 @@ set -o errexit -o nounset -o pipefail
 # STANDBY_DATABASE_URL of the environment wins.
 if [ -n "${STANDBY_HOSTS:-}" ] && [ -z "${STANDBY_DATABASE_URLS:-}${STANDBY_DATABASE_URL:-}" ]; then
 	: "${DATABASE_URL:?DATABASE_URL must be set}"
+	case "$DATABASE_URL" in
+	*@primary:*) ;;
+	*)
+		echo "entrypoint: STANDBY_HOSTS needs DATABASE_URL on the host 'primary'" \
+			"(...@primary:5432/...); set STANDBY_DATABASE_URLS instead" >&2
+		exit 1
+		;;
+	esac
+	IFS=, read -r -a hosts <<<"$STANDBY_HOSTS"
 	urls=""
-	for host in ${STANDBY_HOSTS//,/ }; do
+	for host in "${hosts[@]}"; do
 		urls="$urls${urls:+,}${DATABASE_URL/@primary:/@$host:}"
 	done
 	export STANDBY_DATABASE_URLS="$urls"

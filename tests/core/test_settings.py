@@ -127,3 +127,33 @@ def test_both_standby_variables_at_once_stop_the_start():
     )
     assert result.returncode != 0
     assert "Set STANDBY_DATABASE_URLS (every standby, comma-separated) or" in result.stderr
+
+
+def test_an_empty_standby_list_is_no_list():
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        PRINT_STANDBYS,
+        DEBUG="1",
+        DATABASE_URL=PG.format(5432),
+        STANDBY_DATABASE_URL=PG.format(5433),
+        STANDBY_DATABASE_URLS="",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "{'standby': ['standby']}"
+
+
+def test_a_standby_without_its_primary_stops_the_start():
+    result = _manage("check", DEBUG="1", STANDBY_DATABASE_URLS=PG.format(5433))
+    assert result.returncode != 0
+    assert "A standby needs its primary: set DATABASE_URL too" in result.stderr
+
+
+def test_the_read_your_writes_window_follows_the_lag_bound():
+    print_window = "from django.conf import settings; print(settings.READ_YOUR_WRITES_SECONDS)"
+    by_default = _manage("shell", "--no-imports", "-c", print_window, DEBUG="1")
+    longer_lag = _manage(
+        "shell", "--no-imports", "-c", print_window, DEBUG="1", STANDBY_MAX_LAG_SECONDS="90"
+    )
+    assert (by_default.stdout.strip(), longer_lag.stdout.strip()) == ("30", "90")

@@ -85,7 +85,7 @@ class TestDecide:
 
 
 def test_a_probe_that_raises_does_not_leave_the_breaker_stuck(settings, monkeypatch):
-    """Whatever the probe raises, the breaker records it and probes again later."""
+    """Whatever the probe raises, the breaker lets the next caller probe again."""
     settings.STANDBY_COOL_DOWN_SECONDS = 0
     standby.breaker_for("standby").record_failure("refused")
 
@@ -97,3 +97,27 @@ def test_a_probe_that_raises_does_not_leave_the_breaker_stuck(settings, monkeypa
         decide("standby")
     monkeypatch.undo()
     assert standby.breaker_for("standby").allow(), "the next caller may probe again"
+
+
+def test_an_error_that_is_not_the_servers_leaves_a_closed_breaker_closed(monkeypatch):
+    """A bug (or an async misuse) in the probe is raised, and the standby is not blamed."""
+
+    def broken_probe(*args, **kwargs):
+        raise RuntimeError("not the server's fault")
+
+    monkeypatch.setattr(standby, "standby_status", broken_probe)
+    with pytest.raises(RuntimeError):
+        decide("standby")
+    assert not standby.breaker_for("standby").is_open
+
+
+def test_an_abandoned_probe_lets_the_next_caller_probe(settings, clock):
+    settings.STANDBY_COOL_DOWN_SECONDS = 30
+    breaker = CircuitBreaker("standby", clock=clock)
+    breaker.record_failure("refused")
+    clock.now += 30
+    assert breaker.allow()
+    assert not breaker.allow(), "one probe at a time"
+    breaker.abandon_probe()
+    assert breaker.is_open, "nothing was learnt about the server"
+    assert breaker.allow()

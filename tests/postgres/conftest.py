@@ -23,7 +23,8 @@ test) and ``databases="__all__"``; and a commit reaches the standby a little lat
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.db import connections
@@ -100,3 +101,17 @@ def wait_until_replayed(timeout: float = REPLAY_TIMEOUT_SECONDS) -> str:
 def wait_for_replay() -> Callable[..., str]:
     """``wait_for_replay()`` after a commit on the primary, before reading the standby."""
     return wait_until_replayed
+
+
+@contextmanager
+def replay_paused(*aliases: str) -> Iterator[None]:
+    """Pause WAL replay on the standbys ``aliases`` (default: the first) for the block."""
+    for alias in aliases or ("standby",):
+        with connections[alias].cursor() as cursor:
+            cursor.execute("select pg_wal_replay_pause()")
+    try:
+        yield
+    finally:
+        for alias in aliases or ("standby",):
+            with connections[alias].cursor() as cursor:
+                cursor.execute("select pg_wal_replay_resume()")

@@ -31,6 +31,7 @@ from accounts.factories import StaffFactory
 from core import replication, standby
 from core.routing import ScopedReadRouter, read_from
 from tests.conftest import log_time, pinned_position
+from tests.postgres.conftest import replay_paused
 from timetrack.factories import ProjectFactory, TimecardFactory
 from timetrack.models import Timecard
 
@@ -76,17 +77,6 @@ def _received_now(alias: str) -> None:
     )
 
 
-@contextmanager
-def _replay_paused(*aliases: str) -> Iterator[None]:
-    for alias in aliases:
-        _value(alias, "select pg_wal_replay_pause()")
-    try:
-        yield
-    finally:
-        for alias in aliases:
-            _value(alias, "select pg_wal_replay_resume()")
-
-
 def _served_by(response) -> tuple[str, str]:
     database = response.context["read_database"]
     return database["alias"], database.get("notice", "")
@@ -102,6 +92,12 @@ def _browser(user) -> Client:
     browser = Client()
     browser.force_login(user)
     return browser
+
+
+@pytest.fixture(autouse=True)
+def _repeatable_choices() -> None:
+    """The members' order of each scope is random: seeded, every run makes the same."""
+    standby._random.seed(9)
 
 
 @pytest.fixture
@@ -208,18 +204,59 @@ def test_load_spreads_over_the_members_under_concurrent_requests(reporter, caugh
 # --- a member that lags or is stopped ------------------------------------------------------
 
 
+LAG_BOUND = 0.5
+"""Seconds: a paused member passes it soon; a streaming one is never that far behind here."""
+
+
+def _lagging_beyond_the_bound(alias: str) -> None:
+    """Wait until ``alias`` (paused, with WAL to replay) lags more than ``LAG_BOUND``."""
+    _until(
+        lambda: (replication.standby_status(alias, max_age=0).lag_seconds or 0) > LAG_BOUND,
+        f"{alias} to lag more than {LAG_BOUND} s",
+    )
+
+
 def test_replay_paused_on_one_member_the_group_reads_the_other(reporter, caught_up, settings):
     project = ProjectFactory()
     caught_up()
-    settings.STANDBY_MAX_LAG_SECONDS = 0
-    with _replay_paused(FIRST):
+    settings.STANDBY_MAX_LAG_SECONDS = LAG_BOUND
+    with replay_paused(FIRST):
         TimecardFactory(project=project, description="while the first member is paused")
         _received_now(FIRST)
         _replayed_now(SECOND)
-        replication.clear_cache()
+        _lagging_beyond_the_bound(FIRST)
         for _ in range(10):
             assert _served_by(reporter.get("/reports/hours/")) == (SECOND, "")
         assert "while the first member is paused" in _export(reporter)
+
+
+def test_with_the_notice_policy_a_fresh_member_beats_a_stale_one_and_a_write_beats_both(
+    staff, reporter, caught_up, settings
+):
+    """``STANDBY_LAG_POLICY = "notice"`` reads a lagging member with a notice only when no
+    member is fresh, and never one that lacks the browser's own write."""
+    project = ProjectFactory()
+    author = _browser(staff)
+    caught_up()
+    settings.STANDBY_MAX_LAG_SECONDS = LAG_BOUND
+    settings.STANDBY_LAG_POLICY = "notice"
+    with replay_paused(FIRST):
+        TimecardFactory(project=project, description="first paused")
+        _received_now(FIRST)
+        _replayed_now(SECOND)
+        _lagging_beyond_the_bound(FIRST)
+        for _ in range(10):
+            assert _served_by(reporter.get("/reports/hours/")) == (SECOND, "")
+        with replay_paused(SECOND):
+            response = log_time(author, project, hours="1", description="saved, both paused")
+            assert response.status_code == 302
+            _received_now(SECOND)
+            _lagging_beyond_the_bound(SECOND)
+            alias, notice = _served_by(reporter.get("/reports/hours/"))
+            assert alias in (FIRST, SECOND)
+            assert notice.endswith("the newest changes may be missing.")
+            assert _served_by(author.get("/reports/hours/")) == ("default", standby.PINNED)
+            assert "saved, both paused" in _export(author)
 
 
 def test_a_browser_that_wrote_reads_the_member_that_caught_up_not_the_primary(
@@ -228,13 +265,13 @@ def test_a_browser_that_wrote_reads_the_member_that_caught_up_not_the_primary(
     project = ProjectFactory()
     author = _browser(staff)
     caught_up()
-    with _replay_paused(FIRST):
+    with replay_paused(FIRST):
         response = log_time(author, project, hours="2.5", description="Saved a moment ago")
         assert response.status_code == 302
         pin = pinned_position(author)
         assert pin is not None, "the cookie holds the write's WAL position"
         _received_now(FIRST)
-        _replayed_now(SECOND)
+        assert replication.wait_for_replay(pin, alias=SECOND, timeout=DEADLINE_SECONDS)
 
         with queries_by_alias("default", FIRST, SECOND) as captured:
             for _ in range(10):
@@ -313,7 +350,7 @@ def test_replay_paused_on_both_beyond_the_lag_bound_the_primary_serves(
     project = ProjectFactory()
     caught_up()
     settings.STANDBY_MAX_LAG_SECONDS = 0
-    with _replay_paused(FIRST, SECOND):
+    with replay_paused(FIRST, SECOND):
         TimecardFactory(project=project, description="while both are paused")
         _received_now(FIRST)
         _received_now(SECOND)
@@ -328,7 +365,7 @@ def test_a_browser_that_wrote_never_misses_its_write_while_every_member_is_pause
     project = ProjectFactory()
     author = _browser(staff)
     caught_up()
-    with _replay_paused(FIRST, SECOND):
+    with replay_paused(FIRST, SECOND):
         response = log_time(author, project, hours="3", description="Saved while paused")
         assert response.status_code == 302
         _received_now(FIRST)
@@ -352,7 +389,7 @@ def test_a_browser_that_wrote_never_misses_its_write_while_every_member_is_pause
 def test_outside_a_request_a_context_reads_only_a_member_that_has_its_write(caught_up):
     timecard = TimecardFactory(description="before")
     caught_up()
-    with _replay_paused(FIRST, SECOND):
+    with replay_paused(FIRST, SECOND):
         timecard.description = "after"
         timecard.save()
         with read_from("standby"):
@@ -373,7 +410,7 @@ def test_outside_a_request_a_context_reads_only_a_member_that_has_its_write(caug
 def test_another_thread_that_wrote_nothing_is_not_pinned(caught_up):
     timecard = TimecardFactory()
     caught_up()
-    with _replay_paused(FIRST, SECOND):
+    with replay_paused(FIRST, SECOND):
         timecard.save()  # this thread's context wrote; another thread's did not
         seen: list[str] = []
 

@@ -8,13 +8,19 @@ primary only until then (with replay paused: ``test_failover.py`` and ``test_gro
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
+from django.db import router, transaction
 from django.urls import reverse
 
-from core import replication
+from accounts.factories import DEFAULT_PASSWORD
+from core import read_your_writes, replication, standby
 from core.middleware import PIN_COOKIE
+from core.routing import current_read_decision, read_from
 from core.standby import PINNED
 from tests.conftest import log_time, pinned_position
-from timetrack.factories import ProjectFactory
+from tests.postgres.conftest import replay_paused
+from timetrack.factories import ProjectFactory, TimecardFactory
+from timetrack.models import Timecard
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, databases="__all__")]
 
@@ -56,8 +62,9 @@ def test_the_window_setting_keeps_the_browser_on_the_primary(staff_client, setti
 
 
 def test_the_position_check_asks_the_standby_only_when_its_status_falls_short(
-    staff_client, queries_by_alias, replayed
+    staff_client, queries_by_alias, replayed, monkeypatch
 ):
+    monkeypatch.setattr(standby, "CACHE_SECONDS", 3600)  # the status measured here is used
     replication.standby_status("standby", max_age=0)  # measured before the write
     log_time(staff_client, ProjectFactory(), hours="2", description="Checked once")
     replayed()
@@ -81,4 +88,68 @@ def test_a_report_never_takes_the_position(staff_client, queries_by_alias, repla
 
     with queries_by_alias("default") as captured:
         log_time(staff_client, ProjectFactory(), hours="2", description="One position")
-    assert " ".join(captured.sql("default")).count("pg_current_wal_insert_lsn") == 1
+    assert " ".join(captured.sql("default")).count("current_setting('synchronous_commit')") == 1
+
+
+def test_an_async_request_that_wrote_pins_its_browser_too(async_client, staff):
+    """Under ASGI the position is taken in the request's database thread, not the loop."""
+    async_client.force_login(staff)
+    response = async_to_sync(async_client.post)(
+        reverse("timetrack:timecard_create"),
+        {
+            "project": ProjectFactory().pk,
+            "date": "2026-03-02",
+            "hours": "1.5",
+            "description": "Saved under ASGI",
+            "billable": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert pinned_position(async_client) is not None
+
+
+@read_from("standby")
+def _save_and_yield(timecard):
+    timecard.description = "saved in a scoped generator"
+    timecard.save()
+    yield timecard.pk
+
+
+def test_a_write_in_a_scoped_generator_pins_its_caller(replayed):
+    """The generator runs in a copy of the context; its write is still the caller's."""
+    timecard = TimecardFactory(description="before")
+    replayed()
+    read_your_writes.forget()  # from here, a context that has written nothing yet
+    with replay_paused():
+        assert list(_save_and_yield(timecard)) == [timecard.pk]
+        with read_from("standby"):
+            assert router.db_for_read(Timecard) == "default"
+            assert Timecard.objects.get(pk=timecard.pk).description == (
+                "saved in a scoped generator"
+            )
+
+
+def test_logging_in_leaves_no_write_behind_in_the_thread(client, staff, queries_by_alias):
+    """The session saved at the end of a request is the request's write, not the thread's."""
+    response = client.post(
+        reverse("accounts:login"), {"username": staff.username, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+    with queries_by_alias("default") as captured, read_from("standby"):
+        assert router.db_for_read(Timecard) == "standby"
+        Timecard.objects.count()
+    assert "pg_current_wal" not in " ".join(captured.sql("default"))
+
+
+def test_no_position_is_taken_inside_an_open_transaction(replayed):
+    """Taken there, the position would come before the commit: a standby could pass it
+    without the write."""
+    replayed()
+    with transaction.atomic():
+        TimecardFactory()
+        with read_from("standby"):
+            assert current_read_decision().alias == "default"  # decided inside: primary
+        assert read_your_writes.current_requirement() == (True, None)
+    committed = replication.primary_wal_lsn()
+    pinned, lsn = read_your_writes.current_requirement()
+    assert not pinned and _lsn(lsn) >= _lsn(committed), "taken after the commit"
