@@ -8,7 +8,9 @@ replayed up to that position, or the primary while none has. Without a position 
 ``READ_YOUR_WRITES_BY = "window"``) the cookie says "1" and the browser reads the primary
 for the whole window. A window and not a one-shot flag: a redirect, a second tab or a slow
 page must not lose the pin. Inside the request itself, a read after a write goes to the
-primary.
+primary. One limit: two tabs that save at once each send back the position taken at their
+own end, and the response that arrives last sets the cookie, even if its position is the
+older one; the other tab's save is then covered by the window's lag bound only.
 
 **Clear answers instead of a 500.** A standby that is down while the site is set to
 answer 503 (``STANDBY_DOWN_POLICY``), or a report stopped by its statement timeout or
