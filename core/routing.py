@@ -33,10 +33,10 @@ before it leaves, so template-response middleware sees it already rendered).
 once per scope, on its first read, and kept for the whole scope: one member of the group
 that is reachable, replicating, within the lag bound and caught up with the caller's own
 last write (``core.standby``, ``core.read_your_writes``), or the primary with a notice
-when none is. Reads also go to the primary while a
-transaction is open there, and after the request or scope wrote anything: a read must
-see what was just written. A decorated function whose standby fails under it (a recovery
-conflict, a lost connection) is run once more on the primary, unless it wrote.
+when none is. Reads also go to the primary while a transaction is open there, and after
+the request or scope wrote anything: a read must see what was just written. A decorated
+function whose standby fails under it (a recovery conflict, a lost connection) is run
+once more on the primary, unless it wrote.
 
 A lazy queryset built inside a ``with`` block and evaluated after it runs outside the
 scope, like any other query there. Selectors therefore return evaluated data.

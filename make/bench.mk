@@ -9,4 +9,7 @@ bench: install pg-up ## Benchmark at BENCH_SCALE timecards (default 1M) into BEN
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	@command -v wrk >/dev/null || { echo "bench: wrk is missing (Debian: apt-get install wrk)" >&2; exit 1; }
+	@# The figures are the primary's and one standby's: a second standby left running by
+	@# `make test-pg` would replay the benchmark's WAL on the same cores.
+	$(PG_PAIR) stop-standby 2
 	BENCH_SCALE=$(BENCH_SCALE) $(PY) -m bench
