@@ -2,10 +2,11 @@
 
 With no ``DATABASE_URL`` the site runs embedded: SQLite for ``default`` and the same file
 opened read-only for ``standby``. With ``DATABASE_URL`` and ``STANDBY_DATABASE_URL`` (or
-``STANDBY_DATABASE_URLS`` for several) it runs against a PostgreSQL primary and its
-streaming standbys.
+``STANDBY_DATABASE_URLS`` or ``STANDBY_HOSTS`` for several) it runs against a PostgreSQL
+primary and its streaming standbys.
 """
 
+import copy
 from pathlib import Path
 
 import environ
@@ -98,27 +99,36 @@ def standby_alias(position: int) -> str:
     return STANDBY_GROUP if position == 0 else f"{STANDBY_GROUP}_{position + 1}"
 
 
-standby_urls = env.list("STANDBY_DATABASE_URLS", default=[])
-if standby_urls and env.str("STANDBY_DATABASE_URL", default=""):
+# The standbys, in one of three ways: their URLs (STANDBY_DATABASE_URLS), one URL
+# (STANDBY_DATABASE_URL), or their host names (STANDBY_HOSTS), each reached as the primary
+# is (DATABASE_URL's port, database and credentials on that host: compose's way).
+STANDBY_SOURCES = ("STANDBY_DATABASE_URLS", "STANDBY_DATABASE_URL", "STANDBY_HOSTS")
+given_sources = [name for name in STANDBY_SOURCES if env.str(name, default="")]
+if len(given_sources) > 1:
     raise ImproperlyConfigured(
-        "Set STANDBY_DATABASE_URLS (every standby, comma-separated) or STANDBY_DATABASE_URL"
-        " (one standby), not both."
+        f"Set one of {', '.join(STANDBY_SOURCES)} to name the standbys, not"
+        f" {' and '.join(given_sources)}."
     )
-if not env.str("DATABASE_URL", default="") and (
-    standby_urls or env.str("STANDBY_DATABASE_URL", default="")
-):
+if given_sources and not env.str("DATABASE_URL", default=""):
     raise ImproperlyConfigured(
-        "A standby needs its primary: set DATABASE_URL too (without any of the three, the"
-        " site runs on the embedded SQLite)."
+        f"A standby needs its primary: set DATABASE_URL too, or unset {given_sources[0]} to"
+        " run on the embedded SQLite."
     )
 
 if env.str("DATABASE_URL", default=""):
-    standby_urls = standby_urls or [
-        env.str("STANDBY_DATABASE_URL", default="") or env.str("DATABASE_URL")
-    ]
     DATABASES = {"default": env.db("DATABASE_URL")}
-    for position, url in enumerate(standby_urls):
-        DATABASES[standby_alias(position)] = environ.Env.db_url_config(url)
+    if env.str("STANDBY_HOSTS", default=""):
+        standbys = [
+            {**copy.deepcopy(DATABASES["default"]), "HOST": host}
+            for host in env.list("STANDBY_HOSTS")
+        ]
+    else:
+        standby_urls = env.list("STANDBY_DATABASE_URLS", default=[]) or [
+            env.str("STANDBY_DATABASE_URL", default="") or env.str("DATABASE_URL")
+        ]
+        standbys = [environ.Env.db_url_config(url) for url in standby_urls]
+    for position, standby in enumerate(standbys):
+        DATABASES[standby_alias(position)] = standby
     # The reporting replicas. A standby that is down must not hang a page: connecting
     # gives up after STANDBY_CONNECT_TIMEOUT_SECONDS. A report query that runs away is
     # stopped by the server after REPORT_STATEMENT_TIMEOUT_SECONDS; it stays below the
@@ -127,8 +137,7 @@ if env.str("DATABASE_URL", default=""):
     # never held back longer than that. Only the standby aliases get these: writes and
     # migrations on the primary keep PostgreSQL's defaults.
     report_timeout_ms = env.float("REPORT_STATEMENT_TIMEOUT_SECONDS", default=15) * 1000
-    for position in range(len(standby_urls)):
-        member = DATABASES[standby_alias(position)]
+    for member in standbys:
         if member["ENGINE"] == "django.db.backends.postgresql":
             member.setdefault("OPTIONS", {}).update(
                 connect_timeout=env.int("STANDBY_CONNECT_TIMEOUT_SECONDS", default=3),

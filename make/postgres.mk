@@ -22,9 +22,13 @@ PG_ENV := DATABASE_URL=$(PG_URL):$(PG_PRIMARY_PORT)/timetrack \
 # The group tests (pytest -m postgres_group): the primary and two standbys.
 PG_GROUP_ENV := DATABASE_URL=$(PG_URL):$(PG_PRIMARY_PORT)/timetrack \
 	STANDBY_DATABASE_URLS=$(STANDBY_URLS_2)
-COMPOSE ?= docker compose
+# `docker compose` (v2) where it exists, else docker-compose (1.29, Debian's): compose.yaml
+# is written for both.
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+export COMPOSE_PROJECT_NAME ?= timetrack
 
-.PHONY: pg-up pg-down pg-status pg-destroy run-pg test-sqlite test-pg up down logs compose-seed
+.PHONY: pg-up pg-down pg-status pg-destroy run-pg test-sqlite test-pg up down logs compose-seed \
+	compose-test docker-ready web-wheels
 
 pg-up: ## Start the native primary (127.0.0.1:55432) and STANDBYS standbys (55433, 55434) in .pg/
 	$(PG_PAIR) up
@@ -67,14 +71,28 @@ test-pg: install ## The whole suite against the native servers (starts them when
 COMPOSE_STANDBYS_1 :=
 COMPOSE_STANDBYS_2 := COMPOSE_PROFILES=second-standby STANDBY_HOSTS=standby,standby-2
 
-up: | .env ## docker compose: build and start primary, standby(s) and web (http://127.0.0.1:8000)
-	$(COMPOSE_STANDBYS_$(STANDBYS)) $(COMPOSE) up --build --detach --wait
+docker-ready:
+	@docker info >/dev/null 2>&1 || { echo "make: no Docker engine answers: start dockerd" \
+		"(as root: dockerd --storage-driver=vfs &), or run \`make compose-test\` as root," \
+		"which installs and starts it" >&2; exit 1; }
 
-down: ## docker compose: stop the stack, second standby included (volumes kept; `docker compose down -v` drops them)
-	COMPOSE_PROFILES=second-standby $(COMPOSE) down
+web-wheels: install ## Build the web image's dependency wheels on the host (docker/web/wheels/)
+	bash docker/web/wheels.sh $(PY)
+
+up: docker-ready web-wheels | .env ## docker compose: build the images and start primary, standby(s) and web; wait until healthy
+	bash docker/base-image.sh
+	$(COMPOSE_STANDBYS_$(STANDBYS)) $(COMPOSE) up --build --detach
+	$(COMPOSE_STANDBYS_$(STANDBYS)) COMPOSE="$(COMPOSE)" bash docker/compose-wait.sh
+	@echo "the site: http://127.0.0.1:$${WEB_HOST_PORT:-8000} (make compose-seed for demo data)"
+
+down: ## docker compose: stop and remove the stack, second standby and data volumes included
+	COMPOSE_PROFILES=second-standby $(COMPOSE) down --volumes --remove-orphans
 
 logs: ## docker compose: follow the logs of every service
 	$(COMPOSE) logs --follow
 
 compose-seed: ## docker compose: fill the demo data on the primary (only when it is empty)
-	$(COMPOSE) exec web python manage.py seed --if-empty
+	$(COMPOSE) exec -T web python manage.py seed --if-empty
+
+compose-test: install ## docker compose for real: up, seed, check through the published port, down
+	COMPOSE="$(COMPOSE)" bash docker/compose-test.sh

@@ -3,12 +3,12 @@
 # physical replication slot, a pg_hba.conf line that lets the role replicate, and an
 # `include` of the shared reporting-replica.conf.
 #
-# Compose mounts it in /docker-entrypoint-initdb.d, so the official image runs it once, on
-# an empty data folder, against its temporary socket-only server (then restarts, which
-# applies the settings). docker/postgres/native-pair.sh runs the same script against the
-# native primary with PGHOST/PGPORT set, on every `up`: each step is idempotent.
+# The compose image's entrypoint (docker/postgres/entrypoint.sh) runs it once, on an empty
+# data folder, against a temporary socket-only server (then restarts, which applies the
+# settings). docker/postgres/native-pair.sh runs the same script against the native
+# primary with PGHOST/PGPORT set, on every `up`: each step is idempotent.
 #
-# Environment (the image's own variables first):
+# Environment:
 #   PGDATA                   data folder of the primary (edits its .conf files)
 #   POSTGRES_USER            superuser to connect as (default postgres)
 #   REPLICATION_USER         role the standby connects as (default replicator)

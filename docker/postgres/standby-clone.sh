@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make $PGDATA a streaming hot standby of the primary, unless it already is a copy of it.
 #
-# Shared by docker/postgres/standby-entrypoint.sh (compose, before the server starts) and
+# Shared by docker/postgres/entrypoint.sh (compose, before the server starts) and
 # docker/postgres/native-pair.sh (the native pair, with the standby stopped). Run it as the
 # user that owns the data folder, with the server binaries on PATH.
 #

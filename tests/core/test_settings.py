@@ -21,6 +21,7 @@ _SETTINGS_VARIABLES = {
     "DATABASE_URL",
     "STANDBY_DATABASE_URL",
     "STANDBY_DATABASE_URLS",
+    "STANDBY_HOSTS",
 }
 
 
@@ -126,7 +127,10 @@ def test_both_standby_variables_at_once_stop_the_start():
         STANDBY_DATABASE_URLS=PG.format(5434),
     )
     assert result.returncode != 0
-    assert "Set STANDBY_DATABASE_URLS (every standby, comma-separated) or" in result.stderr
+    assert (
+        "Set one of STANDBY_DATABASE_URLS, STANDBY_DATABASE_URL, STANDBY_HOSTS to name the"
+        " standbys, not STANDBY_DATABASE_URLS and STANDBY_DATABASE_URL." in result.stderr
+    )
 
 
 def test_an_empty_standby_list_is_no_list():
@@ -147,7 +151,7 @@ def test_an_empty_standby_list_is_no_list():
 def test_a_standby_without_its_primary_stops_the_start():
     result = _manage("check", DEBUG="1", STANDBY_DATABASE_URLS=PG.format(5433))
     assert result.returncode != 0
-    assert "A standby needs its primary: set DATABASE_URL too" in result.stderr
+    assert "A standby needs its primary: set DATABASE_URL too, or unset" in result.stderr
 
 
 def test_the_read_your_writes_window_follows_the_lag_bound():
@@ -157,3 +161,28 @@ def test_the_read_your_writes_window_follows_the_lag_bound():
         "shell", "--no-imports", "-c", print_window, DEBUG="1", STANDBY_MAX_LAG_SECONDS="90"
     )
     assert (by_default.stdout.strip(), longer_lag.stdout.strip()) == ("30", "90")
+
+
+def test_standby_hosts_reach_each_standby_as_the_primary_is_reached():
+    show = (
+        "from django.conf import settings; d = settings.DATABASES; "
+        "print([(a, d[a]['HOST'], d[a]['PORT'], d[a]['USER'], d[a]['PASSWORD'], d[a]['NAME'],"
+        " 'statement_timeout' in d[a].get('OPTIONS', {}).get('options', '')) for a in d])"
+    )
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        show,
+        DEBUG="1",
+        DATABASE_URL="postgres://site:s3cret@primary:5432/timetrack",
+        STANDBY_HOSTS="standby,standby-2",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(
+        [
+            ("default", "primary", 5432, "site", "s3cret", "timetrack", False),
+            ("standby", "standby", 5432, "site", "s3cret", "timetrack", True),
+            ("standby_2", "standby-2", 5432, "site", "s3cret", "timetrack", True),
+        ]
+    )
