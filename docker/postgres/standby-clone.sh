@@ -6,7 +6,9 @@
 # user that owns the data folder, with the server binaries on PATH.
 #
 #   - $PGDATA holds a copy of this primary (same database system identifier, still a
-#     standby): nothing to do, the server resumes streaming where it stopped.
+#     standby) and its slot still holds the WAL it needs: nothing to do, the server resumes
+#     streaming where it stopped. A slot that is gone or was given up (past
+#     max_slot_wal_keep_size, while the standby was away) means a new clone.
 #   - $PGDATA holds a copy of another primary (the primary was initialised again, and the
 #     standby would only log "database system identifier differs") or is no standby any
 #     more: its contents are removed and it is cloned again. A standby is a copy: nothing
@@ -56,14 +58,22 @@ if ! identity="$(replication_command IDENTIFY_SYSTEM)"; then
 fi
 primary_system="${identity%%|*}"
 
+# The slot's restart position: empty when the slot is gone, or when it was given up
+# past max_slot_wal_keep_size (the WAL this copy still needs is removed).
+slot_position="$(replication_command "READ_REPLICATION_SLOT $slot" | cut -d '|' -f 2)"
+
 if [ -s "$PGDATA/PG_VERSION" ]; then
 	local_system="$(pg_controldata "$PGDATA" | sed -n 's/^Database system identifier: *//p')"
-	if [ "$local_system" = "$primary_system" ] && is_standby_copy; then
+	if [ "$local_system" != "$primary_system" ] || ! is_standby_copy; then
+		echo "standby-clone: $PGDATA is no standby of this primary (system ${local_system:-?}," \
+			"primary $primary_system): cloning it again" >&2
+	elif [ -z "$slot_position" ]; then
+		echo "standby-clone: slot $slot is gone or lost the WAL this copy needs:" \
+			"cloning it again" >&2
+	else
 		echo "standby-clone: $PGDATA is a standby of this primary (system $primary_system)"
 		exit 0
 	fi
-	echo "standby-clone: $PGDATA is no standby of this primary (system ${local_system:-?}," \
-		"primary $primary_system): cloning it again" >&2
 fi
 
 mkdir -p "$PGDATA"
