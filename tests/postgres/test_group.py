@@ -455,6 +455,17 @@ def test_replication_status_and_pg_status_list_every_member_and_fail_when_one_is
         assert re.search(rf"^{SECOND} +127\.0\.0\.1:\d+  stopped$", status.stdout, re.M)
 
 
+def test_up_clones_again_a_standby_whose_slot_is_gone():
+    """A standby away for long loses its slot (max_slot_wal_keep_size): `up` clones it
+    again instead of starting a copy that can never stream."""
+    with _stopped(SECOND):
+        _value("default", "select pg_drop_replication_slot('standby_2')")
+        result = _servers("up", {**os.environ, "PG_STANDBYS": "2"})
+    assert "slot standby_2 is gone or lost the WAL this copy needs" in result.stderr
+    connections[SECOND].close()
+    assert _value(SECOND, "select status from pg_stat_wal_receiver") == "streaming"
+
+
 # --- a member stopped for real -------------------------------------------------------------
 
 
