@@ -82,13 +82,14 @@ PRINT_STANDBYS = (
 PG = "postgres://u@127.0.0.1:{}/timetrack"
 
 
+def _print(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in ``manage.py shell`` with development settings and ``env``."""
+    return _manage("shell", "--no-imports", "-c", code, DEBUG="1", **env)
+
+
 def test_standby_database_urls_make_a_group_of_members_in_their_order():
-    result = _manage(
-        "shell",
-        "--no-imports",
-        "-c",
+    result = _print(
         PRINT_STANDBYS,
-        DEBUG="1",
         DATABASE_URL=PG.format(5432),
         STANDBY_DATABASE_URLS=",".join(PG.format(port) for port in (5433, 5434, 5435)),
     )
@@ -102,18 +103,14 @@ def test_standby_database_urls_make_a_group_of_members_in_their_order():
 
 
 def test_one_standby_database_url_is_a_group_of_one_and_sqlite_is_too():
-    one = _manage(
-        "shell",
-        "--no-imports",
-        "-c",
+    one = _print(
         PRINT_STANDBYS,
-        DEBUG="1",
         DATABASE_URL=PG.format(5432),
         STANDBY_DATABASE_URL=PG.format(5433),
     )
     assert one.returncode == 0, one.stderr
     assert one.stdout.splitlines() == ["{'standby': ['standby']}", "[('standby', 5433, 'default')]"]
-    embedded = _manage("shell", "--no-imports", "-c", PRINT_STANDBYS, DEBUG="1")
+    embedded = _print(PRINT_STANDBYS)
     assert embedded.returncode == 0, embedded.stderr
     assert embedded.stdout.splitlines()[0] == "{'standby': ['standby']}"
 
@@ -134,12 +131,8 @@ def test_both_standby_variables_at_once_stop_the_start():
 
 
 def test_an_empty_standby_list_is_no_list():
-    result = _manage(
-        "shell",
-        "--no-imports",
-        "-c",
+    result = _print(
         PRINT_STANDBYS,
-        DEBUG="1",
         DATABASE_URL=PG.format(5432),
         STANDBY_DATABASE_URL=PG.format(5433),
         STANDBY_DATABASE_URLS="",
@@ -156,10 +149,8 @@ def test_a_standby_without_its_primary_stops_the_start():
 
 def test_the_read_your_writes_window_follows_the_lag_bound():
     print_window = "from django.conf import settings; print(settings.READ_YOUR_WRITES_SECONDS)"
-    by_default = _manage("shell", "--no-imports", "-c", print_window, DEBUG="1")
-    longer_lag = _manage(
-        "shell", "--no-imports", "-c", print_window, DEBUG="1", STANDBY_MAX_LAG_SECONDS="90"
-    )
+    by_default = _print(print_window)
+    longer_lag = _print(print_window, STANDBY_MAX_LAG_SECONDS="90")
     assert (by_default.stdout.strip(), longer_lag.stdout.strip()) == ("30", "90")
 
 
@@ -169,12 +160,8 @@ def test_standby_hosts_reach_each_standby_as_the_primary_is_reached():
         "print([(a, d[a]['HOST'], d[a]['PORT'], d[a]['USER'], d[a]['PASSWORD'], d[a]['NAME'],"
         " 'statement_timeout' in d[a].get('OPTIONS', {}).get('options', '')) for a in d])"
     )
-    result = _manage(
-        "shell",
-        "--no-imports",
-        "-c",
+    result = _print(
         show,
-        DEBUG="1",
         DATABASE_URL="postgres://site:s3cret@primary:5432/timetrack",
         STANDBY_HOSTS="standby,standby-2",
     )

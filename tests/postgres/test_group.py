@@ -216,15 +216,21 @@ def _lagging_beyond_the_bound(alias: str) -> None:
     )
 
 
-def test_replay_paused_on_one_member_the_group_reads_the_other(reporter, caught_up, settings):
-    project = ProjectFactory()
-    caught_up()
-    settings.STANDBY_MAX_LAG_SECONDS = LAG_BOUND
+@contextmanager
+def _first_member_stale(description: str) -> Iterator[None]:
+    """FIRST paused and beyond ``LAG_BOUND`` behind a timecard that SECOND has replayed."""
     with replay_paused(FIRST):
-        TimecardFactory(project=project, description="while the first member is paused")
+        TimecardFactory(description=description)
         _received_now(FIRST)
         _replayed_now(SECOND)
         _lagging_beyond_the_bound(FIRST)
+        yield
+
+
+def test_replay_paused_on_one_member_the_group_reads_the_other(reporter, caught_up, settings):
+    caught_up()
+    settings.STANDBY_MAX_LAG_SECONDS = LAG_BOUND
+    with _first_member_stale("while the first member is paused"):
         for _ in range(10):
             assert _served_by(reporter.get("/reports/hours/")) == (SECOND, "")
         assert "while the first member is paused" in _export(reporter)
@@ -240,11 +246,7 @@ def test_with_the_notice_policy_a_fresh_member_beats_a_stale_one_and_a_write_bea
     caught_up()
     settings.STANDBY_MAX_LAG_SECONDS = LAG_BOUND
     settings.STANDBY_LAG_POLICY = "notice"
-    with replay_paused(FIRST):
-        TimecardFactory(project=project, description="first paused")
-        _received_now(FIRST)
-        _replayed_now(SECOND)
-        _lagging_beyond_the_bound(FIRST)
+    with _first_member_stale("first paused"):
         for _ in range(10):
             assert _served_by(reporter.get("/reports/hours/")) == (SECOND, "")
         with replay_paused(SECOND):
