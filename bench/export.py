@@ -4,15 +4,15 @@ Run by the orchestrator as ``python -m bench.export`` in a Django process on one
 benchmark database. The export view is requested through the test ``Client`` and its
 streamed body consumed chunk by chunk, as a server would send it; the peak resident
 memory of this process during the download is read from ``VmHWM`` after resetting it
-(``/proc/self/clear_refs``), so it covers the download alone. The limit is the same
-SELECT, captured from the view, run on the standby as ``COPY (...) TO STDOUT (FORMAT
-csv)`` into a sink that only counts bytes. Export and COPY alternate, run after run.
+(``/proc/self/clear_refs``), so it covers the download alone. The limit is the ORM's
+SELECT of the export, unformatted, run on the standby as a bare ``COPY (...) TO STDOUT
+(FORMAT csv)`` into a sink that only counts bytes. Export and COPY alternate.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import datetime
 import time
 from pathlib import Path
 
@@ -20,17 +20,15 @@ import django
 
 django.setup()
 
-from django.db import connections  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench import env  # noqa: E402
 from bench.pages import logged_in_client, raw_standby  # noqa: E402
 from bench.stats import median, summary  # noqa: E402
+from reports import selectors  # noqa: E402
 
 EVERYTHING = "/reports/timecards.csv?start=1990-01-01&end={today}"
 WARM_UP = "/reports/timecards.csv"  # the default range: the last weeks
-DECLARE = re.compile(r'^DECLARE "[^"]+" NO SCROLL CURSOR (WITH(OUT)? HOLD )?FOR ', re.I)
 
 
 def memory_kib(field: str) -> int:
@@ -90,14 +88,10 @@ def copy_out(cursor, select: str) -> dict:
     return {"seconds": seconds, "rows": sink.lines - 1, "bytes": sink.size}
 
 
-def export_select(client, url: str) -> str:
-    """The SELECT the export ran on the standby (Django declares it as a server cursor)."""
-    with CaptureQueriesContext(connections["standby"]) as captured:
-        download(client, url)
-    exports = [q["sql"] for q in captured.captured_queries if "timetrack_timecard" in q["sql"]]
-    if len(exports) != 1:
-        raise RuntimeError(f"expected one export query, captured {len(exports)}")
-    return DECLARE.sub("", exports[0])
+def export_select(start: datetime.date, end: datetime.date) -> str:
+    """The ORM's SELECT of the export, unformatted: what a bare ``COPY`` would send."""
+    filters = selectors.TimecardFilters(start=start, end=end)
+    return selectors.timecard_export_select(filters=filters, alias="standby")
 
 
 def main() -> None:
@@ -106,9 +100,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     client = logged_in_client()
-    url = EVERYTHING.format(today=timezone.localdate())
+    today = timezone.localdate()
+    url = EVERYTHING.format(today=today)
     download(client, WARM_UP)
-    select = export_select(client, url)
+    select = export_select(datetime.date(1990, 1, 1), today)
     connection = raw_standby()
     exports, copies = [], []
     with connection.cursor() as cursor:

@@ -44,11 +44,16 @@ class _Echo:
 
 
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
-    """The header line, then one line per row, produced one at a time."""
+    """The header line, then one line per row, produced one at a time.
+
+    Lines end in ``\n``, as PostgreSQL's ``COPY ... (FORMAT csv)`` writes them (the two
+    writers give the same bytes). The writer itself ends them in ``\r\n``, so that it
+    quotes a cell holding a carriage return as ``COPY`` does; only that ending changes.
+    """
     writer = csv.writer(_Echo())
-    yield writer.writerow(header)
+    yield writer.writerow(header)[:-2] + "\n"
     for row in rows:
-        yield writer.writerow([format_cell(value) for value in row])
+        yield writer.writerow([format_cell(value) for value in row])[:-2] + "\n"
 
 
 LINES_PER_CHUNK = 500
@@ -70,11 +75,9 @@ def in_chunks(lines: Iterable[str], size: int = LINES_PER_CHUNK) -> Iterator[str
 
 
 def streaming_csv_response(
-    *, filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+    *, filename: str, chunks: Iterable[bytes | str]
 ) -> StreamingHttpResponse:
-    """A CSV download whose body is written while ``rows`` is consumed."""
-    response = StreamingHttpResponse(
-        in_chunks(csv_lines(header, rows)), content_type="text/csv; charset=utf-8"
-    )
+    """A CSV download whose body is written while ``chunks`` is consumed."""
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

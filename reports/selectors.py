@@ -20,10 +20,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page, Paginator
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from django.db.models import Count, DecimalField, Exists, F, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
+from reports.csv_copy import bound_sql, copy_csv
+from reports.csv_export import FORMULA_TRIGGERS, csv_lines, in_chunks
 from timetrack.models import Invoice, InvoiceStatus, Timecard, TimecardStatus
 
 ZERO = Decimal("0")
@@ -604,32 +606,93 @@ EXPORT_HEADER = (
 EXPORT_CHUNK_SIZE = 2000
 
 
+def _export_queryset(filters: TimecardFilters):
+    return (
+        Timecard.objects.filter(filters.as_q()).order_by("date", "id").values_list(*EXPORT_FIELDS)
+    )
+
+
+EXPORT_FIELDS = (
+    "date",
+    "user__username",
+    "project__client__name",
+    "project__code",
+    "hours",
+    "billable",
+    "status",
+    "invoice__number",
+    "description",
+)
+"""The model fields behind ``EXPORT_HEADER``, in its order."""
+
+
 def timecard_export_rows(*, filters: TimecardFilters) -> Iterator[tuple]:
     """The matching timecards as tuples in ``EXPORT_HEADER`` order, oldest first.
 
     A generator on purpose: nothing runs until the CSV response is consumed, and then
     the rows are fetched ``EXPORT_CHUNK_SIZE`` at a time, so memory stays flat however
     many rows there are. The consumer must iterate it inside the read scope (a
-    streaming response returned by a ``read_from`` view is).
+    streaming response returned by a ``read_from`` view is). SQLite's way; PostgreSQL
+    writes the CSV itself (:func:`timecard_export_copy_sql`).
     """
-    rows = (
-        Timecard.objects.filter(filters.as_q())
-        .order_by("date", "id")
-        .values_list(
-            "date",
-            "user__username",
-            "project__client__name",
-            "project__code",
-            "hours",
-            "billable",
-            "status",
-            "invoice__number",
-            "description",
-        )
-    )
+    rows = _export_queryset(filters)
     # Inside a transaction the server-side cursor is WITHOUT HOLD: PostgreSQL streams
     # it, where a WITH HOLD cursor (outside one) is run to the end and stored before the
-    # first row (1.1 s and a full copy on the standby at a million rows, BENCHMARKS.md),
-    # and each fetch stays under the report statement timeout.
+    # first row, and each fetch stays under the report statement timeout.
     with transaction.atomic(using=router.db_for_read(Timecard)):
         yield from rows.iterator(chunk_size=EXPORT_CHUNK_SIZE)
+
+
+def _guarded(column: str) -> str:
+    """SQL for a text cell as ``csv_export.format_cell`` writes it: empty for NULL or '',
+    a leading quote before a formula trigger (``csv_export.FORMULA_TRIGGERS``)."""
+    triggers = ", ".join(_sql_text(trigger) for trigger in FORMULA_TRIGGERS)
+    return (
+        f"case when left({column}, 1) in ({triggers}) then '''' || {column}"
+        f" else nullif({column}, '') end"
+    )
+
+
+def _sql_text(value: str) -> str:
+    """A SQL string literal (E'' form) of ``value``, tabs and carriage returns escaped."""
+    escaped = value.replace("\\", "\\\\").replace("'", "''")
+    return "E'" + escaped.replace("\t", "\\t").replace("\r", "\\r") + "'"
+
+
+EXPORT_COPY_SELECT = f"""
+select to_char(e.date, 'YYYY-MM-DD') as date, {_guarded("e.person")} as person,
+       {_guarded("e.client")} as client, {_guarded("e.project")} as project,
+       e.hours::text as hours, case when e.billable then 'yes' else 'no' end as billable,
+       {_guarded("e.status")} as status, {_guarded("e.invoice")} as invoice,
+       {_guarded("e.description")} as description
+from ({{timecards}}) as e({", ".join(EXPORT_HEADER)})
+"""
+"""The export's cells formatted by PostgreSQL exactly as ``csv_export.format_cell``
+formats them in Python: ISO dates, decimals as stored, yes/no, the formula guard."""
+
+
+def timecard_export_select(*, filters: TimecardFilters, alias: str) -> str:
+    """The ORM's query of :func:`timecard_export_rows` for ``alias``, parameters bound."""
+    sql, params = _export_queryset(filters).query.get_compiler(using=alias).as_sql()
+    return bound_sql(alias, sql, params)
+
+
+def timecard_export_copy_sql(*, filters: TimecardFilters, alias: str) -> str:
+    """The SELECT whose ``COPY ... TO STDOUT (FORMAT csv, HEADER)`` is the export, on
+    ``alias``: the ORM's query (the same filters and order as the rows), its cells
+    formatted in SQL (``EXPORT_COPY_SELECT``)."""
+    return EXPORT_COPY_SELECT.format(timecards=timecard_export_select(filters=filters, alias=alias))
+
+
+def timecard_export_csv(*, filters: TimecardFilters) -> Iterator[bytes | str]:
+    """The export as CSV, chunk by chunk, oldest timecard first, header included.
+
+    On PostgreSQL the server writes it (``COPY``, :mod:`reports.csv_copy`); elsewhere
+    Python does (:mod:`reports.csv_export`). The same bytes either way. A generator that
+    decides where it reads when first iterated, inside the read scope.
+    """
+    alias = router.db_for_read(Timecard)
+    if connections[alias].vendor == "postgresql":
+        yield from copy_csv(alias, timecard_export_copy_sql(filters=filters, alias=alias))
+    else:
+        yield from in_chunks(csv_lines(EXPORT_HEADER, timecard_export_rows(filters=filters)))

@@ -127,7 +127,7 @@ def invoices(request: HttpRequest) -> HttpResponse:
 @reports_access_required
 @read_from(READ_ALIAS)
 def timecards_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """The filtered timecards as a CSV download, streamed row by row from the standby.
+    """The filtered timecards as a CSV download, streamed from the standby as it is read.
 
     The response body is produced after this function returned, while Django sends it;
     ``read_from`` wraps the streaming body so those reads stay on the standby too.
@@ -141,6 +141,5 @@ def timecards_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         )
     return streaming_csv_response(
         filename=f"timecards-{filters.start:%Y-%m-%d}-to-{filters.end:%Y-%m-%d}.csv",
-        header=selectors.EXPORT_HEADER,
-        rows=selectors.timecard_export_rows(filters=filters),
+        chunks=selectors.timecard_export_csv(filters=filters),
     )

@@ -186,7 +186,7 @@ def test_csv_lines_are_produced_lazily():
     lines = csv_lines(EXPORT_HEADER, rows())
     assert next(lines).startswith("date,person,")
     assert consumed == []
-    assert next(lines) == "2025-03-04,user0,,p,1.25,yes,open,,x\r\n"
+    assert next(lines) == "2025-03-04,user0,,p,1.25,yes,open,,x\n"
     assert consumed == [0]
 
 
