@@ -225,6 +225,9 @@ LOGGING = {
 
 # --- Site -----------------------------------------------------------------------------
 INVOICE_PAYMENT_TERMS_DAYS = env.int("INVOICE_PAYMENT_TERMS_DAYS", default=30)
+# The CSV export is one COPY on the standby that lasts as long as the download
+# (reports/csv_copy.py): it gets this bound instead of REPORT_STATEMENT_TIMEOUT_SECONDS.
+EXPORT_STATEMENT_TIMEOUT_SECONDS = env.float("EXPORT_STATEMENT_TIMEOUT_SECONDS", default=300)
 
 # --- Reporting replicas: what happens when no standby can serve a report ---------------
 # See core/standby.py and the README's "Failure modes". Each can be set in the environment;

@@ -8,18 +8,18 @@ connection, handing chunks of about ``CHUNK_BYTES`` through a queue of ``QUEUE_C
 
 - **constant memory**: when the client reads slowly, the queue fills, the thread waits,
   and PostgreSQL waits on its socket; at most a few hundred kilobytes are held here;
-- **the first row at once**: the first chunk goes out as soon as it is full;
-- **nothing left running**: a client that goes away closes the generator, which cancels
-  the COPY (``connection.cancel()``, made for use from another thread) and waits for the
-  thread to end.
+- **the first row at once**: the first chunk goes out as soon as it is full, and the
+  plan leaves sorting out (``enable_sort = off``, as a cursor's plan would): an ordered
+  index scan answers at once, where a sort of every matching row holds the first back;
+- **nothing left running**: a client that goes away closes the generator, which stops
+  the thread (its hand-offs give up) and cancels the COPY; a connection whose state is
+  then not known to be clean is closed, never handed back to Django as it is.
 
 The COPY runs in a read-only transaction of its own on the read scope's connection (the
-standby), without a statement timeout: a download runs as long as the client takes to read it, as
-the server-side cursor it replaces did (each of its fetches was bounded, the transaction
-was not). Sorting is left out of its plan (``enable_sort = off``, as a cursor's plan
-prefers): an ordered index scan starts answering at once, where a sort of every matching
-row would hold the first one back. An
-error in the thread (a recovery conflict, a lost connection) is raised in the response's
+standby), bounded by ``EXPORT_STATEMENT_TIMEOUT_SECONDS`` rather than the reports' timeout:
+a download lasts as long as the client takes to read it. While it runs, the thread owns
+the connection: a query of this thread on the same alias is refused with a clear error.
+An error of the COPY (a recovery conflict, a lost connection) is raised in the response's
 generator as Django's own database error, so the breaker hears of it.
 """
 
@@ -30,8 +30,10 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg2
+from django.conf import settings
 from django.db import connections
 
 CHUNK_BYTES = 64 * 1024
@@ -40,14 +42,25 @@ CHUNK_BYTES = 64 * 1024
 QUEUE_CHUNKS = 8
 """Chunks the thread may run ahead of the client: the bound on memory (about 512 KiB)."""
 
+HAND_OFF_POLL_SECONDS = 0.5
+"""How often a waiting hand-off looks whether the download was abandoned."""
+
+THREAD_END_SECONDS = 10.0
+"""How long closing a download waits for the COPY thread to end."""
+
 _DONE = object()
+
+
+class _Abandoned(Exception):
+    """The download was closed while the thread waited to hand a chunk over."""
 
 
 class _Chunker:
     """The file psycopg2 writes COPY data to: rows gathered into chunks for the queue."""
 
-    def __init__(self, chunks: queue.Queue) -> None:
+    def __init__(self, chunks: queue.Queue, stop: threading.Event) -> None:
         self._chunks = chunks
+        self._stop = stop
         self._parts: list[bytes] = []
         self._size = 0
 
@@ -59,8 +72,19 @@ class _Chunker:
 
     def flush(self) -> None:
         if self._parts:
-            self._chunks.put(b"".join(self._parts))
+            hand_over(self._chunks, b"".join(self._parts), self._stop)
             self._parts, self._size = [], 0
+
+
+def hand_over(chunks: queue.Queue, item: object, stop: threading.Event) -> None:
+    """Put ``item`` on the queue, unless the download is abandoned first."""
+    while not stop.is_set():
+        try:
+            chunks.put(item, timeout=HAND_OFF_POLL_SECONDS)
+            return
+        except queue.Full:
+            continue
+    raise _Abandoned
 
 
 def copy_csv(alias: str, select_sql: str) -> Iterator[bytes]:
@@ -68,33 +92,31 @@ def copy_csv(alias: str, select_sql: str) -> Iterator[bytes]:
 
     ``select_sql`` is complete, its parameters already bound (COPY takes none): build it
     with :func:`bound_sql`. A generator: nothing runs until it is iterated. The COPY
-    runs in a transaction of its own, so not inside ``transaction.atomic()`` on ``alias``.
+    runs in a transaction of its own: the connection must be in autocommit mode (not
+    inside ``transaction.atomic()``).
     """
     connection = connections[alias]
-    if connection.in_atomic_block:
-        raise RuntimeError("copy_csv() runs its own transaction: call it outside atomic()")
     connection.ensure_connection()
+    if connection.in_atomic_block or not connection.get_autocommit():
+        raise RuntimeError("copy_csv() runs its own transaction: call it outside atomic()")
     raw = connection.connection
     copy_sql = f"COPY ({select_sql}) TO STDOUT WITH (FORMAT csv, HEADER)"
-    started = time.monotonic()
+    timeout_ms = round(settings.EXPORT_STATEMENT_TIMEOUT_SECONDS * 1000)
     chunks: queue.Queue = queue.Queue(maxsize=QUEUE_CHUNKS)
+    stop = threading.Event()
     failures: list[BaseException] = []
 
     def run_copy() -> None:
-        sink = _Chunker(chunks)
         try:
             with raw.cursor() as cursor:
-                # The connection is in autocommit mode (outside atomic()): a transaction
-                # of the thread's own, read-only, ended by ROLLBACK whatever happens, so
-                # that Django finds the connection as it left it.
+                # A transaction of the thread's own, read-only, ended by ROLLBACK
+                # whatever happens: SET LOCAL ends with it.
                 cursor.execute("BEGIN READ ONLY")
                 try:
-                    # The first rows at once: an ordered index scan rather than a sort
-                    # of everything (the plan a cursor would get), and no JIT
-                    # compilation before the first row.
-                    cursor.execute("SET LOCAL statement_timeout = 0")
+                    cursor.execute("SET LOCAL statement_timeout = %s", [timeout_ms])
                     cursor.execute("SET LOCAL enable_sort = off")
-                    cursor.execute("SET LOCAL jit = off")
+                    cursor.execute("SET LOCAL jit = off")  # no compiling before the first row
+                    sink = _Chunker(chunks, stop)
                     cursor.copy_expert(copy_sql, sink)
                     sink.flush()
                 finally:
@@ -103,27 +125,54 @@ def copy_csv(alias: str, select_sql: str) -> Iterator[bytes]:
         except BaseException as error:
             failures.append(error)
         finally:
-            chunks.put(_DONE)
+            with contextlib.suppress(_Abandoned):
+                hand_over(chunks, _DONE, stop)
 
+    started = time.monotonic()
     thread = threading.Thread(target=run_copy, name=f"copy-csv-{alias}", daemon=True)
-    thread.start()
-    try:
-        while (chunk := chunks.get()) is not _DONE:
-            yield chunk
-    finally:
-        if thread.is_alive():  # the client went away: stop the COPY, let the thread end
-            raw.cancel()
-            while chunks.get() is not _DONE:
-                pass
-        thread.join()
-        if connection.queries_logged:  # where Django logs its queries (DEBUG, tests)
-            connection.queries_log.append(
-                {"sql": copy_sql, "time": f"{time.monotonic() - started:.3f}"}
-            )
+    finished = False
+    with connection.execute_wrapper(_refuse_while_copying):
+        thread.start()
+        try:
+            while (chunk := chunks.get()) is not _DONE:
+                yield chunk
+            finished = True
+        finally:
+            if not finished:  # the client went away: stop the thread and the COPY
+                stop.set()
+                with contextlib.suppress(Exception):
+                    raw.cancel()
+            thread.join(THREAD_END_SECONDS)
+            _hand_back(connection, raw, thread)
+            if connection.queries_logged:  # where Django logs its queries (DEBUG, tests)
+                connection.queries_log.append(
+                    {"sql": copy_sql, "time": f"{time.monotonic() - started:.3f}"}
+                )
     if failures:
         # As Django's own error, marking the connection, so the breaker can tell whose.
         with connection.wrap_database_errors:
             raise failures[0]
+
+
+def _hand_back(connection: Any, raw: Any, thread: threading.Thread) -> None:
+    """Give the connection back to Django clean, or not at all."""
+    if thread.is_alive():
+        # Still in the COPY (the cancel did not reach the server): leave the psycopg2
+        # connection to the thread, which ends with it, and let Django open a new one.
+        connection.connection = None
+        return
+    clean = not raw.closed and (
+        raw.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+    )
+    if not clean:
+        connection.close()
+
+
+def _refuse_while_copying(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    raise RuntimeError(
+        "A CSV download (COPY) is using this database connection until it ends: query"
+        " another alias, or finish reading the download first."
+    )
 
 
 def bound_sql(alias: str, sql: str, params: tuple | list) -> str:

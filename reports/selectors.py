@@ -672,7 +672,12 @@ formats them in Python: ISO dates, decimals as stored, yes/no, the formula guard
 
 
 def timecard_export_select(*, filters: TimecardFilters, alias: str) -> str:
-    """The ORM's query of :func:`timecard_export_rows` for ``alias``, parameters bound."""
+    """The ORM's query of :func:`timecard_export_rows` for ``alias``, parameters bound.
+
+    Its ORDER BY holds in ``EXPORT_COPY_SELECT`` around it: PostgreSQL does not flatten a
+    subquery that has one, and scans its rows in that order (the tests compare the bytes
+    with the Python writer's, order included).
+    """
     sql, params = _export_queryset(filters).query.get_compiler(using=alias).as_sql()
     return bound_sql(alias, sql, params)
 

@@ -12,7 +12,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import OperationalError, connections
+from django.db import OperationalError, connections, transaction
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from accounts.factories import StaffFactory, UserFactory
 from core.routing import read_from
@@ -163,3 +164,47 @@ def test_a_standby_lost_mid_download_raises_djangos_error(many_timecards):
             pass
     assert connections["standby"].errors_occurred
     connections["standby"].close()
+
+
+def _standby_setting(name: str) -> str:
+    with connections["standby"].cursor() as cursor:
+        cursor.execute(f"show {name}")
+        return cursor.fetchone()[0]
+
+
+def test_the_copy_leaves_the_connection_as_it_found_it(many_timecards):
+    before = {name: _standby_setting(name) for name in ("statement_timeout", "enable_sort")}
+    for abandon in (False, True):
+        chunks = copy_csv("standby", _export_sql())
+        if abandon:
+            next(chunks)
+            chunks.close()
+        else:
+            assert sum(len(chunk) for chunk in chunks) > ROWS * 200
+        raw = connections["standby"].connection
+        assert raw is None or raw.info.transaction_status == TRANSACTION_STATUS_IDLE
+        assert {name: _standby_setting(name) for name in before} == before
+        assert connections["standby"].get_autocommit()
+
+
+def test_queries_on_the_alias_wait_for_the_download(many_timecards):
+    chunks = copy_csv("standby", _export_sql())
+    next(chunks)
+    with pytest.raises(RuntimeError, match="A CSV download"):
+        Timecard.objects.using("standby").count()
+    chunks.close()
+    assert Timecard.objects.using("standby").count() > ROWS
+
+
+def test_the_view_runs_the_copy_on_the_standby(staff_client, awkward_timecards, queries_by_alias):
+    with queries_by_alias("default", "standby") as captured:
+        response = staff_client.get("/reports/timecards.csv?start=1990-01-01&end=2030-01-01")
+        b"".join(response.streaming_content)
+    copies = [sql for sql in captured.sql("standby") if sql.startswith("COPY (")]
+    assert len(copies) == 1 and "timetrack_timecard" in copies[0]
+    assert not captured.touching("default", "timetrack_timecard")
+
+
+def test_a_copy_inside_a_transaction_is_refused():
+    with transaction.atomic(using="standby"), pytest.raises(RuntimeError, match="outside atomic"):
+        next(copy_csv("standby", _export_sql()))

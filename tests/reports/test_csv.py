@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.factories import StaffFactory, UserFactory
 from reports.csv_export import csv_lines, in_chunks, neutralise
 from reports.forms import RANGE_REVERSED
-from reports.selectors import EXPORT_HEADER
+from reports.selectors import EXPORT_FIELDS, EXPORT_HEADER
 from timetrack import services
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
 
@@ -196,3 +196,8 @@ def test_lines_are_sent_in_chunks_of_whole_lines():
     assert [chunk.count("\n") for chunk in chunks] == [500, 500, 201]
     assert "".join(chunks) == "".join(f"{n}\n" for n in range(1201))
     assert list(in_chunks([], size=500)) == []
+
+
+def test_every_header_column_has_its_field():
+    """The COPY names its columns after the header: one field each, in order."""
+    assert len(EXPORT_FIELDS) == len(EXPORT_HEADER) == len(set(EXPORT_HEADER))
