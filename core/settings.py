@@ -139,10 +139,26 @@ if env.str("DATABASE_URL", default=""):
     report_timeout_ms = env.float("REPORT_STATEMENT_TIMEOUT_SECONDS", default=15) * 1000
     for member in standbys:
         if member["ENGINE"] == "django.db.backends.postgresql":
+            # Django's backend, with every wait for an answer bounded (a standby whose
+            # server stops answering holds its TCP connection open: see core/deadlines.py).
+            member["ENGINE"] = "core.postgresql_standby"
             member.setdefault("OPTIONS", {}).update(
                 connect_timeout=env.int("STANDBY_CONNECT_TIMEOUT_SECONDS", default=3),
                 options=f"-c statement_timeout={report_timeout_ms:.0f}",
+                # A host that stops acknowledging: an idle kept connection is found dead
+                # within about 20 s, one with unacknowledged data within 10 s.
+                keepalives=1,
+                keepalives_idle=10,
+                keepalives_interval=5,
+                keepalives_count=2,
+                tcp_user_timeout=10_000,
             )
+    # Connections are kept between requests (a report would otherwise open two, one on
+    # the primary for the session and one on its standby) and checked when a request
+    # first uses them. Not on SQLite, which opens a file in microseconds.
+    for database in DATABASES.values():
+        database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE_SECONDS", default=600)
+        database["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {

@@ -36,6 +36,8 @@ import psycopg2
 from django.conf import settings
 from django.db import connections
 
+from core import deadlines
+
 CHUNK_BYTES = 64 * 1024
 """Bytes handed over together: few queue hand-offs, still small next to a download."""
 
@@ -48,6 +50,9 @@ HAND_OFF_POLL_SECONDS = 0.5
 THREAD_END_SECONDS = 10.0
 """How long closing a download waits for the COPY thread to end."""
 
+RENEW_SECONDS = 1.0
+"""How often arriving rows move the silence deadline on (not once per row: a lock)."""
+
 _DONE = object()
 
 
@@ -56,24 +61,46 @@ class _Abandoned(Exception):
 
 
 class _Chunker:
-    """The file psycopg2 writes COPY data to: rows gathered into chunks for the queue."""
+    """The file psycopg2 writes COPY data to: rows gathered into chunks for the queue.
 
-    def __init__(self, chunks: queue.Queue, stop: threading.Event) -> None:
+    With a ``watch`` (a standby's connection), the server may stay silent for at most
+    ``silence`` seconds at a time: the deadline moves on as rows arrive, and stops while
+    a hand-off waits for a slow client.
+    """
+
+    def __init__(
+        self,
+        chunks: queue.Queue,
+        stop: threading.Event,
+        watch: deadlines.Watch | None = None,
+        silence: float = 0.0,
+    ) -> None:
         self._chunks = chunks
         self._stop = stop
         self._parts: list[bytes] = []
         self._size = 0
+        self._watch = watch
+        self._silence = silence
+        self._renew_at = 0.0
 
     def write(self, data: bytes) -> None:
         self._parts.append(data)
         self._size += len(data)
+        if self._watch is not None and (now := time.monotonic()) >= self._renew_at:
+            self._watch.renew(self._silence)
+            self._renew_at = now + RENEW_SECONDS
         if self._size >= CHUNK_BYTES:
             self.flush()
 
     def flush(self) -> None:
         if self._parts:
-            hand_over(self._chunks, b"".join(self._parts), self._stop)
+            chunk = b"".join(self._parts)
             self._parts, self._size = [], 0
+            if self._watch is None:
+                hand_over(self._chunks, chunk, self._stop)
+                return
+            with self._watch.paused(self._silence):
+                hand_over(self._chunks, chunk, self._stop)
 
 
 def hand_over(chunks: queue.Queue, item: object, stop: threading.Event) -> None:
@@ -96,12 +123,16 @@ def copy_csv(alias: str, select_sql: str) -> Iterator[bytes]:
     inside ``transaction.atomic()``).
     """
     connection = connections[alias]
+    connection.close_if_health_check_failed()  # a kept connection: is its server there?
     connection.ensure_connection()
     if connection.in_atomic_block or not connection.get_autocommit():
         raise RuntimeError("copy_csv() runs its own transaction: call it outside atomic()")
     raw = connection.connection
     copy_sql = f"COPY ({select_sql}) TO STDOUT WITH (FORMAT csv, HEADER)"
     timeout_ms = round(settings.EXPORT_STATEMENT_TIMEOUT_SECONDS * 1000)
+    # A standby's backend bounds each wait for an answer (core/postgresql_standby): the
+    # COPY may be silent as long as one of its statements may wait.
+    silence = getattr(connection, "statement_seconds", None)
     chunks: queue.Queue = queue.Queue(maxsize=QUEUE_CHUNKS)
     stop = threading.Event()
     failures: list[BaseException] = []
@@ -116,9 +147,18 @@ def copy_csv(alias: str, select_sql: str) -> Iterator[bytes]:
                     cursor.execute("SET LOCAL statement_timeout = %s", [timeout_ms])
                     cursor.execute("SET LOCAL enable_sort = off")
                     cursor.execute("SET LOCAL jit = off")  # no compiling before the first row
-                    sink = _Chunker(chunks, stop)
-                    cursor.copy_expert(copy_sql, sink)
-                    sink.flush()
+                    with _silence_bound(raw, silence) as watch:
+                        sink = _Chunker(chunks, stop, watch, silence or 0.0)
+                        try:
+                            cursor.copy_expert(copy_sql, sink)
+                        except psycopg2.Error as error:
+                            if watch is None or not watch.expired:
+                                raise
+                            raise psycopg2.OperationalError(
+                                f"{alias!r} sent no rows for {silence:g} s: the server"
+                                " stopped answering"
+                            ) from error
+                        sink.flush()
                 finally:
                     with contextlib.suppress(psycopg2.Error):
                         cursor.execute("ROLLBACK")
@@ -140,8 +180,7 @@ def copy_csv(alias: str, select_sql: str) -> Iterator[bytes]:
         finally:
             if not finished:  # the client went away: stop the thread and the COPY
                 stop.set()
-                with contextlib.suppress(Exception):
-                    raw.cancel()
+                _cancel(raw)
             thread.join(THREAD_END_SECONDS)
             _hand_back(connection, raw, thread)
             if connection.queries_logged:  # where Django logs its queries (DEBUG, tests)
@@ -152,6 +191,22 @@ def copy_csv(alias: str, select_sql: str) -> Iterator[bytes]:
         # As Django's own error, marking the connection, so the breaker can tell whose.
         with connection.wrap_database_errors:
             raise failures[0]
+
+
+def _cancel(raw: Any) -> None:
+    """Ask the server to stop the COPY, waiting for it at most ``THREAD_END_SECONDS``.
+
+    libpq's cancel waits for the server to close the request's connection, with no
+    bound of its own: a server that stopped answering would hold the request forever.
+    """
+
+    def cancel() -> None:
+        with contextlib.suppress(Exception):
+            raw.cancel()
+
+    canceller = threading.Thread(target=cancel, name="copy-csv-cancel", daemon=True)
+    canceller.start()
+    canceller.join(THREAD_END_SECONDS)
 
 
 def _hand_back(connection: Any, raw: Any, thread: threading.Thread) -> None:
@@ -166,6 +221,15 @@ def _hand_back(connection: Any, raw: Any, thread: threading.Thread) -> None:
     )
     if not clean:
         connection.close()
+
+
+@contextlib.contextmanager
+def _silence_bound(raw: Any, silence: float | None) -> Iterator[deadlines.Watch | None]:
+    if silence is None:
+        yield None
+        return
+    with deadlines.deadline(raw.fileno(), silence) as watch:
+        yield watch
 
 
 def _refuse_while_copying(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
