@@ -34,6 +34,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench import env, plans  # noqa: E402
+from bench.floor import FLOOR_URL  # noqa: E402
 from bench.stats import median, summary  # noqa: E402
 from core.replication import STATUS_SQL  # noqa: E402
 from reports.selectors import week_start  # noqa: E402
@@ -175,6 +176,26 @@ def save_plans(cursor: psycopg2.extensions.cursor, name: str, figures: dict, fol
     plans.save(folder / f"{name}.txt", f"{name}: {figures['url']}", queries)
 
 
+def measure_floor(client: Client, runs: int) -> dict:
+    """The fixed cost: the same stack around a page that runs no report query."""
+    for _ in range(WARM_UP):
+        get(client, FLOOR_URL)
+    captured = capture(client, FLOOR_URL)
+    figures: dict = {
+        "url": FLOOR_URL,
+        "queries": {alias: len(queries) for alias, queries in captured.items()},
+        "primary_sql": [query["sql"] for query in captured["default"]],
+    }
+    if runs:
+        server = []
+        for _ in range(runs * 2):
+            started = time.perf_counter()
+            get(client, FLOOR_URL)
+            server.append(time.perf_counter() - started)
+        figures["server_ms"] = summary([seconds * 1000 for seconds in server])
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
@@ -183,7 +204,9 @@ def main() -> None:
     parser.add_argument("--profiles", help="folder for the profiles of the pages over target")
     parser.add_argument("--target", type=float, default=1.5)
     args = parser.parse_args()
+    settings.ROOT_URLCONF = "bench.floor"  # the site's URLs and the floor page
     client = logged_in_client()
+    floor = measure_floor(client, args.runs)
     connection = raw_standby()
     pages = {}
     with connection.cursor() as cursor:
@@ -194,7 +217,7 @@ def main() -> None:
             if args.profiles and args.runs and pages[name]["ratio"] > args.target:
                 save_profile(client, name, url, Path(args.profiles))
     connection.close()
-    env.write_json(args.out, {"pages": pages})
+    env.write_json(args.out, {"pages": pages, "floor": floor})
 
 
 if __name__ == "__main__":
