@@ -1,4 +1,4 @@
-"""factory-boy factories for users and profiles, for the tests (a dev dependency)."""
+"""What a person and a profile look like: factory-boy factories, for the seed and the tests."""
 
 from __future__ import annotations
 

@@ -30,4 +30,5 @@ FLOOR_URL = "/bench/floor/"
 def floor(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/_layout.html", {})
 
+
 urlpatterns = [*site_urls, path(FLOOR_URL.strip("/") + "/", floor)]

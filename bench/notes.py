@@ -15,11 +15,16 @@ included; peak RSS is that process's `VmHWM`), then the raw limit: the same rows
 back into the emptied tables with `COPY ... FROM STDIN` in one transaction, commit \
 included: the same table, indexes, check constraints and foreign-key checks. Both \
 start after a `CHECKPOINT` with the standby caught up, and both count timecards plus \
-invoices. On PostgreSQL the seed itself writes with `COPY` (`timetrack/demo_data.py`): \
-each chunk (one month x 100 people) is formatted as `COPY` text in memory and sent by a \
-second thread while the next chunk is generated, invoice keys reserved from their \
-sequence, foreign keys checked at the end of each `COPY` instead of all at commit; the \
-rows are the same as before, row for row. Its progress bar shows when `make bench` runs \
+invoices. The seed plans the rows in its own process (`timetrack/demo/planner.py`) \
+and builds every one with its factory (`TimecardFactory.build()`, `InvoiceFactory.build()`: \
+`timetrack/factories.py`, the tests' too) in worker processes, one per core, forked \
+(`timetrack/demo/writers.py`); on PostgreSQL each built chunk (one month x 100 people) \
+comes back as `COPY` text and is sent by a thread while the next chunks are planned and \
+built, invoice keys reserved from their sequence, foreign keys checked at the end of \
+each `COPY` instead of all at commit; the rows are the same as before the factories, \
+row for row (a test compares them). "peak RSS" is the seed process's; "workers' peak" \
+the largest of its workers' (`ru_maxrss` of its children, which counts the pages they \
+share with it at the fork). Its progress bar shows when `make bench` runs \
 in a terminal. The two smaller sizes are seeded once, for sections 2 and 5; their \
 rate is mostly the fixed second of starting Django and hashing the demo password."""
 

@@ -38,7 +38,7 @@ from bench.floor import FLOOR_URL  # noqa: E402
 from bench.stats import median, summary  # noqa: E402
 from core.replication import STATUS_SQL  # noqa: E402
 from reports.selectors import week_start  # noqa: E402
-from timetrack.demo_data import STAFF_USERNAME  # noqa: E402
+from timetrack.demo import STAFF_USERNAME  # noqa: E402
 
 ALIASES = ("default", "standby")
 WARM_UP = 2

@@ -62,12 +62,13 @@ def run_seed(db: str, users: int, weeks: int) -> dict:
         seconds = time.perf_counter() - started
         if result.returncode:
             raise RuntimeError(f"manage.py seed failed ({result.returncode}):\n{result.stdout}")
-        peak_kib = int(Path(peak.name).read_text())
+        peak_kib, workers_peak_kib = map(int, Path(peak.name).read_text().split())
     loaded = re.search(r"Demo data loaded in ([\d.]+) s", result.stdout)
     return {
         "seconds": seconds,
         "seconds_reported_by_command": float(loaded[1]) if loaded else None,
         "peak_rss_mib": peak_kib / 1024,
+        "workers_peak_rss_mib": workers_peak_kib / 1024,
         "timecards": _count(db, "timetrack_timecard"),
         "invoices": _count(db, "timetrack_invoice"),
         "output": result.stdout.strip().splitlines()[:4],
@@ -162,6 +163,9 @@ def summarise(loaded: dict) -> dict:
         "seed_rows_per_s": median(seed_rates),
         "seed_seconds": median([run["seed"]["seconds"] for run in loaded["runs"]]),
         "seed_peak_rss_mib": max(run["seed"]["peak_rss_mib"] for run in loaded["runs"]),
+        "seed_workers_peak_rss_mib": max(
+            run["seed"].get("workers_peak_rss_mib", 0) for run in loaded["runs"]
+        ),
         "copy_rows_per_s": median(copy_rates) if copy_rates else None,
         "copy_seconds": (
             median([run["copy"]["seconds"] for run in loaded["runs"]]) if copy_rates else None

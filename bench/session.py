@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from bench import env  # noqa: E402
-from timetrack.demo_data import STAFF_USERNAME  # noqa: E402
+from timetrack.demo import STAFF_USERNAME  # noqa: E402
 
 
 def main() -> None:

@@ -420,7 +420,8 @@ class ScopedReadRouter:
         return PRIMARY
 
     def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool | None:
-        if {obj1._state.db, obj2._state.db} <= {PRIMARY, *standby.all_members()}:
+        databases = {obj1._state.db, obj2._state.db}
+        if len(databases) == 1 or databases <= {PRIMARY, *standby.all_members()}:
             return True
         return None
 

@@ -1,4 +1,9 @@
-"""factory-boy factories for clients, projects, timecards and invoices, for the tests."""
+"""What a client, project, timecard and invoice look like: factory-boy factories.
+
+The one definition, used by ``manage.py seed`` (``timetrack.demo``, which passes what its
+planner decided and keeps the rest) and by the tests (which let the factories fill in
+what a test does not care about).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.factories import UserFactory
@@ -65,7 +71,9 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     period_start = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
     period_end = factory.LazyFunction(timezone.localdate)
     issued_on = factory.LazyFunction(timezone.localdate)
-    due_on = factory.LazyAttribute(lambda inv: inv.issued_on + datetime.timedelta(days=30))
+    due_on = factory.LazyAttribute(
+        lambda inv: inv.issued_on + datetime.timedelta(days=settings.INVOICE_PAYMENT_TERMS_DAYS)
+    )
     status = InvoiceStatus.DRAFT
     total = Decimal("0.00")
 

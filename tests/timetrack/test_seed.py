@@ -1,8 +1,10 @@
-"""``manage.py seed`` and ``timetrack.demo_data``: the demo data keeps every rule."""
+"""``manage.py seed`` and ``timetrack.demo``: the demo data keeps every rule."""
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -18,8 +20,8 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.models import UserProfile
-from timetrack import demo_data
-from timetrack.factories import ClientFactory, TimecardFactory
+from timetrack import demo
+from timetrack.factories import ClientFactory, InvoiceFactory, TimecardFactory
 from timetrack.management.commands import seed as seed_command
 from timetrack.models import Client, Invoice, InvoiceStatus, Project, Timecard, TimecardStatus
 
@@ -195,7 +197,7 @@ def test_small_run_creates_every_kind_of_row():
 
     assert User.objects.count() == 4
     assert set(User.objects.filter(is_staff=True).values_list("username", flat=True)) >= {
-        demo_data.STAFF_USERNAME
+        demo.STAFF_USERNAME
     }
     assert User.objects.filter(is_staff=True).count() == 2
     assert 6 <= Client.objects.count() <= 10
@@ -233,11 +235,11 @@ def test_summary_prints_the_demo_logins():
 def test_demo_users_can_log_in(client):
     seed("--users", "3", "--weeks", "1", "--no-progress")
 
-    demo = User.objects.get(username=demo_data.STAFF_USERNAME)
-    alice = User.objects.get(username=demo_data.MEMBER_USERNAME)
-    assert demo.is_staff and demo.is_superuser
+    staff = User.objects.get(username=demo.STAFF_USERNAME)
+    alice = User.objects.get(username=demo.MEMBER_USERNAME)
+    assert staff.is_staff and staff.is_superuser
     assert not alice.is_staff and not alice.is_superuser
-    assert client.login(username="demo", password=demo_data.DEMO_PASSWORD)
+    assert client.login(username="demo", password=demo.DEMO_PASSWORD)
     client.logout()
     assert client.login(username="alice", password="demo-password")
     assert not client.login(username="alice", password="wrong-password")
@@ -354,11 +356,11 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal():
 
 
 def test_the_same_seed_gives_the_same_rows():
-    first_summary = demo_data.seed_demo_data(users=5, weeks=12, seed=7, now=NOW)
+    first_summary = demo.seed_demo_data(users=5, weeks=12, seed=7, now=NOW)
     first = snapshot()
     delete_everything()
 
-    second_summary = demo_data.seed_demo_data(users=5, weeks=12, seed=7, now=NOW)
+    second_summary = demo.seed_demo_data(users=5, weeks=12, seed=7, now=NOW)
 
     assert snapshot() == first
     assert second_summary == first_summary
@@ -366,18 +368,18 @@ def test_the_same_seed_gives_the_same_rows():
 
 
 def test_another_seed_gives_other_rows():
-    demo_data.seed_demo_data(users=5, weeks=12, seed=7, now=NOW)
+    demo.seed_demo_data(users=5, weeks=12, seed=7, now=NOW)
     first = snapshot()
     delete_everything()
 
-    demo_data.seed_demo_data(users=5, weeks=12, seed=8, now=NOW)
+    demo.seed_demo_data(users=5, weeks=12, seed=8, now=NOW)
 
     assert snapshot()["timecards"] != first["timecards"]
     assert snapshot()["users"] != first["users"]
 
 
 def test_a_half_year_looks_like_real_work():
-    summary = demo_data.seed_demo_data(users=12, weeks=26, seed=3, now=NOW)
+    summary = demo.seed_demo_data(users=12, weeks=26, seed=3, now=NOW)
 
     assert_consistent(TODAY)
     cards = list(Timecard.objects.values("user_id", "date", "hours", "billable", "status"))
@@ -433,7 +435,7 @@ def test_a_half_year_looks_like_real_work():
 
 
 def test_inactive_projects_get_no_recent_time():
-    demo_data.seed_demo_data(users=8, weeks=20, seed=5, now=NOW)
+    demo.seed_demo_data(users=8, weeks=20, seed=5, now=NOW)
 
     closed = Project.objects.filter(is_active=False)
     assert closed.exists()
@@ -444,7 +446,7 @@ def test_inactive_projects_get_no_recent_time():
 
 
 def test_profiles_are_created_for_bulk_created_users():
-    demo_data.seed_demo_data(users=6, weeks=1, seed=1, now=NOW)
+    demo.seed_demo_data(users=6, weeks=1, seed=1, now=NOW)
 
     rates = list(UserProfile.objects.values_list("hourly_rate", flat=True))
     assert len(rates) == User.objects.count() == 6
@@ -454,18 +456,65 @@ def test_profiles_are_created_for_bulk_created_users():
 def test_the_progress_bar_is_drawn_on_the_file_given():
     progress = StringIO()
 
-    demo_data.seed_demo_data(users=3, weeks=2, seed=1, now=NOW, progress_file=progress)
+    demo.seed_demo_data(users=3, weeks=2, seed=1, now=NOW, progress_file=progress)
 
     assert "Timecards" in progress.getvalue()
     assert "100%" in progress.getvalue()
 
 
 def test_invoice_numbers_continue_after_existing_ones():
-    demo_data.seed_demo_data(users=4, weeks=10, seed=1, now=NOW)
+    demo.seed_demo_data(users=4, weeks=10, seed=1, now=NOW)
     numbers = set(Invoice.objects.values_list("number", flat=True))
 
-    demo_data.seed_demo_data(users=4, weeks=10, seed=1, now=NOW)
+    demo.seed_demo_data(users=4, weeks=10, seed=1, now=NOW)
 
     all_numbers = list(Invoice.objects.values_list("number", flat=True))
     assert len(all_numbers) == len(set(all_numbers)) == 2 * len(numbers)
     assert max(all_numbers) > max(numbers)
+
+
+# --- The factories build the rows -------------------------------------------------------
+
+DEMO_YEAR = {"users": 30, "weeks": 70, "seed": 11, "now": NOW}
+DEMO_YEAR_DIGEST = "136bdf8628b8bfc618ca6ceeb69fab6ba5c24475e101ca047382be8bd3948020"
+"""SHA-256 of ``snapshot()`` after seeding ``DEMO_YEAR``, taken when the seed still built
+its rows by hand: the factories must build the same demo year, row for row."""
+INVOICED_TOTAL = Decimal("5187088.75")
+"""The sum of its invoices, then and now."""
+
+
+def snapshot_digest() -> str:
+    text = json.dumps(snapshot(), default=str, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["here", "two-worker-processes"])
+def test_the_factories_build_the_same_demo_year_as_before(workers):
+    summary = demo.seed_demo_data(**DEMO_YEAR, workers=workers)
+
+    assert summary.timecards_by_status == {
+        "open": 293,
+        "submitted": 668,
+        "approved": 3826,
+        "invoiced": 10435,
+    }
+    assert summary.invoices_by_status == {"draft": 22, "sent": 46, "paid": 997}
+    assert summary.hours == Decimal("70983.50")
+    assert Invoice.objects.aggregate(total=Sum("total"))["total"] == INVOICED_TOTAL
+    assert snapshot_digest() == DEMO_YEAR_DIGEST
+
+
+def test_every_timecard_and_invoice_is_built_by_its_factory(monkeypatch):
+    built = Counter()
+    for factory_class in (TimecardFactory, InvoiceFactory):
+        build = factory_class.build
+
+        def counted(*args, _build=build, _name=factory_class.__name__, **kwargs):
+            built[_name] += 1
+            return _build(*args, **kwargs)
+
+        monkeypatch.setattr(factory_class, "build", counted)
+
+    summary = demo.seed_demo_data(users=5, weeks=12, seed=7, now=NOW, workers=0)
+
+    assert built == {"TimecardFactory": summary.timecards, "InvoiceFactory": summary.invoices}

@@ -2,7 +2,7 @@
 
 ``make run`` calls it with ``--if-empty``, so a fresh clone opens on a site with
 something to look at, and a second ``make run`` leaves the data alone. The generation
-itself is ``timetrack.demo_data``; this command parses, guards and reports.
+itself is ``timetrack.demo``; this command parses, guards and reports.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from timetrack import demo_data
+from timetrack import demo
 
 ALREADY_SEEDED = (
     "Demo data not loaded: the database already has data ({clients:,} clients,"
@@ -31,7 +31,7 @@ EITHER_OR = "Use either --if-empty or --append, not both."
 class Command(BaseCommand):
     help = (
         "Fill the database with demo data: clients, projects, people and weeks of timecards"
-        f" and invoices. Every demo user has the password {demo_data.DEMO_PASSWORD!r}:"
+        f" and invoices. Every demo user has the password {demo.DEMO_PASSWORD!r}:"
         " for local use only."
     )
 
@@ -39,25 +39,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--users",
             type=int,
-            default=demo_data.DEFAULT_USERS,
+            default=demo.DEFAULT_USERS,
             help=(
                 f"People to create, the two staff users and alice included"
-                f" ({demo_data.MIN_USERS}-{demo_data.MAX_USERS}, default %(default)s)."
+                f" ({demo.MIN_USERS}-{demo.MAX_USERS}, default %(default)s)."
             ),
         )
         parser.add_argument(
             "--weeks",
             type=int,
-            default=demo_data.DEFAULT_WEEKS,
+            default=demo.DEFAULT_WEEKS,
             help=(
-                f"Weeks of timecards up to today ({demo_data.MIN_WEEKS}-{demo_data.MAX_WEEKS},"
+                f"Weeks of timecards up to today ({demo.MIN_WEEKS}-{demo.MAX_WEEKS},"
                 " default %(default)s)."
             ),
         )
         parser.add_argument(
             "--seed",
             type=int,
-            default=demo_data.DEFAULT_SEED,
+            default=demo.DEFAULT_SEED,
             help="Random seed: the same arguments on the same day give the same rows"
             " (default %(default)s).",
         )
@@ -78,15 +78,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            demo_data.validate_arguments(
+            demo.validate_arguments(
                 users=options["users"], weeks=options["weeks"], seed=options["seed"]
             )
-        except demo_data.SeedArgumentError as error:
+        except demo.SeedArgumentError as error:
             raise CommandError(str(error)) from error
         if options["if_empty"] and options["append"]:  # call_command skips argparse's check
             raise CommandError(EITHER_OR)
 
-        existing = demo_data.existing_data()
+        existing = demo.existing_data()
         if existing and options["if_empty"]:
             self.stdout.write(
                 ALREADY_SEEDED.format(clients=existing.clients, timecards=existing.timecards)
@@ -102,7 +102,7 @@ class Command(BaseCommand):
             )
 
         started = time.monotonic()
-        summary = demo_data.seed_demo_data(
+        summary = demo.seed_demo_data(
             users=options["users"],
             weeks=options["weeks"],
             seed=options["seed"],
@@ -118,7 +118,7 @@ class Command(BaseCommand):
         # which would end every redraw with a new line.
         return getattr(self.stderr, "_out", sys.stderr)
 
-    def _report(self, summary: demo_data.SeedSummary, seconds: float) -> None:
+    def _report(self, summary: demo.SeedSummary, seconds: float) -> None:
         timecards = ", ".join(
             f"{count:,} {status}" for status, count in summary.timecards_by_status.items()
         )
@@ -138,17 +138,15 @@ class Command(BaseCommand):
         )
         write(f"  {summary.timecards:,} timecards, {summary.hours:,} hours ({timecards})")
         write(f"  {summary.invoices:,} invoices ({invoices}; {summary.overdue_invoices:,} overdue)")
-        password = demo_data.DEMO_PASSWORD
+        password = demo.DEMO_PASSWORD
         logins = []
-        if demo_data.STAFF_USERNAME in summary.logins:
-            logins.append(f"{demo_data.STAFF_USERNAME} / {password} (staff)")
-        if demo_data.MEMBER_USERNAME in summary.logins:
-            logins.append(f"{demo_data.MEMBER_USERNAME} / {password}")
+        if demo.STAFF_USERNAME in summary.logins:
+            logins.append(f"{demo.STAFF_USERNAME} / {password} (staff)")
+        if demo.MEMBER_USERNAME in summary.logins:
+            logins.append(f"{demo.MEMBER_USERNAME} / {password}")
         if logins:
             write(f"Log in at http://127.0.0.1:8000/ as {' or '.join(logins)}.")
-        skipped = sorted(
-            {demo_data.STAFF_USERNAME, demo_data.MEMBER_USERNAME} - set(summary.logins)
-        )
+        skipped = sorted({demo.STAFF_USERNAME, demo.MEMBER_USERNAME} - set(summary.logins))
         for username in skipped:
             write(f"User {username!r} existed already and was left unchanged.")
         write(f"Every demo user has the password {password!r}: demo data is for local use only.")

@@ -1,20 +1,16 @@
-"""Demo data for a local site: clients, people, a year of timecards and their invoices.
+"""The demo planner: who logs what and when, which time is approved, billed and paid.
 
-The generation lives here and not in the ``seed`` command so that it can be tested on its
-own: for one seed and one "now" it writes the same rows every time, and every rule of
-the models holds (the check constraints, and the ones only ``timetrack.services``
-enforces: quarter hours, days of at most 24 hours, invoices that add up).
-
-Why it is fast enough for a million timecards: everything is computed in Python from a
+For one seed and one "now" it plans the same rows every time, and every rule of the
+models holds (the check constraints, and the ones only ``timetrack.services`` enforces:
+quarter hours, days of at most 24 hours, invoices that add up). It plans from a
 ``random.Random(seed)`` and a seeded ``Faker`` (never the global random state), as plain
-values rather than model instances, one password hash serves every user, and the rows
-go in by chunks of one calendar month x a block of people. A chunk holds every timecard
-a month's invoices bill, so the invoices get their keys first and the timecards point to
-them; memory stays bounded by the chunk, whatever ``--users`` and ``--weeks`` say. On
-PostgreSQL a chunk goes in with ``COPY``, sent by a second thread while the next chunk is
-generated (``_CopyWriter``: about 0.6x the speed of a bare ``COPY`` of the same rows,
-see BENCHMARKS.md); elsewhere with ``bulk_create``, which returns the invoices' keys on
-SQLite 3.35+ (``_ModelWriter``). Both write the same rows.
+values; the factories build the rows from them (``timetrack.demo.writers``), and one
+password hash serves every user.
+
+The rows are planned by chunks of one calendar month x a block of people. A chunk holds
+every timecard a month's invoices bill, so the invoices get their keys first and the
+timecards point to them; memory stays bounded by the chunk, whatever ``--users`` and
+``--weeks`` say.
 
 Decisions that concern a whole week of one person (submitted? approved? when, by whom?)
 come from a ``Random`` derived from the seed, the person and the week, so a week that
@@ -24,37 +20,45 @@ spans two months is decided the same way in both chunks.
 from __future__ import annotations
 
 import datetime
-import io
 import random
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
 from typing import TextIO
 
+import factory
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
-from django.db.models import Max, Model
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
 from tqdm import tqdm
 
+from accounts.factories import UserFactory, UserProfileFactory
 from accounts.models import UserProfile
-from timetrack.models import (
-    Client,
-    Invoice,
-    InvoiceStatus,
-    Project,
-    Timecard,
-    TimecardStatus,
+from timetrack.demo.vocabulary import (
+    BILLABLE_TASKS,
+    FEATURES,
+    NON_BILLABLE_TASKS,
+    PROJECT_NAMES,
+    TOPICS,
 )
+from timetrack.demo.writers import (
+    BATCH_SIZE,
+    PlannedInvoice,
+    PlannedTimecard,
+    bulk_create_keyed,
+    chunk_writer,
+    default_workers,
+)
+from timetrack.factories import ClientFactory, ProjectFactory
+from timetrack.models import Client, Invoice, InvoiceStatus, Project, Timecard, TimecardStatus
 from timetrack.services import invoice_number
 
 DEMO_PASSWORD = "demo-password"
@@ -75,7 +79,6 @@ MIN_WEEKS = 1
 MAX_WEEKS = 260  # five years
 MAX_SEED = 2**63 - 1
 
-BATCH_SIZE = 2_000
 """Rows per ``bulk_create`` batch (the backend may split further: SQLite's 999 params)."""
 
 PEOPLE_PER_CHUNK = 100
@@ -101,86 +104,6 @@ DAY_CUM_WEIGHTS = tuple(accumulate(DAY_WEIGHTS))
 ENTRY_CUM_WEIGHTS = tuple(accumulate((40, 42, 18)))  # one, two or three entries a day
 CENT = Decimal("0.01")
 HOURS = tuple(Decimal(quarters) / 4 for quarters in range(24 * 4 + 1))
-
-PROJECT_NAMES = (
-    "Website relaunch",
-    "Mobile app",
-    "Data warehouse",
-    "Support retainer",
-    "Cloud migration",
-    "Security audit",
-    "CRM integration",
-    "Design system",
-    "Analytics dashboard",
-    "API platform",
-    "Payment integration",
-    "Customer portal",
-    "Search overhaul",
-    "Internal tools",
-)
-
-FEATURES = (
-    "the login flow",
-    "the checkout",
-    "the search page",
-    "the reporting dashboard",
-    "the CSV export",
-    "the REST API",
-    "user permissions",
-    "the mobile layout",
-    "email notifications",
-    "the billing module",
-    "the admin screens",
-    "the onboarding wizard",
-    "the data import",
-    "single sign-on",
-    "the payment gateway",
-    "audit logging",
-    "the order history",
-    "PDF invoices",
-    "the caching layer",
-    "the nightly batch job",
-)
-
-BILLABLE_TASKS = (
-    "Implement {feature}",
-    "Fix a bug in {feature} (#{ticket})",
-    "Code review: {feature}",
-    "Sprint planning with {client}",
-    "Workshop with {client} on {feature}",
-    "Write tests for {feature}",
-    "Deploy {feature} to staging",
-    "Refactor {feature}",
-    "Performance tuning of {feature}",
-    "Update the documentation of {feature}",
-    "Design review of {feature}",
-    "Weekly status call with {client}",
-    "Investigate production incident #{ticket}",
-    "Estimate change request #{ticket}",
-    "Data migration for {feature}",
-    "Acceptance testing of {feature} with {client}",
-)
-
-NON_BILLABLE_TASKS = (
-    "Internal team meeting",
-    "Rework of our own defect #{ticket} (not billed)",
-    "Onboarding and knowledge transfer",
-    "Pre-sales call with {client}",
-    "Training: {topic}",
-    "Travel to {client} (not billed)",
-    "Estimating the next phase for {client}",
-    "CI and tooling maintenance",
-    "One-on-one with my manager",
-    "Hiring interview",
-)
-
-TOPICS = (
-    "PostgreSQL replication",
-    "accessibility",
-    "secure coding",
-    "the Django upgrade",
-    "cloud costs",
-)
 
 
 class SeedArgumentError(ValueError):
@@ -256,16 +179,21 @@ def seed_demo_data(
     seed: int = DEFAULT_SEED,
     now: datetime.datetime | None = None,
     progress_file: TextIO | None = None,
+    workers: int | None = None,
 ) -> SeedSummary:
     """Write a demo data set in one transaction and return what it wrote.
 
     ``now`` anchors the data (the last ``weeks`` weeks up to its local date); the same
-    arguments and the same ``now`` date give the same rows. A progress bar is drawn on
-    ``progress_file`` when one is given.
+    arguments and the same ``now`` date give the same rows, whatever the number of
+    ``workers`` building them (default: one per core for a large run, none for a small
+    one). A progress bar is drawn on ``progress_file`` when one is given.
     """
     validate_arguments(users=users, weeks=weeks, seed=seed)
+    if workers is None:
+        workers = default_workers(users * weeks)
     with transaction.atomic():
-        return _Generator(users=users, weeks=weeks, seed=seed, now=now).run(progress_file)
+        generator = _Generator(users=users, weeks=weeks, seed=seed, now=now, workers=workers)
+        return generator.run(progress_file)
 
 
 # --- Plans: what the generator decided, before and beside the model instances ----------
@@ -332,7 +260,10 @@ class _Tally:
 
 
 class _Generator:
-    def __init__(self, *, users: int, weeks: int, seed: int, now: datetime.datetime | None) -> None:
+    def __init__(
+        self, *, users: int, weeks: int, seed: int, now: datetime.datetime | None, workers: int
+    ) -> None:
+        self.workers = workers
         self.seed = seed
         self.rng = random.Random(seed)
         self.fake = Faker("en_US")
@@ -359,12 +290,14 @@ class _Generator:
         clients = self._plan_clients()
         projects = self._plan_projects(clients)
         people, logins = self._plan_people(projects)
-        _bulk_create(Client, [Client(name=client.name) for client in clients], clients)
-        _bulk_create(
+        bulk_create_keyed(
+            Client, [ClientFactory.build(name=client.name) for client in clients], clients
+        )
+        bulk_create_keyed(
             Project,
             [
-                Project(
-                    client_id=project.client.pk,
+                ProjectFactory.build(
+                    client=Client(pk=project.client.pk),
                     code=project.code,
                     name=project.name,
                     is_active=project.is_active,
@@ -378,7 +311,7 @@ class _Generator:
 
         working_days = sum(1 for day in self._days(self.first_day, self.today) if _works(day))
         with (
-            _chunk_writer() as self.writer,
+            chunk_writer(self.workers) as self.writer,
             tqdm(
                 total=len(people) * working_days,
                 desc="Timecards",
@@ -540,14 +473,13 @@ class _Generator:
         return people, tuple(logins)
 
     def _create_people(self, people: list[_PersonPlan]) -> None:
-        User = get_user_model()
-        password = make_password(DEMO_PASSWORD)  # hashing is slow on purpose: once
+        # Hashing is slow on purpose: once for everybody, the factory told not to again.
+        password = factory.Transformer.Force(make_password(DEMO_PASSWORD))
         users = [
-            User(
+            UserFactory.build(
                 username=person.username,
                 first_name=person.first_name,
                 last_name=person.last_name,
-                email=f"{person.username}@example.com",
                 password=password,
                 is_staff=person.is_staff,
                 is_superuser=person.is_superuser,
@@ -556,15 +488,15 @@ class _Generator:
             for person in people
         ]
         # bulk_create sends no post_save, so the profiles the signal would add come here.
-        _bulk_create(User, users, people)
+        bulk_create_keyed(get_user_model(), users, people)
         UserProfile.objects.bulk_create(
             [
-                UserProfile(
-                    user_id=person.pk,
+                UserProfileFactory.build(
+                    user=user,
                     hourly_rate=person.hourly_rate,
                     weekly_hours_target=person.weekly_hours,
                 )
-                for person in people
+                for user, person in zip(users, people, strict=True)
             ],
             batch_size=BATCH_SIZE,
         )
@@ -580,8 +512,8 @@ class _Generator:
         month_end: datetime.date,
     ) -> None:
         billed = month_end <= self.last_billed_month_end
-        cards: list[_Card] = []
-        billable: dict[tuple[_PersonPlan, _ClientPlan], list[_Card]] = {}
+        cards: list[PlannedTimecard] = []
+        billable: dict[tuple[_PersonPlan, _ClientPlan], list[PlannedTimecard]] = {}
         for person in people:
             weeks: dict[datetime.date, _WeekPlan] = {}
             for day in self._days(max(first, person.starts_on), last):
@@ -592,7 +524,7 @@ class _Generator:
                     weeks[monday] = self._week_plan(person, monday)
                 week = weeks[monday]
                 for project, quarters, is_billable in self._day_entries(person, day):
-                    card = _Card(
+                    card = PlannedTimecard(
                         person.pk,
                         project.pk,
                         day,
@@ -618,21 +550,21 @@ class _Generator:
 
     def _invoice(
         self,
-        groups: dict[tuple[_PersonPlan, _ClientPlan], list[_Card]],
+        groups: dict[tuple[_PersonPlan, _ClientPlan], list[PlannedTimecard]],
         month_start: datetime.date,
         month_end: datetime.date,
-    ) -> list[_Bill]:
+    ) -> list[PlannedInvoice]:
         """Bill most groups as ``services.invoice_generate`` would have, after month end."""
         issued_on = _weekday_on_or_after(
             month_end + datetime.timedelta(days=self._month_rng(month_start).randint(3, 6))
         )
         issued_at = self._at(issued_on, 9)
-        bills: list[_Bill] = []
+        bills: list[PlannedInvoice] = []
         for (person, client), cards in groups.items():
             if self.rng.random() >= INVOICED_SHARE:
                 continue  # left approved: time still waiting for an invoice
             rate = person.rate_on(issued_on)
-            bill = _Bill(
+            bill = PlannedInvoice(
                 number=self._next_number(issued_on.year),
                 user_id=person.pk,
                 client_id=client.pk,
@@ -655,7 +587,7 @@ class _Generator:
                     card.submitted_at = card.approved_at - datetime.timedelta(minutes=30)
         return bills
 
-    def _settle(self, invoice: _Bill, client: _ClientPlan) -> None:
+    def _settle(self, invoice: PlannedInvoice, client: _ClientPlan) -> None:
         """Sent a few days after issue, paid when the client pays; the latest, maybe not sent."""
         if invoice.period_end == self.last_billed_month_end and self.rng.random() < 0.35:
             invoice.status = InvoiceStatus.DRAFT
@@ -800,235 +732,3 @@ def _unique(base: str, taken: set[str], separator: str = "-") -> str:
         candidate = f"{base}{separator}{number}"
     taken.add(candidate)
     return candidate
-
-
-def _bulk_create(model: type[Model], objs: list, plans: list) -> None:
-    """Insert ``objs`` and copy each primary key back onto its plan."""
-    model._default_manager.bulk_create(objs, batch_size=BATCH_SIZE)
-    for obj, plan in zip(objs, plans, strict=True):
-        if obj.pk is None:
-            raise RuntimeError(
-                f"The database did not return the keys of the new {model.__name__} rows;"
-                " seeding needs SQLite 3.35+ or PostgreSQL."
-            )
-        plan.pk = obj.pk
-
-
-# --- Writing the chunks ----------------------------------------------------------------
-
-
-@dataclass(slots=True, eq=False)
-class _Bill:
-    """An invoice as generated; the writer gives it its primary key."""
-
-    number: str
-    user_id: int
-    client_id: int
-    period_start: datetime.date
-    period_end: datetime.date
-    issued_on: datetime.date
-    due_on: datetime.date
-    total: Decimal
-    status: str = InvoiceStatus.DRAFT
-    sent_on: datetime.date | None = None
-    paid_on: datetime.date | None = None
-    pk: int | None = None
-
-
-@dataclass(slots=True, eq=False)
-class _Card:
-    """A timecard as generated: plain values, cheaper to make than a model instance."""
-
-    user_id: int
-    project_id: int
-    date: datetime.date
-    hours: Decimal
-    description: str
-    billable: bool
-    status: str
-    submitted_at: datetime.datetime | None
-    approved_at: datetime.datetime | None
-    approved_by_id: int | None
-    invoice: _Bill | None = None
-    billed_rate: Decimal | None = None
-
-
-@contextmanager
-def _chunk_writer() -> Iterator[_ModelWriter | _CopyWriter]:
-    """The fastest way this database takes the chunks: COPY on PostgreSQL, else bulk_create."""
-    writer = _CopyWriter() if connection.vendor == "postgresql" else _ModelWriter()
-    try:
-        yield writer
-    except BaseException:
-        writer.close(failed=True)
-        raise
-    writer.close(failed=False)
-
-
-class _ModelWriter:
-    """Any database: ``bulk_create``, the invoices first so the timecards can point to them."""
-
-    def write(self, bills: list[_Bill], cards: list[_Card]) -> None:
-        if bills:
-            invoices = [
-                Invoice(
-                    number=bill.number,
-                    user_id=bill.user_id,
-                    client_id=bill.client_id,
-                    period_start=bill.period_start,
-                    period_end=bill.period_end,
-                    issued_on=bill.issued_on,
-                    due_on=bill.due_on,
-                    sent_on=bill.sent_on,
-                    paid_on=bill.paid_on,
-                    status=bill.status,
-                    total=bill.total,
-                )
-                for bill in bills
-            ]
-            _bulk_create(Invoice, invoices, bills)
-        Timecard.objects.bulk_create(
-            [
-                Timecard(
-                    user_id=card.user_id,
-                    project_id=card.project_id,
-                    date=card.date,
-                    hours=card.hours,
-                    description=card.description,
-                    billable=card.billable,
-                    status=card.status,
-                    submitted_at=card.submitted_at,
-                    approved_at=card.approved_at,
-                    approved_by_id=card.approved_by_id,
-                    invoice_id=None if card.invoice is None else card.invoice.pk,
-                    billed_rate=card.billed_rate,
-                )
-                for card in cards
-            ],
-            batch_size=BATCH_SIZE,
-        )
-
-    def drain(self) -> None:
-        """Nothing is sent in the background here."""
-
-    def close(self, *, failed: bool) -> None:
-        pass
-
-
-INVOICE_IDS_AT_ONCE = 5_000
-"""Invoice keys reserved from the table's sequence per round trip (gaps are harmless)."""
-
-_INVOICE_COLUMNS = (
-    "id, number, user_id, client_id, period_start, period_end, issued_on, due_on, sent_on,"
-    " paid_on, status, total, created_at"
-)
-_TIMECARD_COLUMNS = (
-    "user_id, project_id, date, hours, description, billable, status, submitted_at,"
-    " approved_at, approved_by_id, invoice_id, billed_rate, created_at, updated_at"
-)
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_NULL = "\\N"
-
-
-class _CopyWriter:
-    """PostgreSQL: each chunk goes in with ``COPY``, several times faster than ``INSERT``.
-
-    A second thread sends a chunk while this one generates the next, so Python and the
-    server each keep a core busy; at most two chunks are in memory. Both threads use the
-    one connection, inside the seed's transaction. The invoices take their keys from the
-    table's own sequence, reserved ahead, so the timecards can point to them before
-    either is written. The foreign keys are checked at the end of each ``COPY`` (``SET
-    CONSTRAINTS ALL IMMEDIATE``) rather than all at once at commit: the same checks, run
-    while the next chunk is generated instead of after the last one.
-    """
-
-    def __init__(self) -> None:
-        connection.ensure_connection()
-        self.raw = connection.connection
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        self.invoice_sql = f"COPY {Invoice._meta.db_table} ({_INVOICE_COLUMNS}) FROM STDIN"
-        self.timecard_sql = f"COPY {Timecard._meta.db_table} ({_TIMECARD_COLUMNS}) FROM STDIN"
-        self.ids: list[int] = []
-        self.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-copy")
-        self.pending: Future | None = None
-
-    def write(self, bills: list[_Bill], cards: list[_Card]) -> None:
-        now = timezone.now().isoformat()
-        invoices = self._invoice_rows(bills, now) if bills else None
-        timecards = self._timecard_rows(cards, now)
-        self.drain()
-        self.pending = self.sender.submit(self._send, invoices, timecards)
-
-    def close(self, *, failed: bool) -> None:
-        try:
-            self.drain()
-        finally:
-            self.sender.shutdown()
-        if not failed:  # back to the constraints' own (deferred) timing
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-    def drain(self) -> None:
-        """Wait until the chunk in flight is written: the connection is then free to query.
-
-        Two threads must never use one psycopg2 connection at once: a query sent while a
-        ``COPY`` runs deadlocks (the sender holds the connection and waits for the GIL).
-        """
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.result()  # raises what the sending thread raised
-
-    def _send(self, invoices: io.BytesIO | None, timecards: io.BytesIO) -> None:
-        # One read of the whole buffer: between reads psycopg2 needs the GIL back, which
-        # the generating thread holds for up to sys.getswitchinterval() (5 ms) each time.
-        with self.raw.cursor() as cursor:
-            if invoices is not None:
-                cursor.copy_expert(self.invoice_sql, invoices, size=len(invoices.getbuffer()))
-            cursor.copy_expert(self.timecard_sql, timecards, size=len(timecards.getbuffer()))
-
-    def _reserve_ids(self, count: int) -> list[int]:
-        while len(self.ids) < count:
-            self.drain()
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "select nextval(pg_get_serial_sequence(%s, 'id')) from generate_series(1, %s)",
-                    [Invoice._meta.db_table, max(INVOICE_IDS_AT_ONCE, count)],
-                )
-                self.ids.extend(row[0] for row in cursor.fetchall())
-        taken, self.ids = self.ids[:count], self.ids[count:]
-        return taken
-
-    def _invoice_rows(self, bills: list[_Bill], now: str) -> io.BytesIO:
-        lines = []
-        for bill, pk in zip(bills, self._reserve_ids(len(bills)), strict=True):
-            bill.pk = pk
-            lines.append(
-                f"{pk}\t{bill.number.translate(_COPY_ESCAPES)}\t{bill.user_id}\t{bill.client_id}"
-                f"\t{bill.period_start}\t{bill.period_end}\t{bill.issued_on}\t{bill.due_on}"
-                f"\t{_NULL if bill.sent_on is None else bill.sent_on}"
-                f"\t{_NULL if bill.paid_on is None else bill.paid_on}"
-                f"\t{bill.status}\t{bill.total}\t{now}\n"
-            )
-        return io.BytesIO("".join(lines).encode())
-
-    def _timecard_rows(self, cards: list[_Card], now: str) -> io.BytesIO:
-        # The cards of one person's week share their times: format each once per chunk.
-        stamps: dict[datetime.datetime | None, str] = {None: _NULL}
-
-        def stamp(moment: datetime.datetime | None) -> str:
-            text = stamps.get(moment)
-            if text is None:
-                text = stamps[moment] = moment.isoformat()
-            return text
-
-        lines = [
-            f"{card.user_id}\t{card.project_id}\t{card.date}\t{card.hours}"
-            f"\t{card.description.translate(_COPY_ESCAPES)}\t{'t' if card.billable else 'f'}"
-            f"\t{card.status}\t{stamp(card.submitted_at)}\t{stamp(card.approved_at)}"
-            f"\t{_NULL if card.approved_by_id is None else card.approved_by_id}"
-            f"\t{_NULL if card.invoice is None else card.invoice.pk}"
-            f"\t{_NULL if card.billed_rate is None else card.billed_rate}\t{now}\t{now}\n"
-            for card in cards
-        ]
-        return io.BytesIO("".join(lines).encode())
