@@ -10,8 +10,14 @@ import json
 from pathlib import Path
 
 from bench import env, notes
+from bench.throughput import REPORT_PAGES
 
-PAGE_TARGET = 1.5
+PAGE_TARGET = 1.25
+"""A report page's server time over its raw SQL's."""
+SMALL_SQL_MS = 20
+FLOOR_MARGIN_MS = 5
+"""A page whose SQL takes under SMALL_SQL_MS may instead spend at most the floor (the
+fixed cost of the stack) plus FLOOR_MARGIN_MS of its own."""
 SEED_TARGET = 0.3
 """Every row built by its factory (about 70-115 us each), spread over the cores."""
 ROUTING_TARGET = 0.03
@@ -38,6 +44,7 @@ def render(figures: dict) -> str:
         throughput,
         export,
         after_write,
+        mixed,
         notes.indexes,
         machine,
         notes.how_to_run,
@@ -84,8 +91,25 @@ def full_pages(figures: dict) -> dict:
     return {} if found is None else found["by_size"][full_size(figures)]
 
 
+def floor_ms(figures: dict) -> float | None:
+    """The fixed cost of a report request: the floor page's server time (median)."""
+    found = figures_of(figures, "pages")
+    floor = None if found is None else found.get("floor_by_size", {}).get(full_size(figures))
+    return None if floor is None or "server_ms" not in floor else floor["server_ms"]["median"]
+
+
+def page_meets_target(page: dict, floor: float | None) -> bool:
+    if page["ratio"] <= PAGE_TARGET:
+        return True
+    small = page["raw_sql_ms"]["median"] < SMALL_SQL_MS
+    return small and floor is not None and page["overhead_ms"] <= floor + FLOOR_MARGIN_MS
+
+
 def pages_over_target(figures: dict) -> list[str]:
-    return [name for name, page in full_pages(figures).items() if page["ratio"] > PAGE_TARGET]
+    floor = floor_ms(figures)
+    return [
+        name for name, page in full_pages(figures).items() if not page_meets_target(page, floor)
+    ]
 
 
 def query_counts_constant(by_size: dict) -> bool:
@@ -140,11 +164,22 @@ def targets(figures: dict) -> str:
         rows.append(
             [
                 "2",
-                f"every report page within {PAGE_TARGET}x of its raw SQL",
+                f"every report page within {PAGE_TARGET}x of its raw SQL (or, for SQL under"
+                f" {SMALL_SQL_MS} ms, its own time within the floor + {FLOOR_MARGIN_MS} ms)",
                 listed,
                 verdict(not pages_over_target(figures)),
             ]
         )
+        floor = floor_ms(figures)
+        if floor is not None:
+            rows.append(
+                [
+                    "2",
+                    "the floor measured: a report request that runs no report query",
+                    f"{floor:.1f} ms",
+                    "measured",
+                ]
+            )
         sizes = ", ".join(n(int(size)) for size in pages_found["by_size"])
         constant = query_counts_constant(pages_found["by_size"])
         rows.append(
@@ -226,6 +261,20 @@ def targets(figures: dict) -> str:
                 verdict(wal["primary_share"] < AFTER_WRITE_TARGET),
             ]
         )
+    mixed_found = figures_of(figures, "mixed")
+    if mixed_found is not None:
+        on = mixed_found["results"]
+        rows.append(
+            [
+                "7",
+                "saves/s while reports load: with the reports on the standby at least as"
+                " many as with them on the primary",
+                f"{on['standby']['saves_per_s']:.1f} against {on['primary']['saves_per_s']:.1f}"
+                f" saves/s; the primary's core {on['standby']['busy']['primary']:.0%} against"
+                f" {on['primary']['busy']['primary']:.0%} busy",
+                verdict(on["standby"]["saves_per_s"] >= on["primary"]["saves_per_s"]),
+            ]
+        )
     return "## Targets\n\n" + table(["#", "target", "measured", "verdict"], rows)
 
 
@@ -242,6 +291,11 @@ def misses(figures: dict) -> str:
         parts.append(notes.routing_miss(routing_found))
     if export_growth(figures) and max(export_growth(figures)) >= EXPORT_GROWTH_MIB:
         parts.append(notes.export_memory_miss())
+    mixed_found = figures_of(figures, "mixed")
+    if mixed_found is not None:
+        on = mixed_found["results"]
+        if on["standby"]["saves_per_s"] < on["primary"]["saves_per_s"]:
+            parts.append(notes.mixed_miss(mixed_found))
     if not parts:
         return ""
     return "## What misses, why, and the next step\n\n" + "\n\n".join(parts)
@@ -468,6 +522,44 @@ def after_write(figures: dict) -> str:
         + table(["way", "us per call"], cost_rows)
         + "\n\n"
         + notes.after_write_reading(found)
+    )
+
+
+def mixed(figures: dict) -> str:
+    found = figures_of(figures, "mixed")
+    if found is None:
+        return ""
+    rows = [
+        [
+            mode,
+            f"{result['saves_per_s']:.1f}",
+            f"{result['save_p50_ms']:.0f}",
+            f"{result['save_p95_ms']:.0f}",
+            f"{result['save_p99_ms']:.0f}",
+            f"{result['report_pages_per_s']:.1f}",
+            f"{result['report_p99_ms']:.0f}",
+            ", ".join(f"{name} {share:.0%}" for name, share in result["busy"].items()),
+        ]
+        for mode, result in found["results"].items()
+    ]
+    head = ["reports on", "saves/s", "save p50 ms", "save p95 ms", "save p99 ms"]
+    head += ["report pages/s", "report p99 ms", "cores busy"]
+    cores = ", ".join(f"{name} on {list(found['cores'][name])}" for name in found["cores"])
+    setup = (
+        f"{found['writers']} writers, {found['readers']} `wrk` connections loading"
+        f" {', '.join(f'`{path}`' for path in REPORT_PAGES)}, {found['seconds']} s a run,"
+        f" {found['rounds']} rounds; cores: {cores}. The"
+        f" {n(found['timecards_cleaned_up'])} timecards saved were deleted afterwards."
+    )
+    return (
+        "## 7. Saves on the primary while reports load\n\n"
+        + notes.MIXED_METHOD
+        + "\n\n"
+        + setup
+        + "\n\n"
+        + table(head, rows)
+        + "\n\n"
+        + notes.mixed_reading(found)
     )
 
 

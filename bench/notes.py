@@ -270,15 +270,10 @@ def throughput_reading(found: dict) -> str:
         " what the standby buys is shown in the last"
         " column: routed, the primary runs none of the report queries, and forced to the"
         " primary it runs all of them. On separate machines that is the primary's CPU"
-        " and buffer cache kept for the writes. (A request routed to the standby also"
-        " opens two database connections, the session's on the primary and the"
-        " report's on the standby, where the fallback to the primary opens one:"
-        " `CONN_MAX_AGE` is 0, so each costs a connection set-up per request, the likely"
-        " cause of the gap between the two modes here. Persistent connections would close"
-        " it, at a price on the standby: a standby that freezes with a connection open"
-        " would hang the next report's first query, where a new connection gives up after"
-        " `STANDBY_CONNECT_TIMEOUT_SECONDS`. On the primary alone they are a setting:"
-        " `?conn_max_age=60` in `DATABASE_URL`.) The"
+        " and buffer cache kept for the writes (section 7 pins each server to a core of"
+        " its own to show it). Both modes keep their database connections between"
+        " requests (`CONN_MAX_AGE`, checked at each request's first use), so a request"
+        " routed to the standby pays no connection set-up for its second database. The"
         " latencies are those of"
         f" {found['wrk']['connections']} concurrent clients queueing for"
         f" {found['gunicorn']['workers']} x {found['gunicorn']['threads']} threads on"
@@ -355,3 +350,56 @@ standby: `timetrack_bench` (full size) and `timetrack_bench_<n>` (the smaller si
 million, 5 below), `BENCH_WRK_ROUNDS` (2), `BENCH_EXPORT_RUNS` (3), `BENCH_WRITERS` \
 (8) and `BENCH_WRITER_SAVES` (25), `BENCH_PORT` (8765, gunicorn's). The code is in \
 `bench/`, one module per section."""
+
+
+MIXED_METHOD = """\
+People save timecards while others load report pages, on one gunicorn (the web image's \
+settings): writers, one thread each, send the "Log time" form again and again (a POST \
+that saves a timecard on the primary and answers with a redirect, on a keep-alive \
+connection of its own), while `wrk` loads the report pages as in section 4. Each \
+PostgreSQL server is pinned to a core of its own (`sched_setaffinity`, what `taskset` \
+does, on the postmaster and all its processes; the backends it starts later inherit \
+it), and gunicorn, `wrk` and the writers to the remaining cores, so that the primary's \
+CPU is its own. The two modes of section 4 take turns, round after round: the reports \
+on the standby, and forced to the primary. "cores busy" is each group's share of busy \
+time in `/proc/stat` over the run (`web` is the cores left for gunicorn, `wrk` and the \
+writers; on a machine with two cores it is the standby's core)."""
+
+
+def mixed_reading(found: dict) -> str:
+    on = found["results"]
+    standby, primary = on["standby"], on["primary"]
+    return (
+        f"Reading it: with the reports on the standby the primary's core is"
+        f" {standby['busy']['primary']:.0%} busy, against {primary['busy']['primary']:.0%}"
+        f" with the reports on it: that is the primary's CPU the standby keeps for the"
+        f" writes. The writers saved {standby['saves_per_s']:.1f} timecards/s (p99"
+        f" {standby['save_p99_ms']:.0f} ms) with the reports on the standby and"
+        f" {primary['saves_per_s']:.1f}/s (p99 {primary['save_p99_ms']:.0f} ms) with them on"
+        " the primary."
+    )
+
+
+def mixed_miss(found: dict) -> str:
+    on = found["results"]
+    shared = found["cores"]["web"] == found["cores"]["standby"]
+    where = (
+        "This machine has two cores: one is the primary's, so gunicorn, `wrk` and the"
+        " writers share the other with the standby. With the reports on the standby that"
+        f" core is {on['standby']['busy']['web']:.0%} busy with the standby's report"
+        " queries on top of every request's Python, and the saves queue there for their"
+        " Python, not for the primary"
+        f" ({on['standby']['busy']['primary']:.0%} busy). With the reports on the primary,"
+        " the report queries leave that core for the primary's, which has room for them"
+        f" ({on['primary']['busy']['primary']:.0%} busy), and the saves' Python runs"
+        " sooner. On separate machines (or three cores: the run then gives gunicorn the"
+        " cores left over) the standby's queries take nothing from the web tier."
+        if shared
+        else "The web tier had cores of its own; its profile is in the JSON."
+    )
+    return (
+        "**Saves while reports load: fewer with the reports on the standby.** "
+        f"{on['standby']['saves_per_s']:.1f} saves/s against {on['primary']['saves_per_s']:.1f}."
+        f" {where} What remains: the run on a machine with three cores or more, where each"
+        " server and the web tier each have their own."
+    )

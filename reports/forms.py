@@ -16,9 +16,8 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
 from reports.selectors import TimecardFilters, week_start
-from timetrack.forms import PersonChoiceField
+from timetrack.forms import PersonChoiceField, ValuesChoiceField
 from timetrack.models import Client, Project, TimecardStatus
-from timetrack.widgets import LongSelect
 
 INVALID_DATE = "Enter the {which} date as YYYY-MM-DD, for example 2024-05-31."
 RANGE_REVERSED = "The end date ({end}) is before the start date ({start}): swap them or fix one."
@@ -60,19 +59,18 @@ class TimecardFilterForm(forms.Form):
         empty_label="Everyone",
         error_messages={"invalid_choice": UNKNOWN_CHOICE.format(what="person")},
     )
-    client = forms.ModelChoiceField(
+    client = ValuesChoiceField(
         queryset=Client.objects.order_by("name"),
+        label_fields=("name",),
         required=False,
         empty_label="All clients",
-        widget=LongSelect,
         error_messages={"invalid_choice": UNKNOWN_CHOICE.format(what="client")},
     )
-    project = forms.ModelChoiceField(
-        # select_related: each option's label names the client, without a query per option.
-        queryset=Project.objects.select_related("client").order_by("client__name", "name"),
+    project = ValuesChoiceField(
+        queryset=Project.objects.order_by("client__name", "name"),
+        label_fields=("client__name", "name"),  # as Project.__str__ writes it
         required=False,
         empty_label="All projects",
-        widget=LongSelect,
         error_messages={"invalid_choice": UNKNOWN_CHOICE.format(what="project")},
     )
     status = forms.ChoiceField(

@@ -1,0 +1,253 @@
+"""Section 7: what the standby buys. People save timecards while others load reports.
+
+On one gunicorn (the web image's settings), two loads run at once for a bounded time:
+
+- **writers**: staff people, one thread each, who send the "Log time" form (a POST that
+  saves a timecard on the primary and answers with a redirect), again and again, each
+  on a keep-alive connection of its own;
+- **readers**: ``wrk`` loading the report pages, as in section 4.
+
+Each PostgreSQL server is pinned to a core of its own (``sched_setaffinity``, what
+``taskset`` does, on the postmaster and every process it has; the backends it starts
+later inherit it), and gunicorn, ``wrk`` and the writers' threads to the other cores, so
+that the primary's CPU is its own, as on separate machines. Two server modes take turns,
+round after round: ``standby``, the site as configured; ``primary``, the reports forced
+to the primary (section 4's way). The figure is the writers': saves per second and the
+latency of a save (p50, p95, p99), with the reports on the standby against on the primary;
+the readers' pages per second are recorded beside them.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench import env, throughput
+from bench.stats import median, percentile
+
+DESCRIPTION = "bench: saved during the mixed run"
+DAYS_BACK = 200
+"""Saves cycle over this many days back from today: no day nears the 24-hour limit."""
+
+
+def cores() -> dict[str, set[int]]:
+    """The cores of the primary, of the standby, and of everything else."""
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        raise RuntimeError("the mixed run pins the two servers to two cores: this has one")
+    rest = set(available[2:]) or {available[1]}
+    return {"primary": {available[0]}, "standby": {available[1]}, "web": rest}
+
+
+def server_processes(port: int) -> list[int]:
+    """The postmaster listening on ``port`` and all its children."""
+    (data_directory,) = env.query("show data_directory", port=port)[0]
+    postmaster = int((Path(data_directory) / "postmaster.pid").read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == postmaster:
+            children.append(int(stat.parent.name))
+    return [postmaster, *children]
+
+
+def pin(pids: list[int], to: set[int]) -> None:
+    for pid in pids:
+        try:
+            os.sched_setaffinity(pid, to)
+        except ProcessLookupError:
+            pass  # ended meanwhile
+
+
+@contextmanager
+def pinned_servers(where: dict[str, set[int]]) -> Iterator[None]:
+    """The primary and the standby each on their own core, then back on every core."""
+    everywhere = os.sched_getaffinity(0)
+    try:
+        pin(server_processes(env.PRIMARY_PORT), where["primary"])
+        pin(server_processes(env.STANDBY_PORT), where["standby"])
+        # This thread, and what it starts: gunicorn, wrk, the writers' threads.
+        os.sched_setaffinity(0, where["web"])
+        yield
+    finally:
+        os.sched_setaffinity(0, everywhere)
+        for port in (env.PRIMARY_PORT, env.STANDBY_PORT):
+            pin(server_processes(port), everywhere)
+
+
+class Writer:
+    """One person saving timecards over a keep-alive connection of its own."""
+
+    def __init__(self, cookie_name: str, session: str, project: int) -> None:
+        self.csrf = secrets.token_hex(16)  # a CSRF secret of our own: cookie and form agree
+        self.headers = {
+            "Cookie": f"{cookie_name}={session}; csrftoken={self.csrf}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        self.project = project
+        self.connection = http.client.HTTPConnection(env.HOST, throughput.PORT, timeout=60)
+
+    def save(self, day: str) -> None:
+        form = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": self.csrf,
+                "project": self.project,
+                "date": day,
+                "hours": "0.25",
+                "description": DESCRIPTION,
+                "billable": "on",
+            }
+        )
+        self.connection.request("POST", "/timecards/new/", body=form, headers=self.headers)
+        response = self.connection.getresponse()
+        response.read()
+        if response.status != 302:
+            raise RuntimeError(f"saving a timecard answered {response.status}, not a redirect")
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def write_for(writers: dict, seconds: float) -> dict:
+    """Every writer saves until ``seconds`` have passed; how many saves and how long each."""
+    latencies: list[float] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def person(session: str) -> None:
+        writer = Writer(writers["cookie_name"], session, writers["project"])
+        own: list[float] = []
+        try:
+            for iteration in range(10**9):
+                if time.monotonic() >= deadline:
+                    break
+                day = time.strftime(
+                    "%Y-%m-%d", time.gmtime(time.time() - 86400 * (iteration % DAYS_BACK))
+                )
+                started = time.perf_counter()
+                writer.save(day)
+                own.append(time.perf_counter() - started)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            writer.close()
+            with lock:
+                latencies.extend(own)
+
+    threads = [threading.Thread(target=person, args=(s,)) for s in writers["cookies"]]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} writers failed; the first: {errors[0]!r}")
+    milliseconds = [latency * 1000 for latency in latencies]
+    return {
+        "saves": len(latencies),
+        "saves_per_s": len(latencies) / elapsed,
+        "p50_ms": median(milliseconds),
+        "p95_ms": percentile(milliseconds, 95),
+        "p99_ms": percentile(milliseconds, 99),
+    }
+
+
+def core_times() -> dict[int, tuple[int, int]]:
+    """Per core, (busy, total) clock ticks since boot, from ``/proc/stat``."""
+    times = {}
+    for line in Path("/proc/stat").read_text().splitlines():
+        name, *fields = line.split()
+        if name.startswith("cpu") and name != "cpu":
+            ticks = [int(field) for field in fields]
+            idle = ticks[3] + ticks[4]  # idle and iowait
+            times[int(name[3:])] = (sum(ticks) - idle, sum(ticks))
+    return times
+
+
+def busy_shares(before: dict, after: dict, cores: set[int]) -> float:
+    """How busy ``cores`` were between two readings (0 to 1)."""
+    busy = sum(after[core][0] - before[core][0] for core in cores)
+    total = sum(after[core][1] - before[core][1] for core in cores)
+    return busy / total if total else 0.0
+
+
+def one_run(
+    writers: dict, cookie: str, seconds: int, readers: int, where: dict[str, set[int]]
+) -> dict:
+    """Writers and readers at once for ``seconds``; how busy each core was meanwhile."""
+    result: dict = {}
+
+    def read() -> None:
+        result["readers"] = throughput.run_wrk(throughput.REPORT_PAGES, cookie, seconds, readers)
+
+    reading = threading.Thread(target=read)
+    before = core_times()
+    reading.start()
+    result["writers"] = write_for(writers, seconds)
+    reading.join()
+    after = core_times()
+    result["busy"] = {name: busy_shares(before, after, found) for name, found in where.items()}
+    return result
+
+
+def run(db: str, cookie: str, *, seconds: int, rounds: int, people: int, readers: int) -> dict:
+    where = cores()
+    writers = env.run_django("bench.writers", "--people", str(people), db=db)
+    log = env.VAR / "gunicorn-mixed.log"
+    runs: dict[str, list[dict]] = {mode: [] for mode in throughput.MODES}
+    try:
+        with pinned_servers(where):
+            for number in range(rounds):
+                modes = throughput.MODES if number % 2 == 0 else throughput.MODES[::-1]
+                for mode in modes:
+                    process = throughput.start_gunicorn(db, mode, log)
+                    try:
+                        for path in throughput.REPORT_PAGES:
+                            throughput.warm(path, cookie)
+                        figures = one_run(writers, cookie, seconds, readers, where)
+                    finally:
+                        throughput.stop(process)
+                    runs[mode].append(figures)
+                    print(
+                        f"  reports on {mode:8} writers {figures['writers']['saves_per_s']:6.1f}"
+                        f" saves/s, p99 {figures['writers']['p99_ms']:7.1f} ms; readers"
+                        f" {figures['readers']['requests_per_s']:6.1f} pages/s; busy"
+                        f" {', '.join(f'{k} {v:.0%}' for k, v in figures['busy'].items())}",
+                        flush=True,
+                    )
+    finally:
+        cleaned = env.run_django("bench.writers", "--clean", db=db)
+    return {
+        "cores": {name: sorted(found) for name, found in where.items()},
+        "writers": people,
+        "readers": readers,
+        "seconds": seconds,
+        "rounds": rounds,
+        "results": {mode: summarise(mode_runs) for mode, mode_runs in runs.items()},
+        "timecards_cleaned_up": cleaned["deleted"],
+    }
+
+
+def summarise(runs: list[dict]) -> dict:
+    return {
+        "saves_per_s": median([run["writers"]["saves_per_s"] for run in runs]),
+        "save_p50_ms": median([run["writers"]["p50_ms"] for run in runs]),
+        "save_p95_ms": median([run["writers"]["p95_ms"] for run in runs]),
+        "save_p99_ms": median([run["writers"]["p99_ms"] for run in runs]),
+        "report_pages_per_s": median([run["readers"]["requests_per_s"] for run in runs]),
+        "report_p99_ms": median([run["readers"]["latency_us"]["p99"] / 1000 for run in runs]),
+        "busy": {name: median([run["busy"][name] for run in runs]) for name in runs[0]["busy"]},
+        "runs": runs,
+    }
