@@ -1,4 +1,4 @@
-"""The fast hours filter writes what ``floatformat:"-2"|intcomma`` wrote."""
+"""The fast number filters write what Django's ``floatformat`` and ``intcomma`` wrote."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import floatformat
 
-from reports.templatetags.report_numbers import hours, money
+from reports.templatetags.report_numbers import count, hours, money
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,12 @@ def test_money_matches_floatformat_2_and_intcomma(value):
 
 def test_money_of_nothing_is_empty():
     assert money(None) == "" and money("") == ""
+
+
+@pytest.mark.parametrize("value", [0, 7, 999, 1000, 12345, 1234567, -4321])
+def test_count_matches_intcomma(value):
+    assert count(value) == intcomma(value)
+
+
+def test_count_of_nothing_is_empty():
+    assert count(None) == ""
