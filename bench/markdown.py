@@ -371,9 +371,26 @@ def pages(figures: dict) -> str:
             ],
             rows,
         )
+        + floor_line(found, full_size(figures))
         + "\n\nQueries per request (standby + primary) at each size, counted by"
         " `CaptureQueriesContext` on both connections:\n\n"
         + table(["page", *(f"{n(int(size))} timecards" for size in sizes)], counts)
+    )
+
+
+def floor_line(found: dict, size: str) -> str:
+    floor = found.get("floor_by_size", {}).get(size)
+    if not floor or "server_ms" not in floor:
+        return ""
+    return (
+        "\n\n**The floor**: `bench/floor.py`, a report view declared as the others are"
+        " (`require_safe`, the reports' access check, `read_from` the standby group) that"
+        " renders the reports' frame and runs no report query, through the same stack:"
+        f" {floor['server_ms']['median']:.1f} ms (median of {floor['server_ms']['runs']}),"
+        f" {floor['queries']['default']} queries on the primary (the session and the user)"
+        f" and {floor['queries']['standby']} on the standby. A page within"
+        f" {PAGE_TARGET}x of its SQL meets the target; so does one whose SQL takes under"
+        f" {SMALL_SQL_MS} ms and whose own time is within the floor + {FLOOR_MARGIN_MS} ms."
     )
 
 
