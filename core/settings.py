@@ -7,6 +7,7 @@ primary and its streaming standbys.
 """
 
 import copy
+import datetime
 from pathlib import Path
 
 import environ
@@ -241,6 +242,17 @@ LOGGING = {
 
 # --- Site -----------------------------------------------------------------------------
 INVOICE_PAYMENT_TERMS_DAYS = env.int("INVOICE_PAYMENT_TERMS_DAYS", default=30)
+# The earliest date a timecard, an invoice period or a report may name (ISO, YYYY-MM-DD):
+# timetrack/date_bounds.py. It may be raised; the database's constraints hold 2000-01-01.
+try:
+    EARLIEST_DATE = datetime.date.fromisoformat(env.str("EARLIEST_DATE", default="2000-01-01"))
+except ValueError as error:
+    raise ImproperlyConfigured(f"EARLIEST_DATE must be a date as YYYY-MM-DD: {error}") from None
+if EARLIEST_DATE < datetime.date(2000, 1, 1):
+    raise ImproperlyConfigured(
+        "EARLIEST_DATE cannot be before 2000-01-01, the earliest date the database's"
+        " constraints accept (timetrack.date_bounds.DATABASE_FLOOR): that takes a migration."
+    )
 # The CSV export is one COPY on the standby that lasts as long as the download
 # (reports/csv_copy.py): it gets this bound instead of REPORT_STATEMENT_TIMEOUT_SECONDS.
 EXPORT_STATEMENT_TIMEOUT_SECONDS = env.float("EXPORT_STATEMENT_TIMEOUT_SECONDS", default=300)

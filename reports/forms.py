@@ -16,6 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
 from reports.selectors import TimecardFilters, week_start
+from timetrack.date_bounds import BoundedDateField
 from timetrack.forms import PersonChoiceField, ValuesChoiceField
 from timetrack.models import Client, Project, TimecardStatus
 
@@ -36,7 +37,7 @@ def default_range(today: datetime.date) -> tuple[datetime.date, datetime.date]:
 
 
 def _date_field(which: str) -> forms.DateField:
-    return forms.DateField(
+    return BoundedDateField(
         label=which.capitalize(),
         required=False,
         input_formats=["%Y-%m-%d"],

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from timetrack import selectors
+from timetrack.date_bounds import BoundedDateField, check_date
 from timetrack.models import (
     MAX_HOURS_PER_DAY,
     Client,
@@ -126,7 +127,7 @@ class TimecardForm(forms.Form):
     """Log time, or change an open timecard (``timecard=``)."""
 
     project = forms.ModelChoiceField(queryset=Project.objects.none(), empty_label="Choose…")
-    date = forms.DateField(widget=DateInput())
+    date = BoundedDateField(widget=DateInput())
     hours = forms.DecimalField(
         decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.25", "min": "0.25", "max": "24"}),
@@ -188,9 +189,14 @@ class TimecardFilterForm(forms.Form):
             return None
         try:
             year, month = (int(part) for part in value.split("-"))
-            return datetime.date(year, month, 1)
+            first_day = datetime.date(year, month, 1)
         except ValueError as exc:
             raise ValidationError(MONTH_INVALID, code="invalid") from exc
+        try:
+            check_date(first_day, field="month")
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["month"], code="date_out_of_range") from None
+        return first_day
 
     def filters(self) -> dict[str, Any]:
         """The valid filters as selector keyword arguments; none if the input is bad."""
@@ -226,8 +232,8 @@ class InvoiceGenerateForm(forms.Form):
 
     person = PersonChoiceField(queryset=selectors.people(), empty_label=None)
     client = forms.ModelChoiceField(queryset=Client.objects.all(), empty_label="Choose…")
-    period_start = forms.DateField(widget=DateInput(), label="From")
-    period_end = forms.DateField(widget=DateInput(), label="To (inclusive)")
+    period_start = BoundedDateField(widget=DateInput(), label="From")
+    period_end = BoundedDateField(widget=DateInput(), label="To (inclusive)")
 
     def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

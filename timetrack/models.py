@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from timetrack.date_bounds import DATABASE_FLOOR
+
 MAX_HOURS_PER_DAY = Decimal("24")
 
 
@@ -129,6 +131,9 @@ class Timecard(models.Model):
                 condition=Q(status__in=TimecardStatus.values),
                 name="timecard_status_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(date__gte=DATABASE_FLOOR), name="timecard_date_from_floor"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -204,6 +209,9 @@ class Invoice(models.Model):
                 condition=Q(due_on__gte=F("issued_on")), name="invoice_due_after_issue"
             ),
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(period_start__gte=DATABASE_FLOOR), name="invoice_period_from_floor"
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(status=InvoiceStatus.DRAFT, sent_on__isnull=True, paid_on__isnull=True)

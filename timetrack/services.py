@@ -18,6 +18,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from accounts.models import UserProfile
+from timetrack.date_bounds import check_date
 from timetrack.models import (
     MAX_HOURS_PER_DAY,
     Client,
@@ -66,6 +67,7 @@ def timecard_create(
     description: str = "",
     billable: bool = True,
 ) -> Timecard:
+    check_date(date, field="date")
     if not project.is_active:
         raise ValidationError(INACTIVE_PROJECT.format(project=project))
     timecard = Timecard(
@@ -92,6 +94,7 @@ def timecard_update(
     description: str = "",
     billable: bool = True,
 ) -> Timecard:
+    check_date(date, field="date")
     timecard = _lock(timecard)
     if timecard.status != TimecardStatus.OPEN:
         raise ValidationError(NOT_EDITABLE.format(status=timecard.get_status_display().lower()))
@@ -156,6 +159,8 @@ def invoice_generate(
     """
     if requested_by.pk != user.pk and not requested_by.is_staff:
         raise PermissionDenied(NOT_YOURS)
+    check_date(period_start, field="period_start")
+    check_date(period_end, field="period_end")
     if period_end < period_start:
         raise ValidationError(PERIOD_REVERSED)
     timecards = list(
@@ -201,6 +206,7 @@ def invoice_mark_sent(*, invoice: Invoice, sent_on: datetime.date | None = None)
     invoice = _lock_invoice_in(invoice, InvoiceStatus.DRAFT, NOT_SENDABLE)
     invoice.status = InvoiceStatus.SENT
     invoice.sent_on = sent_on or _today()
+    check_date(invoice.sent_on, field="sent_on")
     invoice.full_clean()
     invoice.save(update_fields=["status", "sent_on"])
     return invoice
@@ -210,6 +216,7 @@ def invoice_mark_sent(*, invoice: Invoice, sent_on: datetime.date | None = None)
 def invoice_mark_paid(*, invoice: Invoice, paid_on: datetime.date | None = None) -> Invoice:
     invoice = _lock_invoice_in(invoice, InvoiceStatus.SENT, NOT_PAYABLE)
     paid_on = paid_on or _today()
+    check_date(paid_on, field="paid_on")
     if paid_on < invoice.sent_on:
         raise ValidationError(PAID_BEFORE_SENT.format(sent_on=invoice.sent_on))
     invoice.status = InvoiceStatus.PAID
