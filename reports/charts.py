@@ -44,7 +44,6 @@ class Series:
 
     label: str
     css_class: str
-    color: str
     values: Sequence[Number]
 
 
@@ -79,7 +78,8 @@ class Tick:
 @dataclass(frozen=True)
 class LegendItem:
     label: str
-    color: str
+    css_class: str
+    """The class of the series' bars: the stylesheet colours its swatch the same."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ def bar_chart(
         bottom=bottom,
         bars=tuple(bars),
         ticks=ticks,
-        legend=tuple(LegendItem(label=one.label, color=one.color) for one in series),
+        legend=tuple(LegendItem(label=one.label, css_class=one.css_class) for one in series),
     )
 
 
@@ -253,11 +253,10 @@ def weekly_hours_chart(
         description=description,
         labels=[f"{week.week:%b} {week.week.day}" for week in weeks],
         series=[
-            Series("Billable", "bar-billable", "var(--billable)", [w.billable for w in weeks]),
+            Series("Billable", "bar-billable", [w.billable for w in weeks]),
             Series(
                 "Non-billable",
                 "bar-nonbillable",
-                "var(--nonbillable)",
                 [w.non_billable for w in weeks],
             ),
         ],
@@ -283,7 +282,7 @@ def monthly_revenue_chart(
         title=title,
         description=description,
         labels=[f"{m.month:%b}" for m in months],
-        series=[Series("Paid", "bar", "var(--accent)", [m.total for m in months])],
+        series=[Series("Paid", "bar", [m.total for m in months])],
         x_label=f"Month paid{span}",
         y_label="Revenue",
         value_format=money_format,

@@ -92,17 +92,29 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+LOAD_FAILED = "Failed to load resource: the server responded with a status of"
+
+
 class PageProblems(list):
     """What went wrong in the browser during a test, beyond what the test asserts.
 
-    A server error, a missing stylesheet or a script error would not always fail a
+    A server error, a missing stylesheet, a script error or anything the
+    Content-Security-Policy refused would not always fail a
     selector, but a person would see a broken page: each is recorded here, and
     ``open_page``'s teardown fails the test if any is left.
     """
 
     def watch(self, page: Any) -> None:
         page.on("pageerror", lambda error: self.append(f"script error: {error}"))
+        page.on("console", self._console)
         page.on("response", self._response)
+
+    def _console(self, message: Any) -> None:
+        # Chromium reports a Content-Security-Policy violation (an inline style or
+        # script the policy refused) as a console error. It reports every page answered
+        # with an error status too; those _response judges (a 403 page can be the point).
+        if message.type == "error" and not message.text.startswith(LOAD_FAILED):
+            self.append(f"console error: {message.text}")
 
     def _response(self, response: Any) -> None:
         status = response.status

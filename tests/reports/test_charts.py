@@ -15,9 +15,9 @@ D = Decimal
 
 
 def chart(values_a, values_b=None, **kwargs):
-    series = [Series("Billable", "bar-billable", "var(--billable)", values_a)]
+    series = [Series("Billable", "bar-billable", values_a)]
     if values_b is not None:
-        series.append(Series("Non-billable", "bar-nonbillable", "var(--nonbillable)", values_b))
+        series.append(Series("Non-billable", "bar-nonbillable", values_b))
     return bar_chart(
         dom_id="test",
         title="Test chart",
@@ -87,7 +87,7 @@ def test_series_must_match_labels():
             title="x",
             description="x",
             labels=["a", "b", "c"],
-            series=[Series("s", "bar", "red", [1, 2])],
+            series=[Series("s", "bar", [1, 2])],
             x_label="x",
             y_label="y",
         )

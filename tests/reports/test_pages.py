@@ -51,7 +51,7 @@ def test_dashboard_cards_and_chart(staff_client):
     assert 'role="img"' in body
     assert '<title id="dashboard-weeks-title">Hours per week, last 12 weeks</title>' in body
     assert "Week starting (Monday)" in body  # x axis
-    assert '<span class="swatch"' in body and "Non-billable" in body  # legend
+    assert '<span class="swatch bar-' in body and "Non-billable" in body  # legend
     assert 'class="bar-billable"' in body
     for name in ("reports:hours", "reports:unbilled", "reports:invoices", "reports:timecards_csv"):
         assert f'href="{reverse(name)}"' in body

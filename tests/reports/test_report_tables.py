@@ -19,8 +19,8 @@ PERSON_LOOP = Template(
     '<td class="num"{% if cell.total %} title="{{ cell.billable|floatformat:\'-2\' }} h billable,'
     " {{ cell.non_billable|floatformat:'-2' }} h non-billable\"{% endif %}>"
     "{% if cell.total %}{{ cell.total|hours }}"
-    '<span class="split" aria-hidden="true"><span style="width: '
-    '{% widthratio cell.billable cell.total 100 %}%"></span></span>'
+    '<svg class="split" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">'
+    '<rect width="{% widthratio cell.billable cell.total 100 %}" height="1"></rect></svg>'
     '{% else %}<span title="No hours">\N{EN DASH}</span>{% endif %}</td>{% endfor %}'
 )
 TOTALS_LOOP = Template(
@@ -28,8 +28,9 @@ TOTALS_LOOP = Template(
     '<td class="num"{% if week.total %} title="{{ week.billable|floatformat:\'-2\' }} h billable,'
     " {{ week.non_billable|floatformat:'-2' }} h non-billable\"{% endif %}>"
     "<strong>{{ week.total|hours }}</strong>{% if week.total %}"
-    '<span class="split" aria-hidden="true"><span style="width: '
-    '{% widthratio week.billable week.total 100 %}%"></span></span>{% endif %}</td>{% endfor %}'
+    '<svg class="split" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">'
+    '<rect width="{% widthratio week.billable week.total 100 %}" height="1"></rect></svg>'
+    "{% endif %}</td>{% endfor %}"
 )
 
 WEEKS = [
@@ -58,6 +59,6 @@ def test_totals_row_matches_the_template_loop():
 
 def test_cells_read_as_expected():
     html = week_cells([WeekHours(MONDAY, D("12.35"), D("2")), WeekHours(MONDAY)])
-    assert 'title="12.35 h billable, 2 h non-billable">14.35<span class="split"' in html
-    assert 'style="width: 86%"' in html
+    assert 'title="12.35 h billable, 2 h non-billable">14.35<svg class="split"' in html
+    assert '<rect width="86" height="1">' in html
     assert html.endswith('<td class="num"><span title="No hours">\N{EN DASH}</span></td>')
