@@ -27,7 +27,7 @@ from bench.pages import logged_in_client, raw_standby  # noqa: E402
 from bench.stats import median, summary  # noqa: E402
 from reports import selectors  # noqa: E402
 
-EVERYTHING = "/reports/timecards.csv?start=1990-01-01&end={today}"
+EVERYTHING = "/reports/timecards.csv?start=2000-01-01&end={today}"
 WARM_UP = "/reports/timecards.csv"  # the default range: the last weeks
 
 
@@ -103,7 +103,7 @@ def main() -> None:
     today = timezone.localdate()
     url = EVERYTHING.format(today=today)
     download(client, WARM_UP)
-    select = export_select(datetime.date(1990, 1, 1), today)
+    select = export_select(datetime.date(2000, 1, 1), today)
     connection = raw_standby()
     exports, copies = [], []
     with connection.cursor() as cursor:

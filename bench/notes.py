@@ -71,7 +71,8 @@ primary's share of their growth is the last column. In `mixed`, the timecard and
 invoice lists read those tables on the primary by design, so the share is not zero."""
 
 EXPORT_METHOD = """\
-The export view (`/reports/timecards.csv`, every timecard from 1990 to today) requested \
+The export view (`/reports/timecards.csv`, every timecard from 2000, the earliest date \
+the site takes, to today) requested \
 in a child process through the test `Client`, its streamed body consumed chunk by chunk \
 as a server sends it. "peak RSS" is that process's `VmHWM`, reset with \
 `/proc/self/clear_refs` just before the request, so it covers the download alone; \

@@ -58,7 +58,7 @@ from django.db import OperationalError, connections
 from django.http import StreamingHttpResponse
 from django.template.response import SimpleTemplateResponse
 
-from core import db_errors, read_your_writes, standby
+from core import db_errors, read_your_writes, standby, statements
 from core.standby import PRIMARY, ReadDecision
 
 __all__ = [
@@ -395,6 +395,27 @@ class _ContextBoundGenerator(Generator):
             self._context.run(close)
 
 
+def note_statement(execute: Callable, sql: str, params: Any, many: bool, context: Any) -> Any:
+    """An execute wrapper of the primary's connection: a statement that is not a read
+    marks the request (or, outside a request, the context) as having written.
+
+    Marked before it runs: a write that fails may still have done something (a trigger,
+    a sequence), and a reader or a retry must not assume it did nothing.
+    """
+    if not statements.only_reads(sql):
+        writes = _current_writes.get()
+        if writes is not None:
+            writes.wrote = True
+        read_your_writes.note_write()
+    return execute(sql, params, many, context)
+
+
+def watch_primary_statements(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """``connection_created`` receiver: put ``note_statement`` on the primary's connection."""
+    if connection.alias == PRIMARY and note_statement not in connection.execute_wrappers:
+        connection.execute_wrappers.insert(0, note_statement)
+
+
 class ScopedReadRouter:
     """Send reads to where the current ``read_from`` scope decided, writes to ``default``.
 
@@ -413,10 +434,8 @@ class ScopedReadRouter:
         return scope.decide().alias
 
     def db_for_write(self, model: type, **hints: Any) -> str:
-        writes = _current_writes.get()
-        if writes is not None:
-            writes.wrote = True
-        read_your_writes.note_write()
+        # Asked is not written: the statement run on the primary marks the write
+        # (note_statement), whatever issued it.
         return PRIMARY
 
     def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool | None:

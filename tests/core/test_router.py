@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.db import DatabaseError, router, transaction
+from django.db import DatabaseError, connections, router, transaction
 
+from accounts.factories import UserFactory
 from core.routing import ScopedReadRouter, read_from
-from timetrack.factories import TimecardFactory
+from timetrack.factories import ProjectFactory, TimecardFactory
 from timetrack.models import Timecard
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
@@ -152,3 +153,37 @@ def test_async_view_reads_the_standby(async_client, queries_by_alias, replayed):
     assert response.json() == {"count": 3}
     assert len(_timecard_queries(captured, "standby")) == 1
     assert _timecard_queries(captured, "default") == []
+
+
+# --- A write is known by the statement that runs on the primary ------------------------
+
+
+def test_a_raw_cursor_write_in_a_scope_sends_its_later_reads_to_the_primary():
+    with read_from("standby"):
+        assert router.db_for_read(Timecard) == "standby"
+        with connections["default"].cursor() as cursor:
+            cursor.execute("UPDATE timetrack_timecard SET description = description")
+        assert router.db_for_read(Timecard) == "default"
+
+
+def test_a_raw_query_that_writes_counts_as_a_write():
+    TimecardFactory()
+    with read_from("standby"):
+        sql = "UPDATE timetrack_timecard SET description = 'x' RETURNING *"
+        list(Timecard.objects.raw(sql, using="default"))
+        assert router.db_for_read(Timecard) == "default"
+
+
+def test_asking_where_a_write_would_go_is_not_a_write():
+    # Django asks db_for_write when an unsaved instance is given a related object.
+    with read_from("standby"):
+        Timecard(user=UserFactory.build(), project=ProjectFactory.build())
+        assert router.db_for_write(Timecard) == "default"
+        assert router.db_for_read(Timecard) == "standby"
+
+
+def test_reads_on_the_primary_are_not_writes():
+    with read_from("standby"):
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM timetrack_timecard")
+        assert router.db_for_read(Timecard) == "standby"
