@@ -48,6 +48,10 @@ REPORT_CANCELLED = (
     "The reporting replica cancelled this report while it replayed changes from the"
     " primary. Try again in a moment."
 )
+SERVER_LOST = (
+    "A database server stopped answering during this page. Nothing was run twice: try"
+    " again in a moment."
+)
 
 
 class ReadYourWritesMiddleware:
@@ -150,4 +154,6 @@ def _message_for(exception: Exception) -> str | None:
             return REPORT_TIMED_OUT
         if code == db_errors.RECOVERY_CONFLICT:
             return REPORT_CANCELLED
+        if db_errors.server_gone(exception):
+            return SERVER_LOST
     return None

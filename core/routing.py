@@ -34,9 +34,19 @@ once per scope, on its first read, and kept for the whole scope: one member of t
 that is reachable, replicating, within the lag bound and caught up with the caller's own
 last write (``core.standby``, ``core.read_your_writes``), or the primary with a notice
 when none is. Reads also go to the primary while a transaction is open there, and after
-the request or scope wrote anything: a read must see what was just written. A decorated
-function whose standby fails under it (a recovery conflict, a lost connection) is run
-once more on the primary, unless it wrote.
+the request or scope wrote anything (any statement the primary ran that is not a read,
+however it was issued: ``core.statements``): a read must see what was just written. A
+view answering a safe method whose standby fails under it (a recovery conflict, a lost
+connection) is run once more on the primary, unless it wrote; any other callable only
+when declared with ``retry=True``, and otherwise the error reaches the error page.
+
+**Threads.** The scope lives in the context: ``sync_to_async`` and ``asyncio.to_thread``
+carry it into their threads, but a ``threading.Thread``, a ``ThreadPoolExecutor`` or
+``loop.run_in_executor`` starts with an empty context, without a scope, and reads the
+primary. To run such work in the scope, submit it through ``in_scope``::
+
+    with read_from("standby"):
+        future = executor.submit(in_scope(build_summary), month)
 
 A lazy queryset built inside a ``with`` block and evaluated after it runs outside the
 scope, like any other query there. Selectors therefore return evaluated data.
@@ -55,7 +65,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import OperationalError, connections
-from django.http import StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.template.response import SimpleTemplateResponse
 
 from core import db_errors, read_your_writes, standby, statements
@@ -66,6 +76,7 @@ __all__ = [
     "ScopedReadRouter",
     "current_read_alias",
     "current_read_decision",
+    "in_scope",
     "read_from",
     "track_writes",
 ]
@@ -112,12 +123,35 @@ _open_blocks: contextvars.ContextVar[tuple[Any, ...]] = contextvars.ContextVar(
 """The scopes opened by ``with read_from(...)`` blocks of this context, innermost last."""
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def current_read_alias() -> str | None:
     """Return the alias named by the innermost ``read_from`` scope, or ``None``."""
     scope = _current_scope.get()
     return None if scope is None else scope.alias
+
+
+def in_scope(func: Callable[..., T]) -> Callable[..., T]:
+    """``func``, to be run in another thread inside the caller's read scope.
+
+    A ``threading.Thread``, a ``ThreadPoolExecutor`` or ``loop.run_in_executor`` starts
+    its work in an empty context: no scope, so it would read the primary. The callable
+    returned here runs ``func`` in a copy of the caller's context as it is now (the
+    scope, and the request's writes), a fresh copy for each call, so it may be
+    submitted many times and run in several threads at once. The scope decides here
+    where it reads, so every thread reads the member the caller reads.
+    """
+    scope = _current_scope.get()
+    if scope is not None:
+        scope.decide()
+    context = contextvars.copy_context()
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> T:
+        return context.copy().run(func, *args, **kwargs)
+
+    return run
 
 
 def current_read_decision() -> ReadDecision | None:
@@ -174,12 +208,19 @@ class read_from:
     class-based views, and a context manager. Each decorated call and each ``with``
     block opens its own scope, kept in the caller's context, so one instance may serve
     many threads and tasks at once.
+
+    ``retry``: whether a decorated callable whose standby fails under it (a recovery
+    conflict, a lost server) may be called once more on the primary. By default only a
+    view answering a safe method (GET, HEAD, OPTIONS) is; ``retry=True`` declares that
+    a function may be run again, ``retry=False`` that a view may not. A callable that
+    wrote on the primary is never run again, whatever it declares.
     """
 
-    def __init__(self, alias: str) -> None:
+    def __init__(self, alias: str, *, retry: bool | None = None) -> None:
         if not isinstance(alias, str) or not alias:
             raise TypeError(f"read_from() takes a database alias, not {alias!r}")
         self.alias = alias
+        self.retry = retry
 
     def __repr__(self) -> str:
         return f"read_from({self.alias!r})"
@@ -214,7 +255,7 @@ class read_from:
         raise TypeError(f"read_from({self.alias!r}) cannot decorate {func!r}")
 
     def _decorate_function(self, func: F) -> F:
-        alias = self.alias
+        alias, retry = self.alias, self.retry
 
         @functools.wraps(func)
         def inner(*args: Any, **kwargs: Any) -> Any:
@@ -222,14 +263,14 @@ class read_from:
                 try:
                     return _keep_in_scope(func(*args, **kwargs), scope)
                 except OperationalError as error:
-                    if not _retry_on_primary(scope, error):
+                    if not _retry_on_primary(scope, error, _may_run_again(retry, args)):
                         raise
                 return _keep_in_scope(func(*args, **kwargs), scope)
 
         return inner  # type: ignore[return-value]
 
     def _decorate_coroutine_function(self, func: F) -> F:
-        alias = self.alias
+        alias, retry = self.alias, self.retry
 
         @functools.wraps(func)
         async def inner(*args: Any, **kwargs: Any) -> Any:
@@ -237,7 +278,7 @@ class read_from:
                 try:
                     return _keep_in_scope(await func(*args, **kwargs), scope)
                 except OperationalError as error:
-                    if not _retry_on_primary(scope, error):
+                    if not _retry_on_primary(scope, error, _may_run_again(retry, args)):
                         raise
                 return _keep_in_scope(await func(*args, **kwargs), scope)
 
@@ -285,15 +326,35 @@ class ReadFromMixin:
         return read_from(self.read_alias)(super().dispatch)(request, *args, **kwargs)  # type: ignore[misc]
 
 
-def _retry_on_primary(scope: _Scope, error: OperationalError) -> bool:
-    """After a standby failure under a scope that only read, run it again on the primary.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _may_run_again(retry: bool | None, args: tuple) -> bool:
+    """Whether a decorated callable may be called a second time after its standby failed.
+
+    ``read_from(..., retry=True)`` or ``retry=False`` says so. Otherwise only a view
+    answering a safe method may: its request says it changes nothing, where any other
+    function may have done something outside the database (an e-mail, a file, a call)
+    that a second run would do again.
+    """
+    if retry is not None:
+        return retry
+    request = next((arg for arg in args[:2] if isinstance(arg, HttpRequest)), None)
+    return request is not None and request.method in SAFE_METHODS
+
+
+def _retry_on_primary(scope: _Scope, error: OperationalError, may_run_again: bool) -> bool:
+    """After a standby failure, tell its breaker; run the scope again on the primary if it
+    may be run again and has not written.
 
     A recovery conflict (SQLSTATE 40001) or a lost server (no SQLSTATE, a connection
     exception 08xxx, or a shutdown 57Pxx) says nothing about the query, so the primary
-    will answer it. A statement timeout (57014) would time out there too, and a scope
-    that wrote must not write twice: those are raised.
+    will answer it. A statement timeout (57014) would time out there too, a scope that
+    wrote must not write twice (any statement on the primary that is not a read counts,
+    however it was issued), and a callable that may not run again gets the error page:
+    those are raised.
     """
-    if not scope.read_from_replica or scope.writes.wrote or not settings.STANDBY_RETRY_ON_PRIMARY:
+    if not scope.read_from_replica or not settings.STANDBY_RETRY_ON_PRIMARY:
         return False
     replica = scope.decision.alias
     if connections[replica].vendor != "postgresql":
@@ -305,8 +366,10 @@ def _retry_on_primary(scope: _Scope, error: OperationalError) -> bool:
         return False
     if server_gone:  # tell the breaker, so that the next pages do not wait for it
         standby.record_failure(replica, error)
-    logger.warning("Read scope on %r failed (%s); retrying on the primary.", replica, error)
     connections[replica].close_if_unusable_or_obsolete()
+    if scope.writes.wrote or not may_run_again:
+        return False
+    logger.warning("Read scope on %r failed (%s); retrying on the primary.", replica, error)
     scope.decision = ReadDecision(scope.alias, PRIMARY, RETRIED)
     return True
 

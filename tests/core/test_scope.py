@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.http import HttpResponse, StreamingHttpResponse
 from django.template import engines
 from django.template.response import SimpleTemplateResponse
 from django.test import RequestFactory
 from django.views import View
 
-from core.routing import ReadFromMixin, current_read_alias, read_from
+from core.routing import ReadFromMixin, current_read_alias, in_scope, read_from
 
 
 class Boom(Exception):
@@ -334,3 +336,47 @@ def test_one_instance_serves_with_blocks_of_several_threads_at_once():
     for thread in threads:
         thread.join(timeout=10)
     assert seen == [("standby", None), ("standby", None)]
+
+
+# --- Work handed to other threads ------------------------------------------------------
+# sync_to_async and asyncio.to_thread copy the caller's context into their thread; a
+# plain thread, a ThreadPoolExecutor and loop.run_in_executor start with an empty one.
+# in_scope carries the scope into those. ("default" is not asked for a decision.)
+
+
+def test_a_thread_pool_starts_without_the_scope_and_in_scope_carries_it():
+    with read_from("default"), ThreadPoolExecutor(max_workers=2) as pool:
+        bare = pool.submit(current_read_alias).result()
+        carried = list(pool.map(in_scope(lambda _: current_read_alias()), range(6)))
+    assert bare is None
+    assert carried == ["default"] * 6
+
+
+def test_a_plain_thread_starts_without_the_scope_and_in_scope_carries_it():
+    seen: list[str | None] = []
+    with read_from("default"):
+        for target in (lambda: seen.append(current_read_alias()),
+                       in_scope(lambda: seen.append(current_read_alias()))):  # fmt: skip
+            thread = threading.Thread(target=target)
+            thread.start()
+            thread.join()
+    assert seen == [None, "default"]
+
+
+def test_sync_to_async_and_to_thread_keep_the_scope_and_run_in_executor_does_not():
+    async def handed_over() -> list[str | None]:
+        with read_from("default"):
+            loop = asyncio.get_running_loop()
+            return [
+                await sync_to_async(current_read_alias)(),
+                await asyncio.to_thread(current_read_alias),
+                await loop.run_in_executor(None, current_read_alias),
+                await loop.run_in_executor(None, in_scope(current_read_alias)),
+            ]
+
+    assert asyncio.run(handed_over()) == ["default", "default", None, "default"]
+
+
+def test_in_scope_outside_a_scope_runs_without_one():
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(in_scope(current_read_alias)).result() is None

@@ -245,7 +245,7 @@ def test_a_statement_whose_server_goes_silent_midway_is_retried_on_the_primary(
     assert bound == 1 + CONNECT_TIMEOUT
     runs: list[str] = []
 
-    @read_from("standby")
+    @read_from("standby", retry=True)
     def count_twice() -> int:
         Timecard.objects.count()
         runs.append(current_read_decision().alias)
