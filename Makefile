@@ -30,9 +30,10 @@ seed: migrate ## Fill the demo data (only when the database is empty)
 run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: install lint migrations-check ## Lint, then the whole suite on SQLite and on the native pair
+test: install lint migrations-check ## Lint, the whole suite on SQLite and on the native pair, a short chaos run
 	$(MAKE) test-sqlite
 	$(MAKE) test-pg
+	$(MAKE) chaos-short
 
 lint: install ## Ruff: lint and format check
 	$(BIN)/ruff check .

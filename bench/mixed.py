@@ -97,22 +97,31 @@ class Writer:
         self.project = project
         self.connection = http.client.HTTPConnection(env.HOST, throughput.PORT, timeout=60)
 
-    def save(self, day: str) -> None:
+    def post(self, day: str, description: str = DESCRIPTION) -> int:
+        """Send the form for ``day``; the status of the answer (302: saved)."""
         form = urllib.parse.urlencode(
             {
                 "csrfmiddlewaretoken": self.csrf,
                 "project": self.project,
                 "date": day,
                 "hours": "0.25",
-                "description": DESCRIPTION,
+                "description": description,
                 "billable": "on",
             }
         )
         self.connection.request("POST", "/timecards/new/", body=form, headers=self.headers)
         response = self.connection.getresponse()
         response.read()
-        if response.status != 302:
-            raise RuntimeError(f"saving a timecard answered {response.status}, not a redirect")
+        return response.status
+
+    def save(self, day: str) -> None:
+        status = self.post(day)
+        if status != 302:
+            raise RuntimeError(f"saving a timecard answered {status}, not a redirect")
+
+    def reconnect(self) -> None:
+        self.connection.close()
+        self.connection = http.client.HTTPConnection(env.HOST, throughput.PORT, timeout=60)
 
     def close(self) -> None:
         self.connection.close()

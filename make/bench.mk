@@ -3,7 +3,7 @@
 
 BENCH_SCALE ?= 1000000
 
-.PHONY: bench
+.PHONY: bench chaos chaos-short
 
 bench: install pg-up ## Benchmark at BENCH_SCALE timecards (default 1M) into BENCHMARKS.md
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || \
@@ -13,3 +13,12 @@ bench: install pg-up ## Benchmark at BENCH_SCALE timecards (default 1M) into BEN
 	@# `make test-pg` would replay the benchmark's WAL on the same cores.
 	$(PG_PAIR) stop-standby 2
 	BENCH_SCALE=$(BENCH_SCALE) $(PY) -m bench
+
+CHAOS_SECONDS ?= 120
+
+chaos: install pg-up ## The site under load while its standby fails (CHAOS_SECONDS, 120): RELIABILITY.md
+	$(PY) -m bench.chaos --seconds $(CHAOS_SECONDS) --markdown RELIABILITY.md
+
+# What `make test` runs: 20 s of the same, failing on any broken promise.
+chaos-short: install pg-up
+	$(PY) -m bench.chaos --seconds 20 --hold 2 --calm 1 --out var/bench/chaos-short.json

@@ -1,0 +1,322 @@
+"""``make chaos``: the site under a mixed load while its standby fails, for a set time.
+
+gunicorn serves the site (the web image's settings) on the native pair. People save
+timecards (POST, each on a keep-alive connection of its own) while others load the
+report pages and download the CSV, and meanwhile a loop does to the standby, one after
+the other, what real standbys go through:
+
+- ``pause replay``: ``pg_wal_replay_pause()``, then resume (the standby falls behind);
+- ``cut connections``: every client connection of the standby terminated;
+- ``stop``: the standby shut down, then started again;
+- ``freeze``: every process of the standby stopped (``SIGSTOP``), then continued.
+
+Afterwards every timecard a person was told was saved (a redirect) must be on the
+primary, and on the standby once replay has caught up; and no request may answer a 5xx
+but the 503 pages the site promises (a report stopped by its timeout, or a page whose
+standby failed under a request that must not be run twice). The figures go to
+``RELIABILITY.md`` and ``bench/results/chaos.json`` (``make chaos``), or, for the short
+run that ``make test`` makes, to ``var/bench/chaos-short.json``; either way the command
+fails when a promise was broken. Loopback only, bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench import env, mixed, seeding, throughput
+from bench.stats import median, percentile
+
+DB = f"{env.BASE_DB}_chaos"
+DESCRIPTION = "chaos: saved while the standby failed"
+REPORTS = ("/reports/", "/reports/hours/", "/reports/unbilled/", "/reports/invoices/")
+EXPORT = "/reports/timecards.csv?start=2000-01-01"
+PAIR = env.REPO / "docker" / "postgres" / "native-pair.sh"
+SITE = {
+    # Quick to notice and quick to come back, so a short run sees each state change.
+    "STANDBY_COOL_DOWN_SECONDS": "2",
+    "STANDBY_CONNECT_TIMEOUT_SECONDS": "2",
+    "STANDBY_MAX_LAG_SECONDS": "5",
+    "GUNICORN_TIMEOUT": "60",
+}
+PROMISED = frozenset({200, 302, 503})
+BREAKER = re.compile(r"Standby '(\w+)' is (unreachable|reachable again)")
+
+
+class Log:
+    """Every request's outcome, from every thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests: list[tuple[str, int, float]] = []  # (kind, status or 0, seconds)
+        self.errors: Counter[str] = Counter()
+
+    def add(self, kind: str, status: int, seconds: float) -> None:
+        with self.lock:
+            self.requests.append((kind, status, seconds))
+
+    def error(self, kind: str, error: BaseException) -> None:
+        with self.lock:
+            self.errors[f"{kind}: {type(error).__name__}"] += 1
+            self.requests.append((kind, 0, 0.0))
+
+
+def writer(session: dict, cookie: str, project: int, log: Log, stop: threading.Event) -> None:
+    person = mixed.Writer(session["cookie_name"], cookie, project)
+    day = 0
+    while not stop.is_set():
+        day += 1
+        started = time.perf_counter()
+        try:
+            status = person.post(_days_ago(day % 150), DESCRIPTION)
+        except (OSError, http.client.HTTPException) as error:
+            log.error("save", error)
+            person.reconnect()
+            continue
+        log.add("save", status, time.perf_counter() - started)
+    person.close()
+
+
+def _days_ago(days: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400 * days))
+
+
+def reader(cookie: str, number: int, log: Log, stop: threading.Event) -> None:
+    connection = http.client.HTTPConnection(env.HOST, throughput.PORT, timeout=90)
+    pages = [*REPORTS, EXPORT] if number == 0 else list(REPORTS)
+    turn = number
+    while not stop.is_set():
+        path = pages[turn % len(pages)]
+        turn += 1
+        kind = "export" if path == EXPORT else "report"
+        started = time.perf_counter()
+        try:
+            connection.request("GET", path, headers={"Cookie": cookie})
+            response = connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException) as error:
+            log.error(kind, error)
+            connection.close()
+            connection = http.client.HTTPConnection(env.HOST, throughput.PORT, timeout=90)
+            continue
+        log.add(kind, response.status, time.perf_counter() - started)
+    connection.close()
+
+
+# --- What is done to the standby -------------------------------------------------------
+
+
+def _standby(sql: str) -> None:
+    env.query(sql, port=env.STANDBY_PORT)
+
+
+def _pair(command: str) -> None:
+    subprocess.run(["bash", str(PAIR), command], check=True, capture_output=True, timeout=120)
+
+
+def pause_replay(hold: float) -> None:
+    _standby("select pg_wal_replay_pause()")
+    time.sleep(hold)
+    _standby("select pg_wal_replay_resume()")
+
+
+def cut_connections(hold: float) -> None:
+    _standby(
+        "select pg_terminate_backend(pid) from pg_stat_activity"
+        " where backend_type = 'client backend' and pid <> pg_backend_pid()"
+    )
+    time.sleep(hold)
+
+
+def stop_and_start(hold: float) -> None:
+    _pair("stop-standby")
+    time.sleep(hold)
+    _pair("up")
+
+
+def freeze(hold: float) -> None:
+    stopped = []
+    try:
+        for pid in mixed.server_processes(env.STANDBY_PORT):
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                continue  # a backend that ended meanwhile
+            stopped.append(pid)
+        time.sleep(hold)
+    finally:
+        for pid in reversed(stopped):
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
+
+ACTIONS = {
+    "pause replay": pause_replay,
+    "cut connections": cut_connections,
+    "stop": stop_and_start,
+    "freeze": freeze,
+}
+
+
+def torment(seconds: float, hold: float, calm: float, stop: threading.Event) -> list[dict]:
+    """The actions in turn until ``seconds`` have passed; what was done, and when."""
+    done = []
+    started = time.monotonic()
+    names = list(ACTIONS)
+    turn = 0
+    while time.monotonic() - started < seconds:
+        name = names[turn % len(names)]
+        turn += 1
+        at = time.monotonic() - started
+        ACTIONS[name](hold)
+        done.append(
+            {
+                "action": name,
+                "at_s": round(at, 1),
+                "took_s": round(time.monotonic() - started - at, 1),
+            }
+        )
+        time.sleep(calm)
+    stop.set()
+    return done
+
+
+# --- The run --------------------------------------------------------------------------
+
+
+def prepare() -> dict:
+    env.recreate_database(DB)
+    seeding.migrate(DB)
+    subprocess.run(
+        [env.PYTHON, "manage.py", "seed", "--users", "12", "--weeks", "26", "--no-progress"],
+        cwd=env.REPO,
+        env=env.django_env(DB),
+        check=True,
+        capture_output=True,
+    )
+    env.wait_for_replay()
+    return env.run_django("bench.writers", "--people", "3", db=DB)
+
+
+def count_saved(port: int) -> int:
+    return env.query(
+        "select count(*) from timetrack_timecard where description = %s",
+        (DESCRIPTION,),
+        port=port,
+        db=DB,
+    )[0][0]
+
+
+def summarise(log: Log) -> dict:
+    by_kind: dict[str, dict] = {}
+    for kind in sorted({kind for kind, _, _ in log.requests}):
+        rows = [(status, seconds) for k, status, seconds in log.requests if k == kind]
+        times = [seconds * 1000 for status, seconds in rows if status]
+        by_kind[kind] = {
+            "requests": len(rows),
+            "statuses": dict(Counter(str(status or "no answer") for status, _ in rows)),
+            "p50_ms": median(times) if times else None,
+            "p99_ms": percentile(times, 99) if times else None,
+        }
+    return by_kind
+
+
+def run(seconds: float, hold: float, calm: float) -> dict:
+    writers = prepare()
+    session = env.run_django("bench.session", db=DB)
+    cookie = f"{session['name']}={session['value']}"
+    log_file = env.VAR / "gunicorn-chaos.log"
+    log_file.unlink(missing_ok=True)
+    process = throughput.start_gunicorn(DB, "standby", log_file, **SITE)
+    log, stop = Log(), threading.Event()
+    threads = [
+        threading.Thread(target=writer, args=(writers, c, writers["project"], log, stop))
+        for c in writers["cookies"]
+    ]
+    threads += [threading.Thread(target=reader, args=(cookie, n, log, stop)) for n in range(3)]
+    try:
+        for thread in threads:
+            thread.start()
+        actions = torment(seconds, hold, calm, stop)
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        stop.set()
+        throughput.stop(process)
+        _pair("up")  # whatever happened, the standby runs again
+        _standby("select pg_wal_replay_resume()")
+    env.wait_for_replay(timeout=120)
+    saves = sum(1 for kind, status, _ in log.requests if kind == "save" and status == 302)
+    unanswered_saves = sum(1 for kind, status, _ in log.requests if kind == "save" and not status)
+    transitions = Counter(state for _, state in BREAKER.findall(log_file.read_text()))
+    figures = {
+        "seconds": seconds,
+        "actions": actions,
+        "requests": summarise(log),
+        "errors": dict(log.errors),
+        "breaker": {"opened": transitions["unreachable"], "closed": transitions["reachable again"]},
+        "saves_confirmed": saves,
+        "saves_unanswered": unanswered_saves,
+        "saved_on_primary": count_saved(env.PRIMARY_PORT),
+        "saved_on_standby": count_saved(env.STANDBY_PORT),
+    }
+    figures["broken_promises"] = broken_promises(figures)
+    return figures
+
+
+def broken_promises(figures: dict) -> list[str]:
+    broken = []
+    for kind, found in figures["requests"].items():
+        for status, count in found["statuses"].items():
+            if status != "no answer" and int(status) not in PROMISED:
+                broken.append(f"{count} {kind} requests answered {status}")
+    if figures["errors"]:
+        broken.append(f"requests the server did not answer: {figures['errors']}")
+    primary, confirmed = figures["saved_on_primary"], figures["saves_confirmed"]
+    if not confirmed <= primary <= confirmed + figures["saves_unanswered"]:
+        broken.append(f"{confirmed} saves confirmed, {primary} timecards on the primary")
+    if figures["saved_on_standby"] != primary:
+        broken.append(
+            f"{primary} saved on the primary, {figures['saved_on_standby']} on the standby"
+        )
+    return broken
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--hold", type=float, default=4, help="how long each failure lasts")
+    parser.add_argument("--calm", type=float, default=3, help="the pause between two")
+    parser.add_argument("--out", type=Path, default=env.RESULTS / "chaos.json")
+    parser.add_argument("--markdown", type=Path, help="write the report here (RELIABILITY.md)")
+    args = parser.parse_args()
+    env.VAR.mkdir(parents=True, exist_ok=True)
+    figures = run(args.seconds, args.hold, args.calm)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(figures, indent=2) + "\n")
+    if args.markdown:
+        from bench import reliability
+
+        args.markdown.write_text(reliability.render(figures))
+    print(json.dumps({key: figures[key] for key in ("requests", "breaker", "broken_promises")}))
+    if figures["broken_promises"]:
+        raise SystemExit("chaos: broken promises: " + "; ".join(figures["broken_promises"]))
+    print(
+        f"chaos: {sum(k['requests'] for k in figures['requests'].values())} requests,"
+        f" {figures['saves_confirmed']} saves, all kept; nothing broken"
+    )
+
+
+if __name__ == "__main__":
+    main()
