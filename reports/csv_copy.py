@@ -118,15 +118,22 @@ def copy_csv(alias: str, select_sql: str) -> Iterator[bytes]:
     """The CSV of ``select_sql`` (header first), as PostgreSQL on ``alias`` writes it.
 
     ``select_sql`` is complete, its parameters already bound (COPY takes none): build it
-    with :func:`bound_sql`. A generator: nothing runs until it is iterated. The COPY
-    runs in a transaction of its own: the connection must be in autocommit mode (not
-    inside ``transaction.atomic()``).
+    with :func:`bound_sql`. The connection is checked (a kept one: is its server there?)
+    when this is called, inside the view, before the response's status line is sent, so
+    a standby that is gone fails the view, which is run again on the primary; the COPY
+    runs when the returned iterator is. It runs in a transaction of its own: the
+    connection must be in autocommit mode (not inside ``transaction.atomic()``).
     """
     connection = connections[alias]
-    connection.close_if_health_check_failed()  # a kept connection: is its server there?
-    connection.ensure_connection()
+    connection.close_if_health_check_failed()
+    with connection.wrap_database_errors:
+        connection.ensure_connection()
     if connection.in_atomic_block or not connection.get_autocommit():
         raise RuntimeError("copy_csv() runs its own transaction: call it outside atomic()")
+    return _streamed(alias, connection, select_sql)
+
+
+def _streamed(alias: str, connection: Any, select_sql: str) -> Iterator[bytes]:
     raw = connection.connection
     copy_sql = f"COPY ({select_sql}) TO STDOUT WITH (FORMAT csv, HEADER)"
     timeout_ms = round(settings.EXPORT_STATEMENT_TIMEOUT_SECONDS * 1000)

@@ -700,11 +700,13 @@ def timecard_export_csv(*, filters: TimecardFilters) -> Iterator[bytes | str]:
     """The export as CSV, chunk by chunk, oldest timecard first, header included.
 
     On PostgreSQL the server writes it (``COPY``, :mod:`reports.csv_copy`); elsewhere
-    Python does (:mod:`reports.csv_export`). The same bytes either way. A generator that
-    decides where it reads when first iterated, inside the read scope.
+    Python does (:mod:`reports.csv_export`). The same bytes either way. Where it reads is
+    decided, and the COPY prepared on that connection, when this is called (in the
+    view, inside its read scope): a standby that fails then fails the view, which runs
+    again on the primary, where one that fails once the download has begun can only cut
+    it short.
     """
     alias = router.db_for_read(Timecard)
     if connections[alias].vendor == "postgresql":
-        yield from copy_csv(alias, timecard_export_copy_sql(filters=filters, alias=alias))
-    else:
-        yield from in_chunks(csv_lines(EXPORT_HEADER, timecard_export_rows(filters=filters)))
+        return copy_csv(alias, timecard_export_copy_sql(filters=filters, alias=alias))
+    return in_chunks(csv_lines(EXPORT_HEADER, timecard_export_rows(filters=filters)))
