@@ -118,11 +118,12 @@ def copy_csv(alias: str, select_sql: str) -> Iterator[bytes]:
     """The CSV of ``select_sql`` (header first), as PostgreSQL on ``alias`` writes it.
 
     ``select_sql`` is complete, its parameters already bound (COPY takes none): build it
-    with :func:`bound_sql`. The connection is checked (a kept one: is its server there?)
-    when this is called, inside the view, before the response's status line is sent, so
-    a standby that is gone fails the view, which is run again on the primary; the COPY
-    runs when the returned iterator is. It runs in a transaction of its own: the
-    connection must be in autocommit mode (not inside ``transaction.atomic()``).
+    with :func:`bound_sql`. The COPY starts when this is called, and its first chunk (the
+    header and the first rows, a few milliseconds) is waited for here, inside the view,
+    before the response's status line is sent: a standby that fails before the download
+    begins fails the view, which is run again on the primary. The rest comes as the
+    returned iterator is read; closing it stops the COPY. It runs in a transaction of
+    its own: the connection must be in autocommit mode (not inside ``atomic()``).
     """
     connection = connections[alias]
     connection.close_if_health_check_failed()
@@ -130,7 +131,28 @@ def copy_csv(alias: str, select_sql: str) -> Iterator[bytes]:
         connection.ensure_connection()
     if connection.in_atomic_block or not connection.get_autocommit():
         raise RuntimeError("copy_csv() runs its own transaction: call it outside atomic()")
-    return _streamed(alias, connection, select_sql)
+    chunks = _streamed(alias, connection, select_sql)
+    return _Download(next(chunks), chunks)
+
+
+class _Download:
+    """The COPY's chunks, the first already read; ``close()`` stops the COPY."""
+
+    def __init__(self, first: bytes, rest: Iterator[bytes]) -> None:
+        self._first: bytes | None = first
+        self._rest = rest
+
+    def __iter__(self) -> _Download:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
+        return next(self._rest)
+
+    def close(self) -> None:
+        self._rest.close()  # type: ignore[attr-defined]
 
 
 def _streamed(alias: str, connection: Any, select_sql: str) -> Iterator[bytes]:
