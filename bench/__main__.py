@@ -104,10 +104,9 @@ def overhead(full: int) -> dict:
 
 def load_test(full: int) -> dict:
     db = env.db_name(full, full)
-    session = env.run_django("bench.session", db=db)
     return throughput.run(
         db,
-        f"{session['name']}={session['value']}",
+        env.staff_cookie(db),
         seconds=knob("BENCH_WRK_SECONDS", 20 if full >= env.DEFAULT_SCALE else 5),
         rounds=knob("BENCH_WRK_ROUNDS", 2),
     )
@@ -133,10 +132,9 @@ def reports_after_a_save(full: int) -> dict:
 
 def writes_beside_reports(full: int) -> dict:
     db = env.db_name(full, full)
-    session = env.run_django("bench.session", db=db)
     return mixed.run(
         db,
-        f"{session['name']}={session['value']}",
+        env.staff_cookie(db),
         seconds=knob("BENCH_MIXED_SECONDS", 20 if full >= env.DEFAULT_SCALE else 5),
         rounds=knob("BENCH_MIXED_ROUNDS", 2),
         people=knob("BENCH_MIXED_WRITERS", 4),

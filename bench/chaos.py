@@ -251,8 +251,7 @@ def summarise(log: Log) -> dict:
 
 def run(seconds: float, hold: float, calm: float) -> dict:
     writers = prepare()
-    session = env.run_django("bench.session", db=DB)
-    cookie = f"{session['name']}={session['value']}"
+    cookie = env.staff_cookie(DB)
     log_file = env.VAR / "gunicorn-chaos.log"
     log_file.unlink(missing_ok=True)
     process = throughput.start_gunicorn(DB, "standby", log_file, **SITE)

@@ -158,6 +158,12 @@ def run_django(module: str, *args: str, db: str, **extra_env: str) -> dict:
         return json.loads(Path(out.name).read_text())
 
 
+def staff_cookie(db: str) -> str:
+    """``name=value`` of a session cookie of the staff demo user on ``db`` (bench.session)."""
+    session = run_django("bench.session", db=db)
+    return f"{session['name']}={session['value']}"
+
+
 def write_json(path: str, figures: dict) -> None:
     """How a child process hands its figures back."""
     Path(path).write_text(json.dumps(figures, indent=2, default=str))
