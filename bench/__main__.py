@@ -148,12 +148,7 @@ def main() -> None:
         shutil.rmtree(env.RESULTS / folder, ignore_errors=True)
     env.RESULTS.mkdir(parents=True, exist_ok=True)
     print(f"bench: {full:,} timecards; sizes {', '.join(f'{s:,}' for s in env.sizes(full))}")
-    subprocess.run(
-        [env.PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=env.REPO,
-        env=env.django_env(env.BASE_DB),
-        check=True,
-    )
+    env.collect_static()
     run = Run(full)
     run.section("seeding", "1. Seeding against COPY", lambda: load_all(full))
     run.section("pages", "2. Report pages against their raw SQL", lambda: pages(full))

@@ -209,6 +209,7 @@ def torment(seconds: float, hold: float, calm: float, stop: threading.Event) -> 
 
 
 def prepare() -> dict:
+    env.collect_static()
     env.recreate_database(DB)
     seeding.migrate(DB)
     subprocess.run(

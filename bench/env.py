@@ -158,6 +158,16 @@ def run_django(module: str, *args: str, db: str, **extra_env: str) -> dict:
         return json.loads(Path(out.name).read_text())
 
 
+def collect_static() -> None:
+    """The static files of production mode (whitenoise's manifest), as a deploy collects them."""
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=REPO,
+        env=django_env(BASE_DB),
+        check=True,
+    )
+
+
 def staff_cookie(db: str) -> str:
     """``name=value`` of a session cookie of the staff demo user on ``db`` (bench.session)."""
     session = run_django("bench.session", db=db)
