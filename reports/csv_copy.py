@@ -127,8 +127,7 @@ def copy_csv(alias: str, select_sql: str) -> Iterator[bytes]:
     """
     connection = connections[alias]
     connection.close_if_health_check_failed()
-    with connection.wrap_database_errors:
-        connection.ensure_connection()
+    connection.ensure_connection()
     if connection.in_atomic_block or not connection.get_autocommit():
         raise RuntimeError("copy_csv() runs its own transaction: call it outside atomic()")
     chunks = _streamed(alias, connection, select_sql)
