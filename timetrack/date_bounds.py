@@ -47,10 +47,18 @@ def _spelled(day: datetime.date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def check_date(value: datetime.date, *, field: str, today: datetime.date | None = None) -> None:
-    """Raise a ``ValidationError`` on ``field`` unless ``value`` is within the range."""
+def refuse_out_of_range(value: datetime.date, today: datetime.date | None = None) -> None:
+    """Raise a ``ValidationError`` that names the range unless ``value`` is within it."""
     if not earliest_date() <= value <= latest_date(today):
-        raise ValidationError({field: out_of_range_message(today)}, code="date_out_of_range")
+        raise ValidationError(out_of_range_message(today), code="date_out_of_range")
+
+
+def check_date(value: datetime.date, *, field: str, today: datetime.date | None = None) -> None:
+    """``refuse_out_of_range`` for a service: the error is put on ``field``."""
+    try:
+        refuse_out_of_range(value, today)
+    except ValidationError as error:
+        raise ValidationError({field: error}) from None
 
 
 class BoundedDateField(forms.DateField):
@@ -58,8 +66,8 @@ class BoundedDateField(forms.DateField):
 
     def validate(self, value: datetime.date | None) -> None:
         super().validate(value)
-        if value is not None and not earliest_date() <= value <= latest_date():
-            raise ValidationError(out_of_range_message(), code="date_out_of_range")
+        if value is not None:
+            refuse_out_of_range(value)
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, str]:
         # The browser's date picker starts where the range does (the end moves daily,

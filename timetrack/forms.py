@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from timetrack import selectors
-from timetrack.date_bounds import BoundedDateField, check_date
+from timetrack.date_bounds import BoundedDateField, refuse_out_of_range
 from timetrack.models import (
     MAX_HOURS_PER_DAY,
     Client,
@@ -192,10 +192,7 @@ class TimecardFilterForm(forms.Form):
             first_day = datetime.date(year, month, 1)
         except ValueError as exc:
             raise ValidationError(MONTH_INVALID, code="invalid") from exc
-        try:
-            check_date(first_day, field="month")
-        except ValidationError as error:
-            raise ValidationError(error.message_dict["month"], code="date_out_of_range") from None
+        refuse_out_of_range(first_day)
         return first_day
 
     def filters(self) -> dict[str, Any]:
