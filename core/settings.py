@@ -3,7 +3,10 @@
 With no ``DATABASE_URL`` the site runs embedded: SQLite for ``default`` and the same file
 opened read-only for ``standby``. With ``DATABASE_URL`` and ``STANDBY_DATABASE_URL`` (or
 ``STANDBY_DATABASE_URLS`` or ``STANDBY_HOSTS`` for several) it runs against a PostgreSQL
-primary and its streaming standbys.
+primary and its streaming standbys; ``STANDBY_DATABASE_URL=none`` says there is no standby
+and the reports read the primary.
+
+Only what differs from Django's defaults is set here.
 """
 
 import copy
@@ -19,9 +22,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-# Run-time files of the embedded mode (SQLite, collected static files), git-ignored.
+# Run-time files of the embedded mode (SQLite, collected static files). The repository's
+# var/ is kept empty in git; another VAR_DIR must exist (settings never create folders).
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- Core -----------------------------------------------------------------------------
 # Development defaults apply only when DEBUG is on; production must say everything.
@@ -108,30 +111,41 @@ def standby_alias(position: int) -> str:
 
 # The standbys, in one of three ways: their URLs (STANDBY_DATABASE_URLS), one URL
 # (STANDBY_DATABASE_URL), or their host names (STANDBY_HOSTS), each reached as the primary
-# is (DATABASE_URL's port, database and credentials on that host: compose's way).
+# is (DATABASE_URL's port, database and credentials on that host: compose's way). A site
+# without a standby says so with STANDBY_DATABASE_URL=none; production refuses to guess.
 STANDBY_SOURCES = ("STANDBY_DATABASE_URLS", "STANDBY_DATABASE_URL", "STANDBY_HOSTS")
+NO_STANDBY = "none"
 given_sources = [name for name in STANDBY_SOURCES if env.str(name, default="")]
+no_standby = env.str("STANDBY_DATABASE_URL", default="").strip().lower() == NO_STANDBY
 if len(given_sources) > 1:
     raise ImproperlyConfigured(
         f"Set one of {', '.join(STANDBY_SOURCES)} to name the standbys, not"
         f" {' and '.join(given_sources)}."
     )
-if given_sources and not env.str("DATABASE_URL", default=""):
+if given_sources and not no_standby and not env.str("DATABASE_URL", default=""):
     raise ImproperlyConfigured(
         f"A standby needs its primary: set DATABASE_URL too, or unset {given_sources[0]} to"
         " run on the embedded SQLite."
     )
+if env.str("DATABASE_URL", default="") and not given_sources and not DEBUG:
+    raise ImproperlyConfigured(
+        "Name the reporting standby: set STANDBY_DATABASE_URL (or STANDBY_DATABASE_URLS or"
+        f" STANDBY_HOSTS), or STANDBY_DATABASE_URL={NO_STANDBY} for a site whose reports read"
+        " the primary."
+    )
 
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
-    if env.str("STANDBY_HOSTS", default=""):
+    if no_standby or not given_sources:  # only DEBUG gets here without saying which
+        standbys = []
+    elif env.str("STANDBY_HOSTS", default=""):
         standbys = [
             {**copy.deepcopy(DATABASES["default"]), "HOST": host}
             for host in env.list("STANDBY_HOSTS")
         ]
     else:
         standby_urls = env.list("STANDBY_DATABASE_URLS", default=[]) or [
-            env.str("STANDBY_DATABASE_URL", default="") or env.str("DATABASE_URL")
+            env.str("STANDBY_DATABASE_URL")
         ]
         standbys = [environ.Env.db_url_config(url) for url in standby_urls]
     for position, standby in enumerate(standbys):
@@ -167,6 +181,8 @@ if env.str("DATABASE_URL", default=""):
         database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE_SECONDS", default=600)
         database["CONN_HEALTH_CHECKS"] = True
 else:
+    if not VAR_DIR.is_dir():
+        raise ImproperlyConfigured(f"VAR_DIR {VAR_DIR} is not a folder: create it first.")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -176,12 +192,13 @@ else:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
             "TEST": {"NAME": VAR_DIR / "test-db.sqlite3"},
         },
-        STANDBY_GROUP: {
+    }
+    if not no_standby:
+        DATABASES[STANDBY_GROUP] = {
             "ENGINE": "core.sqlite_standby",
             "NAME": SQLITE_PATH,
             "OPTIONS": {"timeout": 20},
-        },
-    }
+        }
 STANDBY_GROUPS = {STANDBY_GROUP: [alias for alias in DATABASES if alias != "default"]}
 """Each name that read_from() accepts for a group, and its members in order."""
 for member_alias in STANDBY_GROUPS[STANDBY_GROUP]:
@@ -211,15 +228,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # no start-up banner in every process
-LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "timetrack:timecard_list"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# --- Internationalisation -------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# --- Time zone ------------------------------------------------------------------------
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
-USE_I18N = True
-USE_TZ = True
 
 # --- Static files (whitenoise serves them from the app, also under gunicorn) -----------
 STATIC_URL = "static/"
@@ -255,13 +268,10 @@ CONTENT_SECURITY_POLICY = {
 # proxy that already redirects (SECURE_PROXY_SSL_HEADER tells Django the scheme).
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

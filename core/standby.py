@@ -22,12 +22,14 @@ without asking every member: a member that is down or behind shares its load eve
 among the others (a round-robin would hand all of it to its neighbour), and there is no
 shared counter for the threads of a worker to contend on.
 
-Only when no member qualifies does the scope read the primary, with a notice that says
-why: the browser wrote a moment ago, every member is unreachable, or they lag or do not
-replicate. With ``STANDBY_LAG_POLICY = "notice"`` a stale member that has the caller's
-write is read instead, with a stale-data notice; with ``STANDBY_DOWN_POLICY = "503"``
-a group whose members are all unreachable answers 503 instead of moving the load to the
-primary (for sites where the primary must be protected).
+A group with no members (``STANDBY_DATABASE_URL=none``: a site without a standby) reads
+the primary with nothing to tell. Otherwise the scope reads the primary only when no
+member qualifies, with a notice that says why: the browser wrote a moment ago, every
+member is unreachable, or they lag or do not replicate. With ``STANDBY_LAG_POLICY =
+"notice"`` a stale member that has the caller's write is read instead, with a stale-data
+notice; with ``STANDBY_DOWN_POLICY = "503"`` a group whose members are all unreachable
+answers 503 instead of moving the load to the primary (for sites where the primary must
+be protected).
 """
 
 from __future__ import annotations
@@ -174,11 +176,11 @@ def decide(requested: str, *, pinned: bool = False, min_lsn: str | None = None) 
     ``min_lsn``: the primary's WAL position after the caller's last write; only a member
     that has replayed up to it may serve.
     """
-    if requested == PRIMARY:
+    order = list(members(requested))
+    if requested == PRIMARY or not order:  # a site set up without a standby says nothing
         return ReadDecision(requested, PRIMARY)
     if pinned:
         return ReadDecision(requested, PRIMARY, PINNED)
-    order = list(members(requested))
     _random.shuffle(order)
     refusals: list[_Refusal] = []
     for alias in order:

@@ -173,3 +173,46 @@ def test_standby_hosts_reach_each_standby_as_the_primary_is_reached():
             ("standby_2", "standby-2", 5432, "site", "s3cret", "timetrack", True),
         ]
     )
+
+
+def test_production_with_a_primary_refuses_to_start_without_naming_its_standby():
+    result = _manage(
+        "check",
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="timecards.example.com",
+        DATABASE_URL=PG.format(5432),
+    )
+    assert result.returncode != 0
+    assert "Name the reporting standby: set STANDBY_DATABASE_URL" in result.stderr
+
+
+def test_none_is_a_site_without_a_standby_in_production_and_embedded():
+    production = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        PRINT_STANDBYS,
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="timecards.example.com",
+        DATABASE_URL=PG.format(5432),
+        STANDBY_DATABASE_URL="none",
+    )
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.splitlines() == ["{'standby': []}", "[]"]
+    embedded = _print(PRINT_STANDBYS, STANDBY_DATABASE_URL="None")
+    assert embedded.returncode == 0, embedded.stderr
+    assert embedded.stdout.splitlines() == ["{'standby': []}", "[]"]
+
+
+def test_debug_with_only_a_primary_has_no_standby():
+    result = _print(PRINT_STANDBYS, DATABASE_URL=PG.format(5432))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["{'standby': []}", "[]"]
+
+
+def test_a_missing_var_dir_stops_the_start_and_is_not_created(tmp_path):
+    missing = tmp_path / "nowhere"
+    result = _manage("check", DEBUG="1", VAR_DIR=str(missing))
+    assert result.returncode != 0
+    assert f"VAR_DIR {missing} is not a folder: create it first." in result.stderr
+    assert not missing.exists()
