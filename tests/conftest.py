@@ -30,6 +30,35 @@ def _fresh_standby_state():
     read_your_writes.forget()
 
 
+@pytest.fixture
+def reports_read_the_primary(settings) -> None:
+    """The site as set up without a standby (``STANDBY_DATABASE_URL=none``): every report
+    reads the primary, inside the test's own transaction.
+
+    A test that checks what a report says needs only the data. A real standby can never
+    share the test transaction: on PostgreSQL it is another server, which sees a commit
+    only once it is replayed; on SQLite it is a read-only connection of its own, which sees
+    only what is committed to the file. So such a test runs in the fast, rolled-back
+    transaction with the reports on the primary, and the tests that check *where* a
+    report reads (``tests/reports/test_routing.py``, ``tests/core/``, ``tests/postgres/``)
+    commit with ``transaction=True`` and read the real standby.
+    """
+    settings.STANDBY_GROUPS = {group: [] for group in settings.STANDBY_GROUPS}
+
+
+REPORT_DATA = [pytest.mark.django_db, pytest.mark.usefixtures("reports_read_the_primary")]
+"""The ``pytestmark`` of a module whose tests check what the reports say, not where they
+read: ``pytestmark = REPORT_DATA``."""
+
+EXPORT_DATA = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reports_read_the_primary"),
+]
+"""As ``REPORT_DATA``, for the CSV export: on PostgreSQL it is a ``COPY`` in a
+transaction of its own (``reports/csv_copy.py``), which cannot run inside the test's, so
+these tests commit, on the primary alone."""
+
+
 def wait_for_standby() -> None:
     """Wait until every standby shows every commit so far (at once on SQLite).
 

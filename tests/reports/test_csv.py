@@ -15,10 +15,11 @@ from accounts.factories import StaffFactory, UserFactory
 from reports.csv_export import csv_lines, in_chunks, neutralise
 from reports.forms import RANGE_REVERSED
 from reports.selectors import EXPORT_FIELDS, EXPORT_HEADER
+from tests.conftest import EXPORT_DATA
 from timetrack import services
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+pytestmark = EXPORT_DATA
 
 DAY = datetime.date(2025, 3, 4)
 URL = "reports:timecards_csv"

@@ -21,9 +21,10 @@ from reports.forms import (
     default_range,
 )
 from reports.selectors import week_start
+from tests.conftest import REPORT_DATA
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+pytestmark = REPORT_DATA
 
 URL = "reports:hours"
 

@@ -14,9 +14,10 @@ from django.utils import timezone
 from accounts.factories import UserFactory
 from reports.forms import default_range
 from reports.selectors import week_start
+from tests.conftest import REPORT_DATA
 from timetrack.factories import ClientFactory, InvoiceFactory, ProjectFactory, TimecardFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+pytestmark = REPORT_DATA
 
 
 def page(client, name: str, **params) -> str:
