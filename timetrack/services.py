@@ -14,11 +14,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.db.models.functions import Length
 from django.utils import timezone
 
 from accounts.models import UserProfile
 from timetrack.date_bounds import check_date
+from timetrack.invoice_numbers import invoice_number as invoice_number  # re-exported
+from timetrack.invoice_numbers import next_invoice_numbers
 from timetrack.models import (
     MAX_HOURS_PER_DAY,
     Client,
@@ -225,10 +226,6 @@ def invoice_mark_paid(*, invoice: Invoice, paid_on: datetime.date | None = None)
     return invoice
 
 
-def invoice_number(year: int, sequence: int) -> str:
-    return f"INV-{year}-{sequence:05d}"
-
-
 NUMBERING_ATTEMPTS = 5
 
 
@@ -251,16 +248,8 @@ def _create_numbered_invoice(*, issued_on: datetime.date, **fields: object) -> I
 
 
 def _next_invoice_number(year: int) -> str:
-    prefix = f"INV-{year}-"
-    # Longest first, then highest: "INV-2026-100000" comes after "INV-2026-99999".
-    last = (
-        Invoice.objects.filter(number__startswith=prefix)
-        .order_by(Length("number").desc(), "-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    sequence = int(last.removeprefix(prefix)) + 1 if last else 1
-    return invoice_number(year, sequence)
+    """Read afresh on every attempt, so a retry sees the number another generator took."""
+    return next(next_invoice_numbers(year))
 
 
 def _check_day(

@@ -34,7 +34,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
@@ -58,8 +57,8 @@ from timetrack.demo.writers import (
     default_workers,
 )
 from timetrack.factories import ClientFactory, ProjectFactory
+from timetrack.invoice_numbers import next_invoice_numbers
 from timetrack.models import Client, Invoice, InvoiceStatus, Project, Timecard, TimecardStatus
-from timetrack.services import invoice_number
 
 DEMO_PASSWORD = "demo-password"
 """The password of every demo user. Published on purpose: demo data is for local use."""
@@ -282,7 +281,7 @@ class _Generator:
         )
         self.terms = datetime.timedelta(days=settings.INVOICE_PAYMENT_TERMS_DAYS)
         self.tally = _Tally()
-        self._sequences: dict[int, int] = {}
+        self._numbers: dict[int, Iterator[str]] = {}
 
     # -- the whole run -------------------------------------------------------------------
 
@@ -606,13 +605,11 @@ class _Generator:
         self.tally.invoices[invoice.status] += 1
 
     def _next_number(self, year: int) -> str:
-        if year not in self._sequences:  # continue after the numbers already in use
+        """The numbers of a year continue after those in use: read once, then counted here."""
+        if year not in self._numbers:
             self.writer.drain()  # the connection is free again: no chunk being sent
-            prefix = f"INV-{year}-"
-            last = Invoice.objects.filter(number__startswith=prefix).aggregate(last=Max("number"))
-            self._sequences[year] = int(last["last"].removeprefix(prefix)) if last["last"] else 0
-        self._sequences[year] += 1
-        return invoice_number(year, self._sequences[year])
+            self._numbers[year] = next_invoice_numbers(year)
+        return next(self._numbers[year])
 
     def _week_plan(self, person: _PersonPlan, monday: datetime.date) -> _WeekPlan:
         """Where a person's week stands today: people submit, and staff approve, weeks."""
