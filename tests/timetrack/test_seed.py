@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import re
 import statistics
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -22,6 +21,7 @@ from django.utils import timezone
 from accounts.models import UserProfile
 from timetrack import demo
 from timetrack.factories import ClientFactory, InvoiceFactory, TimecardFactory
+from timetrack.invoice_numbers import invoice_number, parse_invoice_number
 from timetrack.management.commands import seed as seed_command
 from timetrack.models import Client, Invoice, InvoiceStatus, Project, Timecard, TimecardStatus
 
@@ -165,9 +165,8 @@ def assert_consistent(today: datetime.date) -> None:
     terms = datetime.timedelta(days=settings.INVOICE_PAYMENT_TERMS_DAYS)
     periods = Counter()
     for invoice in invoices.values():
-        match = re.fullmatch(r"INV-(\d{4})-\d{5}", invoice.number)
-        assert match, invoice.number
-        assert int(match[1]) == invoice.issued_on.year
+        year, _sequence = parse_invoice_number(invoice.number)
+        assert year == invoice.issued_on.year
         assert invoice.total == invoice_sums[invoice.pk], "total = sum of hours x billed rate"
         assert len(invoice_rates[invoice.pk]) == 1, "one rate per invoice, frozen at issue"
         assert invoice.period_end < invoice.issued_on <= today
@@ -470,7 +469,53 @@ def test_invoice_numbers_continue_after_existing_ones():
 
     all_numbers = list(Invoice.objects.values_list("number", flat=True))
     assert len(all_numbers) == len(set(all_numbers)) == 2 * len(numbers)
-    assert max(all_numbers) > max(numbers)
+    assert max(map(parse_invoice_number, all_numbers)) > max(map(parse_invoice_number, numbers))
+
+
+@pytest.mark.parametrize(
+    ("last_two", "first_new"),
+    [((99_998, 99_999), 100_000), ((99_999, 100_000), 100_001)],
+    ids=["to-six-digits", "after-six-digits"],
+)
+def test_append_numbers_on_past_99999_invoices_in_a_year(last_two, first_new):
+    """As text "INV-Y-100000" sorts before "INV-Y-99999": the next number is not the
+    highest text plus one, which would hand out a number already in use."""
+    today = timezone.localdate()
+    years = {today.year - 1, today.year}  # ten weeks up to today bill in one or both
+    existing = {invoice_number(year, sequence) for year in years for sequence in last_two}
+    for number in existing:
+        InvoiceFactory(number=number)
+
+    seed("--users", "4", "--weeks", "10", "--append", "--no-progress")
+
+    appended: dict[int, list[int]] = defaultdict(list)
+    for number, issued_on in Invoice.objects.exclude(number__in=existing).values_list(
+        "number", "issued_on"
+    ):
+        year, sequence = parse_invoice_number(number)
+        assert year == issued_on.year
+        appended[year].append(sequence)
+    assert appended, "the seed issued invoices"
+    assert set(appended) <= years
+    for year, sequences in appended.items():
+        assert sorted(sequences) == list(range(first_new, first_new + len(sequences))), year
+    assert Invoice.objects.filter(number__in=existing).count() == len(existing)
+
+
+def test_appended_invoices_are_numbered_as_a_fresh_seed_after_the_last_number():
+    demo.seed_demo_data(users=4, weeks=10, seed=1, now=NOW)
+    fresh = sorted(map(parse_invoice_number, Invoice.objects.values_list("number", flat=True)))
+    delete_everything()
+    existing = [invoice_number(year, 99_999) for year in {year for year, _ in fresh}]
+    for number in existing:
+        InvoiceFactory(number=number)
+
+    demo.seed_demo_data(users=4, weeks=10, seed=1, now=NOW)
+
+    appended = Invoice.objects.exclude(number__in=existing).values_list("number", flat=True)
+    assert sorted(map(parse_invoice_number, appended)) == [
+        (year, 99_999 + sequence) for year, sequence in fresh
+    ]
 
 
 # --- The factories build the rows -------------------------------------------------------

@@ -14,6 +14,7 @@ from accounts.factories import UserFactory
 from accounts.models import UserProfile
 from timetrack import services
 from timetrack.factories import ClientFactory, InvoiceFactory, ProjectFactory, TimecardFactory
+from timetrack.invoice_numbers import parse_invoice_number
 from timetrack.models import Invoice, InvoiceStatus, Timecard, TimecardStatus
 
 pytestmark = pytest.mark.django_db
@@ -622,11 +623,38 @@ def test_staff_generated_invoice_goes_through_its_whole_life(staff):
     assert invoice.total == Decimal("400.00")
 
 
-def test_invoice_numbers_go_on_past_five_digits(user):
-    InvoiceFactory(number="INV-2025-99999")
-    InvoiceFactory(number="INV-2025-100000")
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        (["INV-2025-99998", "INV-2025-99999"], "INV-2025-100000"),
+        (["INV-2025-99999", "INV-2025-100000"], "INV-2025-100001"),
+        (["INV-2025-100000", "INV-2025-99999", "INV-2025-100001"], "INV-2025-100002"),
+    ],
+    ids=["to-six-digits", "after-six-digits", "whatever-the-insert-order"],
+)
+def test_invoice_numbers_go_on_past_five_digits(user, existing, expected):
+    for number in existing:
+        InvoiceFactory(number=number)
+    InvoiceFactory(number="INV-2026-100005")  # another year counts on its own
     project = ProjectFactory()
-    approved(user, project, 3)
-    assert generate(user, project.client, issued_on=datetime.date(2025, 4, 2)).number == (
-        "INV-2025-100001"
+    for day in (3, 4):
+        approved(user, project, day)
+
+    first = generate(
+        user,
+        project.client,
+        period=(datetime.date(2025, 3, 3), datetime.date(2025, 3, 3)),
+        issued_on=datetime.date(2025, 4, 2),
     )
+    second = generate(
+        user,
+        project.client,
+        period=(datetime.date(2025, 3, 4), datetime.date(2025, 3, 4)),
+        issued_on=datetime.date(2025, 4, 2),
+    )
+
+    assert first.number == expected
+    year, sequence = parse_invoice_number(first.number)
+    assert second.number == services.invoice_number(year, sequence + 1)
+    numbers = list(Invoice.objects.values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers)) == len(existing) + 3
