@@ -39,15 +39,16 @@ class UserProfile(models.Model):
         return f"Profile of {self.user.get_username()}"
 
     def get_absolute_url(self) -> str:
-        return reverse("accounts:profile")
+        return reverse("timetrack:profile")
 
     @property
     def timecards(self) -> QuerySet:
-        """This person's timecards.
+        """This person's timecards, through the user's reverse relation.
 
-        A plain property over a manager, as in the original write-up: inside a
-        ``read_from("standby")`` scope it reads from the standby like any other query.
+        ``accounts`` imports no other app (``timetrack`` and ``reports`` build on it), so
+        the timecards are reached as ``user.timecards``, the related name that
+        ``Timecard.user`` gives them. A plain queryset: inside a ``read_from("standby")``
+        scope it reads from the standby like any other query. No query for the user: a
+        profile reached as ``user.profile`` holds its user already.
         """
-        from timetrack.models import Timecard
-
-        return Timecard.objects.filter(user_id=self.user_id)
+        return self.user.timecards.all()

@@ -1,9 +1,8 @@
-"""Logging in and out, and a person's own profile page."""
+"""Logging in and out."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
 from core.middleware import read_your_writes_exempt
 
 app_name = "accounts"
@@ -22,5 +21,4 @@ urlpatterns = [
     ),
     # Django's LogoutView accepts POST only, so a link or a prefetch cannot log anyone out.
     path("logout/", read_your_writes_exempt(auth_views.LogoutView.as_view()), name="logout"),
-    path("profile/", views.profile, name="profile"),
 ]

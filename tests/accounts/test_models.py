@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import UserProfile
+from timetrack.factories import TimecardFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +24,23 @@ def test_every_new_user_gets_a_profile():
 def test_profile_str_and_url(user):
     assert str(user.profile) == f"Profile of {user.username}"
     assert user.profile.get_absolute_url() == "/accounts/profile/"
+
+
+def test_profile_timecards_are_the_persons_own(user, other_user):
+    mine = TimecardFactory.create_batch(2, user=user)
+    TimecardFactory(user=other_user)
+
+    assert set(user.profile.timecards) == set(mine)
+
+
+def test_profile_timecards_take_one_query_from_the_users_profile(user):
+    TimecardFactory(user=user)
+    profile = get_user_model().objects.get(pk=user.pk).profile
+
+    with CaptureQueriesContext(connection) as queries:
+        assert len(profile.timecards) == 1
+
+    assert len(queries) == 1  # the timecards; the profile holds its user
 
 
 def test_factory_rate(user):

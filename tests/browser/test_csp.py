@@ -34,7 +34,7 @@ def test_every_page_keeps_to_the_content_security_policy(open_page):
         "/reports/hours/?start=1900-01-01",  # a refused filter: the form's errors
         "/reports/unbilled/",
         "/reports/invoices/",
-        reverse("accounts:profile"),
+        reverse("timetrack:profile"),
         "/no-such-page/",
         "/admin/",
         "/admin/timetrack/timecard/",

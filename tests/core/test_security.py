@@ -17,7 +17,7 @@ PAGES = [
     "timetrack:invoice_list",
     "timetrack:invoice_generate",
     "timetrack:approval_queue",
-    "accounts:profile",
+    "timetrack:profile",
     "reports:dashboard",
     "reports:hours",
     "reports:unbilled",

@@ -144,10 +144,3 @@ def test_invoice_str_url_and_hours():
     assert str(invoice) == "INV-2025-00007"
     assert invoice.get_absolute_url() == f"/invoices/{invoice.pk}/"
     assert invoice.hours == Decimal("0")
-
-
-def test_profile_timecards_are_the_persons_own(user, other_user):
-    mine = TimecardFactory.create_batch(2, user=user)
-    TimecardFactory(user=other_user)
-
-    assert set(user.profile.timecards) == set(mine)

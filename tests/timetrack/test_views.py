@@ -81,7 +81,7 @@ PAGES = [
     ("timetrack:approval_queue", {}, "get"),
     ("timetrack:timecard_approve", {"pk": 1}, "post"),
     ("timetrack:timecard_reject", {"pk": 1}, "post"),
-    ("accounts:profile", {}, "get"),
+    ("timetrack:profile", {}, "get"),
 ]
 
 
@@ -112,6 +112,7 @@ def test_the_paths_are_the_agreed_ones():
     assert reverse("timetrack:approval_queue") == "/approvals/"
     assert reverse("timetrack:timecard_approve", args=[3]) == "/approvals/3/approve/"
     assert reverse("timetrack:timecard_reject", args=[3]) == "/approvals/3/reject/"
+    assert reverse("timetrack:profile") == "/accounts/profile/"
 
 
 # --- My timecards ---------------------------------------------------------------------
@@ -455,6 +456,49 @@ def test_another_persons_timecard_is_not_found(client, user, as_staff):
     submit = reverse("timetrack:timecard_submit", args=[theirs.pk])
     assert client.post(submit).status_code == 404
     assert snapshot(theirs) == before
+
+
+# --- My profile -----------------------------------------------------------------------
+
+
+def test_profile_shows_who_i_am_and_my_timecards_by_status(user_client, user, other_user):
+    UserProfile.objects.filter(user=user).update(
+        hourly_rate=Decimal("95.50"), weekly_hours_target=Decimal("32")
+    )
+    today = timezone.localdate()
+    TimecardFactory(user=user, date=today, hours=Decimal("3"))
+    TimecardFactory(user=user, date=today, hours=Decimal("2.5"))
+    TimecardFactory(
+        user=user, date=today - datetime.timedelta(days=14), hours=Decimal("8"), submitted=True
+    )
+    TimecardFactory(user=other_user, date=today, hours=Decimal("7"))
+
+    response = user_client.get(reverse("timetrack:profile"))
+
+    assert response.status_code == 200
+    summary = {row["status"]: (row["count"], row["hours"]) for row in response.context["summary"]}
+    assert summary == {
+        "open": (2, Decimal("5.5")),
+        "submitted": (1, Decimal("8")),
+        "approved": (0, Decimal("0")),
+        "invoiced": (0, Decimal("0")),
+    }
+    assert response.context["week_hours"] == Decimal("5.5")
+    assert response.context["week_left"] == Decimal("26.5")
+    content = response.content.decode()
+    assert user.get_full_name() in content
+    assert user.username in content
+    assert "95.50" in content
+    assert "32 h" in content
+    assert "No timecards yet" not in content
+
+
+def test_profile_empty_state(user_client):
+    response = user_client.get(reverse("timetrack:profile"))
+
+    assert response.status_code == 200
+    assert "No timecards yet" in response.content.decode()
+    assert all(row["count"] == 0 for row in response.context["summary"])
 
 
 # --- Invoices -------------------------------------------------------------------------
