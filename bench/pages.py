@@ -37,8 +37,8 @@ from bench import env, plans  # noqa: E402
 from bench.floor import FLOOR_URL  # noqa: E402
 from bench.stats import median, summary  # noqa: E402
 from core.replication import STATUS_SQL  # noqa: E402
-from reports.selectors import week_start  # noqa: E402
 from timetrack.demo import STAFF_USERNAME  # noqa: E402
+from timetrack.periods import week_start  # noqa: E402
 
 ALIASES = ("default", "standby")
 WARM_UP = 2

@@ -15,7 +15,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
-from reports.selectors import TimecardFilters, week_start
+from reports.selectors import TimecardFilters
+from timetrack import periods
 from timetrack.date_bounds import BoundedDateField
 from timetrack.forms import PersonChoiceField, ValuesChoiceField
 from timetrack.models import Client, Project, TimecardStatus
@@ -33,7 +34,7 @@ DEFAULT_WEEKS_BACK = 8
 
 
 def default_range(today: datetime.date) -> tuple[datetime.date, datetime.date]:
-    return week_start(today) - datetime.timedelta(weeks=DEFAULT_WEEKS_BACK), today
+    return periods.week_start(today) - datetime.timedelta(weeks=DEFAULT_WEEKS_BACK), today
 
 
 def _date_field(which: str) -> forms.DateField:
@@ -94,7 +95,8 @@ class TimecardFilterForm(forms.Form):
         if "start" in data and "end" in data:
             if end < start:
                 raise forms.ValidationError(RANGE_REVERSED.format(start=start, end=end))
-            if self.max_weeks is not None and len(_mondays(start, end)) > self.max_weeks:
+            weeks = len(periods.weeks_between(start, end))
+            if self.max_weeks is not None and weeks > self.max_weeks:
                 raise forms.ValidationError(RANGE_TOO_LONG.format(weeks=self.max_weeks))
         project, client = data.get("project"), data.get("client")
         if project is not None and client is not None and project.client_id != client.pk:
@@ -134,7 +136,3 @@ class HoursFilterForm(TimecardFilterForm):
     """The hours page draws a column per week, so its range is kept to half a year."""
 
     max_weeks = 26
-
-
-def _mondays(start: datetime.date, end: datetime.date) -> range:
-    return range(week_start(start).toordinal(), end.toordinal() + 1, 7)

@@ -26,6 +26,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 
 from reports.csv_copy import bound_sql, copy_csv
 from reports.csv_export import FORMULA_TRIGGERS, csv_lines, in_chunks
+from timetrack import periods
 from timetrack.models import Invoice, InvoiceStatus, Timecard, TimecardStatus
 
 ZERO = Decimal("0")
@@ -43,29 +44,6 @@ AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 
 REVENUE_MONTHS = 12
 TOP_CLIENTS = 10
-
-
-# --- Dates ----------------------------------------------------------------------------
-
-
-def week_start(day: datetime.date) -> datetime.date:
-    """The Monday of ``day``'s week (ISO weeks, as ``TruncWeek`` counts them)."""
-    return day - datetime.timedelta(days=day.weekday())
-
-
-def weeks_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:
-    """The Mondays of every week that overlaps ``start``..``end``."""
-    weeks, monday = [], week_start(start)
-    while monday <= end:
-        weeks.append(monday)
-        monday += datetime.timedelta(weeks=1)
-    return weeks
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The first day of the month ``months`` away from ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 # --- Shared shapes --------------------------------------------------------------------
@@ -165,7 +143,7 @@ def dashboard_summary(
     *, user: AbstractBaseUser, today: datetime.date, weeks: int = 12
 ) -> DashboardSummary:
     """The dashboard's stat cards and its last ``weeks`` weeks of hours (six queries)."""
-    month_start = today.replace(day=1)
+    month_start = periods.month_start(today)
     try:
         my_timecards = user.profile.timecards
     except ObjectDoesNotExist:
@@ -189,7 +167,7 @@ def dashboard_summary(
         overdue_total=Sum("total", filter=overdue),
         overdue_count=Count("id", filter=overdue),
     )
-    first_week = week_start(today) - datetime.timedelta(weeks=weeks - 1)
+    first_week = periods.week_start(today) - datetime.timedelta(weeks=weeks - 1)
     return DashboardSummary(
         today=today,
         month_start=month_start,
@@ -204,7 +182,7 @@ def dashboard_summary(
         overdue_count=invoices["overdue_count"],
         overdue_total=invoices["overdue_total"] or ZERO,
         weeks=_weekly_hours(
-            Q(date__gte=first_week, date__lte=today), weeks_between(first_week, today)
+            Q(date__gte=first_week, date__lte=today), periods.weeks_between(first_week, today)
         ),
     )
 
@@ -287,7 +265,7 @@ def hours_by_person_week(
     people have their weeks read. The timecards are grouped by ids and
     week, never by name: grouping by names would join and sort every timecard by text.
     """
-    weeks = weeks_between(filters.start, filters.end)
+    weeks = periods.weeks_between(filters.start, filters.end)
     matching = Timecard.objects.filter(filters.as_q()).order_by()
     week_totals = _weekly_hours(filters.as_q(), weeks)
     people = (
@@ -561,9 +539,11 @@ def invoice_summary(*, today: datetime.date) -> InvoiceReport:
         for index, (label, _, _) in enumerate(AGING_BUCKETS)
     ]
 
-    first_month = add_months(today, -(REVENUE_MONTHS - 1))
+    first_month = periods.add_months(today, -(REVENUE_MONTHS - 1))
     paid = Invoice.objects.filter(
-        status=InvoiceStatus.PAID, paid_on__gte=first_month, paid_on__lt=add_months(today, 1)
+        status=InvoiceStatus.PAID,
+        paid_on__gte=first_month,
+        paid_on__lt=periods.add_months(today, 1),
     ).order_by()
     per_month = {
         row["month"]: row
@@ -577,7 +557,7 @@ def invoice_summary(*, today: datetime.date) -> InvoiceReport:
             total=per_month.get(month, {}).get("amount") or ZERO,
             count=per_month.get(month, {}).get("count", 0),
         )
-        for month in (add_months(first_month, n) for n in range(REVENUE_MONTHS))
+        for month in (periods.add_months(first_month, n) for n in range(REVENUE_MONTHS))
     ]
     revenue = sum((month.total for month in months), ZERO)
     top_clients = [

@@ -8,7 +8,6 @@ is shown on the form or as a message and nothing changes; a ``PermissionDenied``
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
@@ -25,7 +24,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from timetrack import selectors, services
+from timetrack import periods, selectors, services
 from timetrack.forms import (
     InvoiceFilterForm,
     InvoiceGenerateForm,
@@ -166,8 +165,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     """
     profile = request.user.profile
     today = timezone.localdate()
-    week_start = today - datetime.timedelta(days=today.weekday())
-    week_end = week_start + datetime.timedelta(days=6)
+    week_start, week_end = periods.week_start(today), periods.week_end(today)
     week_hours = selectors.hours_between(profile, week_start, week_end)
     summary = selectors.timecard_status_summary(profile)
     return render(

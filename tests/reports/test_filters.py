@@ -20,9 +20,9 @@ from reports.forms import (
     TimecardFilterForm,
     default_range,
 )
-from reports.selectors import week_start
 from tests.conftest import REPORT_DATA
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
+from timetrack.periods import week_start
 
 pytestmark = REPORT_DATA
 

@@ -18,11 +18,12 @@ from django.utils import timezone
 from accounts.factories import StaffFactory, UserFactory
 from core.routing import read_from
 from reports import selectors
-from reports.selectors import TimecardFilters, add_months, week_start
+from reports.selectors import TimecardFilters
 from tests.conftest import wait_for_standby
 from timetrack import services
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
 from timetrack.models import Invoice
+from timetrack.periods import add_months, week_start
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 

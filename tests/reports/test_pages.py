@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from accounts.factories import UserFactory
 from reports.forms import default_range
-from reports.selectors import week_start
 from tests.conftest import REPORT_DATA
 from timetrack.factories import ClientFactory, InvoiceFactory, ProjectFactory, TimecardFactory
+from timetrack.periods import week_start
 
 pytestmark = REPORT_DATA
 

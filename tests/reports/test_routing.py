@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from accounts.factories import StaffFactory, UserFactory
 from core import replication
-from reports.selectors import week_start
 from timetrack import services
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
+from timetrack.periods import week_start
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 

@@ -41,6 +41,7 @@ from tqdm import tqdm
 
 from accounts.factories import UserFactory, UserProfileFactory
 from accounts.models import UserProfile
+from timetrack import periods
 from timetrack.demo.vocabulary import (
     BILLABLE_TASKS,
     FEATURES,
@@ -270,15 +271,14 @@ class _Generator:
         self.tz = timezone.get_current_timezone()
         self.now = now or timezone.now()
         self.today = timezone.localdate(self.now, self.tz)
-        self.this_monday = self.today - datetime.timedelta(days=self.today.weekday())
+        self.this_monday = periods.week_start(self.today)
         self.first_day = self.this_monday - datetime.timedelta(weeks=weeks - 1)
         self.user_count = users
         # Months that ended before the approval horizon are billed; this is the latest.
         horizon = self.today - datetime.timedelta(days=APPROVAL_HORIZON_DAYS)
-        next_day = horizon + datetime.timedelta(days=1)
-        self.last_billed_month_end = (
-            horizon if next_day.day == 1 else horizon.replace(day=1) - datetime.timedelta(days=1)
-        )
+        self.last_billed_month_end = periods.month_start(
+            horizon + datetime.timedelta(days=1)
+        ) - datetime.timedelta(days=1)
         self.terms = datetime.timedelta(days=settings.INVOICE_PAYMENT_TERMS_DAYS)
         self.tally = _Tally()
         self._numbers: dict[int, Iterator[str]] = {}
@@ -518,7 +518,7 @@ class _Generator:
             for day in self._days(max(first, person.starts_on), last):
                 if not self._at_work(person, day):
                     continue
-                monday = day - datetime.timedelta(days=day.weekday())
+                monday = periods.week_start(day)
                 if monday not in weeks:
                     weeks[monday] = self._week_plan(person, monday)
                 week = weeks[monday]
@@ -641,7 +641,7 @@ class _Generator:
     def _at_work(self, person: _PersonPlan, day: datetime.date) -> bool:
         if not _works(day) or day.weekday() in person.days_off:
             return False
-        if day - datetime.timedelta(days=day.weekday()) in person.vacation_weeks:
+        if periods.week_start(day) in person.vacation_weeks:
             return False
         return self.rng.random() >= 0.03  # a sick day, or a day off
 
@@ -674,9 +674,9 @@ class _Generator:
     # -- calendar ------------------------------------------------------------------------
 
     def _months(self) -> Iterator[tuple[datetime.date, datetime.date]]:
-        month_start = self.first_day.replace(day=1)
+        month_start = periods.month_start(self.first_day)
         while month_start <= self.today:
-            next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
+            next_month = periods.add_months(month_start, 1)
             yield month_start, next_month - datetime.timedelta(days=1)
             month_start = next_month
 
