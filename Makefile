@@ -30,9 +30,12 @@ seed: migrate ## Fill the demo data (only when the database is empty)
 run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
+# The SQLite pass and the PostgreSQL pass run side by side (their databases are apart;
+# the PostgreSQL pass mostly waits on its servers), each one's output shown when it ends.
 test: install lint migrations-check ## Lint, the whole suite on SQLite and on the native pair, a short chaos run
-	$(MAKE) test-sqlite
-	$(MAKE) test-pg
+	$(MAKE) pg-up STANDBYS=2
+	$(MAKE) -j2 --output-sync=target test-sqlite test-pg-one
+	$(MAKE) test-pg-group
 	$(MAKE) chaos-short
 
 lint: install ## Ruff: lint and format check

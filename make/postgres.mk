@@ -28,7 +28,7 @@ COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compos
 export COMPOSE_PROJECT_NAME ?= timetrack
 
 .PHONY: pg-up pg-down pg-status pg-destroy run-pg test-sqlite test-pg up down logs compose-seed \
-	compose-test docker-ready web-wheels
+	compose-test docker-ready web-wheels test-pg-one test-pg-group
 
 pg-up: ## Start the native primary (127.0.0.1:55432) and STANDBYS standbys (55433, 55434) in .pg/
 	$(PG_PAIR) up
@@ -51,13 +51,20 @@ run-pg: install pg-up ## Serve the site on http://127.0.0.1:8000 against the nat
 test-sqlite: install ## The whole suite on the embedded SQLite (the PostgreSQL tests deselected)
 	$(PY) -m pytest -m "not postgres and not postgres_group"
 
-# The whole suite against the primary and one standby, then the group tests against the
-# primary and two standbys.
-test-pg: install ## The whole suite against the native servers (starts them when needed)
+# The tests that use a database against the primary and one standby (those that use none,
+# and the browser's, run the same on SQLite: test-sqlite has them), then the group tests
+# against the primary and two standbys.
+test-pg: install ## The database tests against the native servers (starts them when needed)
 	$(MAKE) pg-up STANDBYS=2
+	$(MAKE) test-pg-one
+	$(MAKE) test-pg-group
+
+test-pg-one: install
 	DATABASE_URL=$(PG_URL):$(PG_PRIMARY_PORT)/timetrack STANDBY_DATABASE_URLS=$(STANDBY_URLS_1) \
-		$(PY) -m pytest -m "not postgres_group"
-	$(PG_GROUP_ENV) $(PY) -m pytest -m postgres_group
+		$(PY) -m pytest -p no:cacheprovider -m "not postgres_group and not no_database and not browser"
+
+test-pg-group: install
+	$(PG_GROUP_ENV) $(PY) -m pytest -p no:cacheprovider -m postgres_group
 
 # Compose reads its credentials from .env; the first `make up` writes one from
 # .env.example with fresh random secrets (git-ignored, never committed).

@@ -16,6 +16,22 @@ from accounts.factories import StaffFactory, UserFactory
 from core import read_your_writes, replication, standby
 from core.middleware import last_write_of
 
+POSTGRES_MARKERS = ("postgres", "postgres_group")
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``no_database`` each test that uses no database: it runs the same on SQLite
+    and on PostgreSQL, so ``make test`` runs it once, in the SQLite pass."""
+    for item in items:
+        uses_fixture = DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        needs_postgres = any(item.get_closest_marker(name) for name in POSTGRES_MARKERS)
+        if item.get_closest_marker("django_db") is None and not (uses_fixture or needs_postgres):
+            item.add_marker(pytest.mark.no_database)
+
 
 @pytest.fixture(autouse=True)
 def _fresh_standby_state():

@@ -10,7 +10,11 @@ from playwright.sync_api import expect
 from accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.browser.conftest import screenshot
 
-pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, databases="__all__"),
+]
 
 
 def test_anonymous_visit_lands_on_login_and_comes_back_after_it(open_page):

@@ -13,7 +13,11 @@ from django.urls import reverse
 from accounts.factories import DEFAULT_PASSWORD, StaffFactory
 from timetrack.factories import InvoiceFactory, ProjectFactory, TimecardFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, databases="__all__"),
+]
 
 
 def test_every_page_keeps_to_the_content_security_policy(open_page):

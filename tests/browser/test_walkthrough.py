@@ -28,7 +28,11 @@ from timetrack.forms import HOURS_OVER_A_DAY
 from timetrack.models import Invoice, InvoiceStatus, Timecard, TimecardStatus
 from timetrack.services import invoice_number
 
-pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, databases="__all__"),
+]
 
 DESCRIPTION = "Checkout page redesign with the client"
 BAD_DESCRIPTION = "A day longer than a day"

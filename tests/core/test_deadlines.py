@@ -6,7 +6,11 @@ import socket
 import threading
 import time
 
+import pytest
+
 from core import deadlines
+
+pytestmark = pytest.mark.slow  # real sockets and waits
 
 
 def _blocked_read(sock: socket.socket) -> tuple[bytes, float]:

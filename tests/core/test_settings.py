@@ -10,7 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BASE_DIR = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow  # each case starts manage.py in a new process
 # The test run sets some of these (tests/settings.py); the child must not inherit them.
 _SETTINGS_VARIABLES = {
     "DEBUG",

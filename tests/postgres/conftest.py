@@ -41,19 +41,6 @@ REPLAY_TIMEOUT_SECONDS = 10.0
 """Replay takes well under a millisecond here: this only bounds a broken pair."""
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "postgres: needs the PostgreSQL primary and streaming standby (make pg-up); "
-        "skipped on SQLite, failed there under CI=true",
-    )
-    config.addinivalue_line(
-        "markers",
-        "postgres_group: needs the PostgreSQL primary and two streaming standbys in one group"
-        " (make pg-up STANDBYS=2, STANDBY_DATABASE_URLS); skipped without, failed under CI=true",
-    )
-
-
 @pytest.fixture(autouse=True)
 def _require_postgres(request: pytest.FixtureRequest) -> None:
     group = request.node.get_closest_marker("postgres_group") is not None

@@ -31,7 +31,11 @@ from tests.postgres.conftest import NATIVE_PAIR_PORTS
 from timetrack.factories import ProjectFactory, TimecardFactory
 from timetrack.models import Timecard
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, databases="__all__")]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, databases="__all__"),
+]
 
 PAIR = Path(__file__).resolve().parents[2] / "docker" / "postgres" / "native-pair.sh"
 HOURS = "/reports/hours/"

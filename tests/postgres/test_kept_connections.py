@@ -39,7 +39,11 @@ from tests.postgres.conftest import NATIVE_PAIR_PORTS
 from timetrack.factories import TimecardFactory
 from timetrack.models import Timecard
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, databases="__all__")]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, databases="__all__"),
+]
 
 HOURS = "/reports/hours/"
 CONNECT_TIMEOUT = 2
