@@ -1,13 +1,15 @@
 """What a database error says about the server that raised it, by its SQLSTATE.
 
-The router's retry, the circuit breakers and the error pages all ask the same questions
-of an ``OperationalError`` from a standby: did replay cancel the query, did the query
-run out of time, or is the server gone? The answers live here, once::
+The router's retry, the circuit breakers and the error pages all ask one question of an
+``OperationalError`` from a standby: what went wrong? :func:`classify` answers it, once,
+and each of them acts on the answer::
 
     from core import db_errors
+    from core.db_errors import Failure
 
-    if db_errors.server_gone(error): ...        # open the member's breaker, retry
-    db_errors.sqlstate(error) == db_errors.RECOVERY_CONFLICT
+    failure = db_errors.classify(error)
+    if failure is Failure.SERVER_GONE: ...        # open the member's breaker
+    if failure.answerable_elsewhere: ...          # the primary may run it again
 
 Django wraps the driver's exception; psycopg2's own one (its ``__cause__``) carries the
 SQLSTATE as ``pgcode``. A connection that drops has none: the server is gone.
@@ -15,22 +17,40 @@ SQLSTATE as ``pgcode``. A connection that drops has none: the server is gone.
 
 from __future__ import annotations
 
-__all__ = [
-    "QUERY_CANCELED",
-    "RECOVERY_CONFLICT",
-    "first_line",
-    "server_gone",
-    "sqlstate",
-]
+import enum
+
+__all__ = ["Failure", "classify", "first_line", "server_gone", "sqlstate"]
 
 RECOVERY_CONFLICT = "40001"
-"""Replay on a hot standby cancelled the query ("conflict with recovery"): retryable."""
+"""Replay on a hot standby cancelled the query ("conflict with recovery")."""
 
 QUERY_CANCELED = "57014"
-"""``statement_timeout`` stopped the query: it would time out on any server."""
+"""``statement_timeout`` stopped the query."""
 
 _SERVER_GONE_CLASSES = ("08", "57P")
 """Connection exceptions (08xxx) and shutdowns (57P01 admin shutdown, 57P03 ...)."""
+
+
+class Failure(enum.Enum):
+    """What an error says about the server, and so what may be done about it."""
+
+    SERVER_GONE = "server gone"
+    """No SQLSTATE (a dropped connection), a connection exception or a shutdown: the
+    error says nothing about the query, and another server will answer it."""
+
+    RECOVERY_CONFLICT = "recovery conflict"
+    """Replay cancelled the query on this standby; the primary has no replay to wait for."""
+
+    TIMED_OUT = "timed out"
+    """The query ran past its ``statement_timeout``: it would time out on any server."""
+
+    QUERY = "query"
+    """Anything else is about the query itself, wherever it runs."""
+
+    @property
+    def answerable_elsewhere(self) -> bool:
+        """Whether another server would answer the same query."""
+        return self in (Failure.SERVER_GONE, Failure.RECOVERY_CONFLICT)
 
 
 def sqlstate(error: BaseException) -> str | None:
@@ -38,13 +58,21 @@ def sqlstate(error: BaseException) -> str | None:
     return getattr(error.__cause__, "pgcode", None) or getattr(error, "pgcode", None)
 
 
-def server_gone(error: BaseException) -> bool:
-    """No SQLSTATE (a dropped connection), a connection exception or a shutdown.
-
-    Such an error says nothing about the query: another server will answer it.
-    """
+def classify(error: BaseException) -> Failure:
+    """What ``error`` says about the server that raised it."""
     code = sqlstate(error)
-    return code is None or code.startswith(_SERVER_GONE_CLASSES)
+    if code is None or code.startswith(_SERVER_GONE_CLASSES):
+        return Failure.SERVER_GONE
+    if code == RECOVERY_CONFLICT:
+        return Failure.RECOVERY_CONFLICT
+    if code == QUERY_CANCELED:
+        return Failure.TIMED_OUT
+    return Failure.QUERY
+
+
+def server_gone(error: BaseException) -> bool:
+    """``classify(error) is Failure.SERVER_GONE``: the breaker's question."""
+    return classify(error) is Failure.SERVER_GONE
 
 
 def first_line(error: BaseException) -> str:

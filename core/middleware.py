@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from core import db_errors
+from core.db_errors import Failure
 from core.read_your_writes import LastWrite, active
 from core.replication import parse_lsn
 from core.routing import WriteTracker, track_writes
@@ -52,6 +53,12 @@ SERVER_LOST = (
     "A database server stopped answering during this page. Nothing was run twice: try"
     " again in a moment."
 )
+_MESSAGES = {
+    Failure.TIMED_OUT: REPORT_TIMED_OUT,
+    Failure.RECOVERY_CONFLICT: REPORT_CANCELLED,
+    Failure.SERVER_GONE: SERVER_LOST,
+}
+"""The 503 page's message for each failure of a database that the site expects."""
 
 
 class ReadYourWritesMiddleware:
@@ -149,11 +156,5 @@ def _message_for(exception: Exception) -> str | None:
     if isinstance(exception, StandbyUnavailable):
         return str(exception)
     if isinstance(exception, OperationalError):
-        code = db_errors.sqlstate(exception)
-        if code == db_errors.QUERY_CANCELED:
-            return REPORT_TIMED_OUT
-        if code == db_errors.RECOVERY_CONFLICT:
-            return REPORT_CANCELLED
-        if db_errors.server_gone(exception):
-            return SERVER_LOST
+        return _MESSAGES.get(db_errors.classify(exception))
     return None

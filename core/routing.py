@@ -69,6 +69,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.template.response import SimpleTemplateResponse
 
 from core import db_errors, read_your_writes, standby, statements
+from core.db_errors import Failure
 from core.standby import PRIMARY, ReadDecision
 
 __all__ = [
@@ -347,12 +348,11 @@ def _retry_on_primary(scope: _Scope, error: OperationalError, may_run_again: boo
     """After a standby failure, tell its breaker; run the scope again on the primary if it
     may be run again and has not written.
 
-    A recovery conflict (SQLSTATE 40001) or a lost server (no SQLSTATE, a connection
-    exception 08xxx, or a shutdown 57Pxx) says nothing about the query, so the primary
-    will answer it. A statement timeout (57014) would time out there too, a scope that
-    wrote must not write twice (any statement on the primary that is not a read counts,
-    however it was issued), and a callable that may not run again gets the error page:
-    those are raised.
+    A failure that another server would answer (``Failure.answerable_elsewhere``: a
+    recovery conflict or a lost server) is retried. A timeout would time out there too, a
+    scope that wrote must not write twice (any statement on the primary that is not a
+    read counts, however it was issued), and a callable that may not run again gets the
+    error page: those are raised.
     """
     if not scope.read_from_replica or not settings.STANDBY_RETRY_ON_PRIMARY:
         return False
@@ -361,10 +361,10 @@ def _retry_on_primary(scope: _Scope, error: OperationalError, may_run_again: boo
         return False
     if not connections[replica].errors_occurred:
         return False  # the error came from another connection (the primary)
-    server_gone = db_errors.server_gone(error)
-    if not (server_gone or db_errors.sqlstate(error) == db_errors.RECOVERY_CONFLICT):
+    failure = db_errors.classify(error)
+    if not failure.answerable_elsewhere:
         return False
-    if server_gone:  # tell the breaker, so that the next pages do not wait for it
+    if failure is Failure.SERVER_GONE:  # tell the breaker, so the next pages skip it
         standby.record_failure(replica, error)
     connections[replica].close_if_unusable_or_obsolete()
     if scope.writes.wrote or not may_run_again:

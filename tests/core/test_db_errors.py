@@ -1,0 +1,60 @@
+"""core.db_errors: one reading of a database error for the retry, the breaker and the 503."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import OperationalError
+
+from core import db_errors
+from core.db_errors import Failure
+from core.middleware import REPORT_CANCELLED, REPORT_TIMED_OUT, SERVER_LOST, _message_for
+
+
+class DriverError(Exception):
+    """What psycopg2 raises: the SQLSTATE as ``pgcode`` (``None`` when none was sent)."""
+
+    def __init__(self, message: str, pgcode: str | None) -> None:
+        super().__init__(message)
+        self.pgcode = pgcode
+
+
+def django_error(pgcode: str | None, message: str = "ERROR: it failed") -> OperationalError:
+    """The error as Django raises it: wrapping the driver's, as its ``__cause__``."""
+    try:
+        try:
+            raise DriverError(message, pgcode)
+        except DriverError as driver_error:
+            raise OperationalError(message) from driver_error
+    except OperationalError as error:
+        return error
+
+
+@pytest.mark.parametrize(
+    ("pgcode", "failure", "message"),
+    [
+        (None, Failure.SERVER_GONE, SERVER_LOST),
+        ("08006", Failure.SERVER_GONE, SERVER_LOST),
+        ("57P01", Failure.SERVER_GONE, SERVER_LOST),
+        ("40001", Failure.RECOVERY_CONFLICT, REPORT_CANCELLED),
+        ("57014", Failure.TIMED_OUT, REPORT_TIMED_OUT),
+        ("42P01", Failure.QUERY, None),
+    ],
+)
+def test_each_sqlstate_has_one_reading_and_one_page(pgcode, failure, message):
+    error = django_error(pgcode)
+    assert db_errors.sqlstate(error) == pgcode
+    assert db_errors.classify(error) is failure
+    assert db_errors.server_gone(error) is (failure is Failure.SERVER_GONE)
+    assert _message_for(error) == message
+
+
+def test_only_a_lost_server_or_a_conflict_is_answered_elsewhere():
+    assert {failure for failure in Failure if failure.answerable_elsewhere} == {
+        Failure.SERVER_GONE,
+        Failure.RECOVERY_CONFLICT,
+    }
+
+
+def test_first_line_is_never_empty():
+    assert db_errors.first_line(django_error(None, "FATAL: gone\nDETAIL: more")) == "FATAL: gone"
+    assert db_errors.first_line(OperationalError()) == "OperationalError"
