@@ -11,7 +11,7 @@ Report pages show it next to the data they read from the standby, and
 
     has_replayed("standby_2", lsn)     # read your writes: has it replayed up to lsn?
 
-One query on the standby, about 0.1 ms. Its lag in seconds uses a CASE: a caught-up standby
+One cheap query on the standby (no table is read). Its lag in seconds uses a CASE: a caught-up standby
 reports 0, where ``now() - pg_last_xact_replay_timestamp()`` alone would report the time
 since the last commit it replayed, growing while nothing happens (and NULL before the
 first one). ``replay_lag`` in the primary's ``pg_stat_replication`` goes NULL or stale

@@ -1,10 +1,10 @@
 """A ``<select>`` for long lists of choices, such as everyone in the company.
 
 Django renders each ``<option>`` through a template of its own (an include, an attrs
-loop and a few lookups: about 30 us each). The person filters list every user: at 557
-people that was 18 ms of every report page, more than the report's own SQL
-(BENCHMARKS.md). ``LongSelect`` writes the same elements in Python, escaping labels and
-values as the template does, in about a tenth of the time.
+loop and a few lookups). The person filters list every user, so on a site of hundreds
+of people the options cost a report page more than its own SQL (BENCHMARKS.md has the
+profile). ``LongSelect`` writes the same elements in Python, escaping labels and values
+as the template does.
 """
 
 from __future__ import annotations
