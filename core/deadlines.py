@@ -24,7 +24,7 @@ the report runs again on the primary::
         cursor.execute("SELECT 1")
     watch.expired  # True when the socket was shut down for want of an answer
 
-Registering a deadline costs a lock and a dict entry (a few microseconds), not a thread.
+Registering a deadline costs a lock and a dict entry, not a thread.
 The watchdog shuts a socket down only while its deadline is registered, under the same
 lock its owner takes to remove it, so it never touches a socket its owner has moved on
 from (whose descriptor number may already belong to another connection).

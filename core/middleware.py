@@ -1,7 +1,7 @@
 """Request-wide parts of the read routing: read-your-writes, and standby failures as 503.
 
 **Read your own writes** (``core.read_your_writes``). A request that wrote anything
-(``ScopedReadRouter.db_for_write`` marks it) gives the browser a signed cookie holding the
+(``core.routing.note_statement`` marks it) gives the browser a signed cookie holding the
 primary's WAL position after its writes, taken with one query when the request ends. For
 ``READ_YOUR_WRITES_SECONDS`` the read scopes of that browser read only a standby that has
 replayed up to that position, or the primary while none has. Without a position (SQLite,

@@ -1,7 +1,7 @@
 """Read your own writes: what a read scope must see of the caller's last write.
 
-Replay on a standby is fast but not instant: read straight after a commit, it misses the
-new row most of the time. So whoever wrote (a browser, or a shell, a command or a task
+Replay on a standby is fast but not instant: read straight after a commit, it may not
+have the new row yet. So whoever wrote (a browser, or a shell, a command or a task
 outside a request) remembers where the primary's WAL ended after the write, and for
 ``READ_YOUR_WRITES_SECONDS`` its read scopes use only a standby that has replayed up to
 there (``core.standby.decide``). Each standby is judged on its own: one that has caught

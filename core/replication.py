@@ -11,11 +11,11 @@ Report pages show it next to the data they read from the standby, and
 
     has_replayed("standby_2", lsn)     # read your writes: has it replayed up to lsn?
 
-One cheap query on the standby (no table is read). Its lag in seconds uses a CASE: a caught-up standby
-reports 0, where ``now() - pg_last_xact_replay_timestamp()`` alone would report the time
-since the last commit it replayed, growing while nothing happens (and NULL before the
-first one). ``replay_lag`` in the primary's ``pg_stat_replication`` goes NULL or stale
-when idle, so it is not used.
+One cheap query on the standby (no table is read). Its lag in seconds uses a CASE: a
+caught-up standby reports 0, where ``now() - pg_last_xact_replay_timestamp()`` alone would
+report the time since the last commit it replayed, growing while nothing happens (and NULL
+before the first one). ``replay_lag`` in the primary's ``pg_stat_replication`` goes NULL
+or stale when idle, so it is not used.
 
 Why a cache: every report page asks, and a standby that is down would otherwise cost each
 page a connection attempt (up to the alias's connect_timeout). A failure is cached like a
@@ -172,9 +172,9 @@ def has_replayed(alias: str, lsn: str) -> bool:
     """Has standby ``alias`` replayed the primary's WAL up to ``lsn``?
 
     Answered from what earlier measurements saw when that is enough (replay never goes
-    back), otherwise by one query on the standby (``pg_last_wal_replay_lsn()``, a few
-    microseconds of server time). A database without replication has nothing to replay:
-    True. Raises the database error of a standby that cannot be reached.
+    back), otherwise by one query on the standby (``pg_last_wal_replay_lsn()``, which
+    reads no table). A database without replication has nothing to replay: True. Raises
+    the database error of a standby that cannot be reached.
     """
     target = parse_lsn(lsn)
     with _cache_lock:
@@ -243,8 +243,8 @@ def wait_for_replay(
 ) -> bool:
     """Wait until ``alias`` has replayed the primary's WAL up to ``lsn`` (default: now).
 
-    Read-your-writes on a replica: a commit becomes visible on the standby a fraction of
-    a millisecond later, so a read straight after a write usually misses it. This polls
+    Read-your-writes on a replica: a commit becomes visible on the standby only once the
+    standby has replayed it, so a read straight after a write may miss it. This polls
     ``pg_last_wal_replay_lsn()`` on the standby (the pause only spaces the polls out) and
     returns True once the commits up to ``lsn`` are visible there, False when ``timeout``
     runs out first. Without PostgreSQL there is nothing to wait for: True at once.

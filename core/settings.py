@@ -176,7 +176,7 @@ if env.str("DATABASE_URL", default=""):
             )
     # Connections are kept between requests (a report would otherwise open two, one on
     # the primary for the session and one on its standby) and checked when a request
-    # first uses them. Not on SQLite, which opens a file in microseconds.
+    # first uses them. Not on SQLite, where connecting only opens a file.
     for database in DATABASES.values():
         database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE_SECONDS", default=600)
         database["CONN_HEALTH_CHECKS"] = True
@@ -316,8 +316,9 @@ STANDBY_RETRY_ON_PRIMARY = env.bool("STANDBY_RETRY_ON_PRIMARY", default=True)
 # browser's reports read only a standby that has replayed the primary's WAL up to that
 # write ("wal"), or the primary for the whole window ("window", and always on SQLite,
 # which has no WAL position). The window bounds the pin either way. It defaults to the
-# lag bound: replay keeps commit order, so a standby within the bound has replayed the
-# commits older than the bound (as far as the lag measure sees), the write among them.
+# lag bound (at least 15 s): replay keeps commit order, so a standby within the bound has
+# replayed the commits older than the bound (as far as the lag measure sees), the write
+# among them.
 READ_YOUR_WRITES_SECONDS = env.int(
     "READ_YOUR_WRITES_SECONDS", default=max(15, round(STANDBY_MAX_LAG_SECONDS))
 )
