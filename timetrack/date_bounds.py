@@ -4,8 +4,8 @@ Every date a person types (a timecard's day, an invoice's period, a report's ran
 held to this range, with a message that names it: on the forms (``BoundedDateField``),
 in the services (``check_date``), and for timecards and invoices by a database
 constraint on the lower end (``DATABASE_FLOOR``). Without it a report asked for the
-weeks up to 9999-12-31 counted past the last date Python knows and failed, and a
-timecard of 0001-01-01 was saved.
+weeks up to 9999-12-31 would count past the last date Python knows and fail, and a
+timecard of 0001-01-01 would be saved.
 
 ``EARLIEST_DATE`` may be raised, not lowered below ``DATABASE_FLOOR``: the constraint
 holds that one (settings refuse to start otherwise); a lower one needs a migration.

@@ -60,9 +60,9 @@ class LongSelect(forms.Select):
 
 
 def _escape(text: Any) -> str:
-    """``conditional_escape`` without the lazy-string wrapper of Django's ``escape``, which
-    cost most of the time: safe strings as they are, anything else through ``html.escape``
-    (what ``escape`` calls)."""
+    """``conditional_escape`` without the lazy-string wrapper of Django's ``escape``, whose
+    check runs once per option: safe strings as they are, anything else through
+    ``html.escape`` (what ``escape`` calls)."""
     if hasattr(text, "__html__"):
         return text.__html__()
     return html.escape(str(text))

@@ -79,8 +79,6 @@ MIN_WEEKS = 1
 MAX_WEEKS = 260  # five years
 MAX_SEED = 2**63 - 1
 
-"""Rows per ``bulk_create`` batch (the backend may split further: SQLite's 999 params)."""
-
 PEOPLE_PER_CHUNK = 100
 """People generated together for one month: at most ~7,000 timecards held at once."""
 

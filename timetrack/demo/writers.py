@@ -45,7 +45,7 @@ from timetrack.factories import InvoiceFactory, TimecardFactory
 from timetrack.models import Client, Invoice, InvoiceStatus, Project, Timecard
 
 BATCH_SIZE = 2_000
-"""Rows per ``bulk_create`` statement."""
+"""Rows per ``bulk_create`` batch (the backend may split further: SQLite's 999 params)."""
 
 INVOICE_IDS_AT_ONCE = 5_000
 """Invoice keys reserved from the table's sequence per round trip (gaps are harmless)."""
@@ -356,7 +356,8 @@ class ModelWriter:
 
 
 class CopyWriter:
-    """PostgreSQL: each chunk goes in with ``COPY``, several times faster than ``INSERT``.
+    """PostgreSQL: each chunk goes in with ``COPY``, one stream of rows per table, not an
+    ``INSERT`` per batch.
 
     A thread sends a built chunk while this one plans the next; both use the one
     connection, inside the seed's transaction. The foreign keys are checked at the end of
@@ -419,7 +420,8 @@ class CopyWriter:
 
     def _send(self, invoices: bytes, timecards: bytes) -> None:
         # One read of the whole buffer: between reads psycopg2 needs the GIL back, which
-        # the planning thread holds for up to sys.getswitchinterval() (5 ms) each time.
+        # the planning thread holds for up to sys.getswitchinterval() (5 ms by default)
+        # each time.
         with self.raw.cursor() as cursor:
             if invoices:
                 cursor.copy_expert(self.invoice_sql, io.BytesIO(invoices), size=len(invoices))
