@@ -33,7 +33,7 @@ NOT_OURS = frozenset({"postgres", "template0", "template1", "timetrack", "test_t
 DEFAULT_SCALE = 1_000_000
 MIN_SCALE = 1_000
 TIMECARDS_PER_PERSON_WEEK = 6.9
-"""What the demo data averages over five years (527 people x 260 weeks: 947,633)."""
+"""What the demo data averages per person and week over five years: sizes the seed."""
 
 
 def scale() -> int:

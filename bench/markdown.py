@@ -19,7 +19,7 @@ FLOOR_MARGIN_MS = 5
 """A page whose SQL takes under SMALL_SQL_MS may instead spend at most the floor (the
 fixed cost of the stack) plus FLOOR_MARGIN_MS of its own."""
 SEED_TARGET = 0.3
-"""Every row built by its factory (about 70-115 us each), spread over the cores."""
+"""The seed's rows/s over COPY's: every row is built by its factory, spread over the cores."""
 ROUTING_TARGET = 0.03
 AFTER_WRITE_TARGET = 0.05
 """The primary's share of report pages opened right after a save, by WAL position."""

@@ -7,7 +7,7 @@ the median per call is kept:
 - ``decide_unpinned``: ``core.standby.decide`` for a browser that wrote nothing (the
   member's status comes from the brief cache, as on most requests);
 - ``decide_pin_known``: the same for a browser whose write the cached status has already
-  passed (no query: the usual case, replay takes a fraction of a millisecond);
+  passed (no query: the usual case, as replay is quick);
 - ``decide_pin_asked``: a write the cache has not seen passed, so the chosen member is
   asked for its replay position (one query on the standby);
 - ``take_position``: what a writing request pays once, at its end: the primary's

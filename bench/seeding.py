@@ -1,11 +1,12 @@
 """Section 1: ``manage.py seed`` at scale against the raw limit, ``COPY`` of the same rows.
 
 One round: an empty database, ``manage.py seed`` in a child process (wall time, and its
-peak RSS from ``wait4``), then the rows it wrote dumped with ``COPY ... TO STDOUT`` and
-loaded back into the emptied tables with ``COPY ... FROM STDIN`` in one transaction,
-commit included (the same rows, table, indexes, constraints and foreign-key checks).
-Both start after a ``CHECKPOINT`` with the standby caught up, and both count the
-timecards and invoices they load. The ratio is taken within each round, then medianed.
+peak RSS and its workers' from ``bench.peak``), then the rows it wrote dumped with
+``COPY ... TO STDOUT`` and loaded back into the emptied tables with ``COPY ... FROM STDIN``
+in one transaction, commit included (the same rows, table, indexes, constraints and
+foreign-key checks). Both start after a ``CHECKPOINT`` with the standby caught up, and
+both count the timecards and invoices they load. The ratio is taken within each round,
+then medianed.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Logged-in writers for section 6: staff people who log time, with their session cookies.
+"""Logged-in writers for sections 6 and 7 and ``make chaos``: staff people who log time.
 
 Run as ``python -m bench.writers --people N``: makes (or reuses) N staff accounts named
 ``bench-writer-<n>`` on the benchmark's database, logs each in with the test ``Client``
