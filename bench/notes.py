@@ -190,7 +190,7 @@ What brought the pages here, measured at a million timecards during development 
 SQL from 100-400 ms to 20-90 ms, which left Django's rendering as nearly all of the \
 time: hours 333/28 (12.1x, a 979 KB page), hours over 26 weeks 803/62 (13.1x, 2.5 MB), \
 unbilled 251/86 (2.9x, 473 KB). Then: the per-person tables come 50 rows a page \
-(`PEOPLE_PER_PAGE`, `ROWS_PER_PAGE`), and the hours report reads the weeks of this \
+(`ROWS_PER_PAGE`), and the hours report reads the weeks of this \
 page's people only; each row of week cells is written by one filter in Python, not a \
 loop of tags and filters per cell; the person, client and project selects list their \
 options as values and write them without a template per option (18 ms a page to 1 ms \

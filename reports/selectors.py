@@ -44,6 +44,10 @@ AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 
 REVENUE_MONTHS = 12
 TOP_CLIENTS = 10
+ROWS_PER_PAGE = 50
+"""Rows on one page of a report's per-person tables (hours by person, and the unbilled
+people and client-person pairs): there are hundreds of people, and all of them at once
+make a page of megabytes (a person's weeks alone are a row of up to 26 cells)."""
 
 
 # --- Shared shapes --------------------------------------------------------------------
@@ -215,11 +219,6 @@ class PersonWeeks:
         return self.billable + self.non_billable
 
 
-PEOPLE_PER_PAGE = 50
-"""Rows of the per-person hours table on one page: a person's weeks are a row of up to
-26 cells, and every person at once (hundreds) made a page of megabytes."""
-
-
 @dataclass(frozen=True)
 class HoursReport:
     filters: TimecardFilters
@@ -261,7 +260,7 @@ def hours_by_person_week(
     the range (by username, for the pages), and the weeks of this page's people only.
     ``page`` is taken as ``Paginator.get_page`` takes it: a page past the end (or below
     1) gives the last one, anything not a number the first; ``per_page`` is
-    ``PEOPLE_PER_PAGE`` unless given. Paged here, not in the view: only this page's
+    ``ROWS_PER_PAGE`` unless given. Paged here, not in the view: only this page's
     people have their weeks read. The timecards are grouped by ids and
     week, never by name: grouping by names would join and sort every timecard by text.
     """
@@ -274,7 +273,7 @@ def hours_by_person_week(
         .order_by("username")
         .values_list("pk", "username", "first_name", "last_name")
     )
-    people_page = Paginator(list(people), per_page or PEOPLE_PER_PAGE).get_page(page)
+    people_page = Paginator(list(people), per_page or ROWS_PER_PAGE).get_page(page)
     cells_of: dict[int, dict[datetime.date, WeekHours]] = {}
     if people_page.object_list:
         rows = (

@@ -25,7 +25,6 @@ from reports.permissions import reports_access_required
 
 READ_ALIAS = "standby"
 NAV = "reports"
-ROWS_PER_PAGE = 50
 
 
 def _day(day: datetime.date) -> str:
@@ -97,8 +96,12 @@ def unbilled(request: HttpRequest) -> HttpResponse:
     report = selectors.unbilled_time(today=timezone.localdate())
     # Hundreds of people, more (person, client) pairs: each table is paged on its own.
     # Here, not in the selector as for hours: every line is needed for the totals anyway.
-    people = Paginator(report.by_person, ROWS_PER_PAGE).get_page(request.GET.get("people"))
-    ready = Paginator(report.by_client_person, ROWS_PER_PAGE).get_page(request.GET.get("ready"))
+    people = Paginator(report.by_person, selectors.ROWS_PER_PAGE).get_page(
+        request.GET.get("people")
+    )
+    ready = Paginator(report.by_client_person, selectors.ROWS_PER_PAGE).get_page(
+        request.GET.get("ready")
+    )
     return render(
         request,
         "reports/unbilled.html",
