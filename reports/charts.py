@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-Number = Decimal | int | float
+from timetrack import numbers
+from timetrack.numbers import Number
 
 # Room around the plot for the tick labels (left), the x labels and the axis title
 # (bottom), in SVG user units (the chart scales with the page through its viewBox).
@@ -27,15 +28,6 @@ MIN_LABEL_SPACING = 44
 """Below this many units per bar, only every n-th x label is written, so none overlap."""
 CHAR_WIDTH = 6.6
 """About how wide one character of the 11-unit chart font is, to keep labels apart."""
-
-
-def hours_format(value: Number) -> str:
-    """Hours as on the pages: thousands grouped, at most one decimal."""
-    return f"{Decimal(value):,.1f}".removesuffix(".0")
-
-
-def money_format(value: Number) -> str:
-    return f"{Decimal(value):,.2f}"
 
 
 @dataclass(frozen=True)
@@ -140,7 +132,7 @@ def bar_chart(
     series: Sequence[Series],
     x_label: str,
     y_label: str,
-    value_format: Callable[[Number], str] = hours_format,
+    value_format: Callable[[Number], str] = numbers.hours,
     unit: str = "",
     empty_message: str = "Nothing to chart yet.",
     width: int = 720,
@@ -285,7 +277,7 @@ def monthly_revenue_chart(
         series=[Series("Paid", "bar", [m.total for m in months])],
         x_label=f"Month paid{span}",
         y_label="Revenue",
-        value_format=money_format,
+        value_format=numbers.money,
         empty_message="No invoice was paid in the last 12 months.",
     )
 

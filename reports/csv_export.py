@@ -15,6 +15,8 @@ from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 
+from timetrack.numbers import plain_decimal
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -24,7 +26,7 @@ def neutralise(value: str) -> str:
 
 
 def format_cell(value: object) -> str:
-    """One value as CSV text: ISO dates, ``yes``/``no``, empty for ``None``."""
+    """One value as CSV text: ISO dates, plain decimals, ``yes``/``no``, empty for ``None``."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -32,7 +34,7 @@ def format_cell(value: object) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return f"{value:f}"
+        return plain_decimal(value)
     return neutralise(str(value))
 
 

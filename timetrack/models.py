@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from timetrack import numbers
 from timetrack.date_bounds import DATABASE_FLOOR
 
 MAX_HOURS_PER_DAY = Decimal("24")
@@ -137,7 +138,9 @@ class Timecard(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.hours}h {self.project.code} ({self.user})"
+        return (
+            f"{self.date:%Y-%m-%d} {numbers.hours(self.hours)}h {self.project.code} ({self.user})"
+        )
 
     def get_absolute_url(self) -> str:
         return reverse("timetrack:timecard_edit", args=[self.pk])

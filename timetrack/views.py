@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from timetrack import periods, selectors, services
+from timetrack import numbers, periods, selectors, services
 from timetrack.forms import (
     InvoiceFilterForm,
     InvoiceGenerateForm,
@@ -102,8 +102,9 @@ def timecard_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
+            hours = numbers.hours(timecard.hours)
             messages.success(
-                request, f"Logged {timecard.hours} h on {timecard.project} for {timecard.date}."
+                request, f"Logged {hours} h on {timecard.project} for {timecard.date}."
             )
             return redirect("timetrack:timecard_list")
     return render(
@@ -237,7 +238,8 @@ def invoice_generate(request: HttpRequest) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(
-                request, f"Invoice {invoice.number} of {invoice.total} created as a draft."
+                request,
+                f"Invoice {invoice.number} of {numbers.money(invoice.total)} created as a draft.",
             )
             return redirect(invoice)
     return render(request, "timetrack/invoice_generate.html", {"nav": "invoices", "form": form})

@@ -2,10 +2,10 @@
 
 The hours report is a table of people by weeks: up to 26 cells a row, each with its
 total, a billable-share bar and the split on hover. Through the template engine each
-such cell cost about 35 us (a loop turn, a dozen lookups, three filters and a tag);
+such cell costs about 35 us (a loop turn, a dozen lookups, three filters and a tag);
 ``{{ person.cells|week_cells }}`` writes a whole row for a few microseconds a cell
-(BENCHMARKS.md). The markup is the one the template had (tests compare the two); the
-template still owns the table around it, and everything that needs escaping.
+(BENCHMARKS.md). The markup is what the template loop would write (tests compare the
+two); the template still owns the table around it, and everything that needs escaping.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from reports.selectors import WeekHours
-from reports.templatetags.report_numbers import format_hours
+from timetrack.numbers import hours
 
 register = template.Library()
 
@@ -35,17 +35,17 @@ def week_cell(week: WeekHours, *, strong: bool = False) -> str:
     """One week's ``<td>``: the total, a bar as wide as its billable share, the split.
 
     Only numbers go in, each formatted here (digits, commas and a point), so there is
-    nothing to escape; format_html's escaping of them was most of the cost.
+    nothing to escape; format_html's escaping of them would be most of the cost.
     """
     total = week.total
     if not total:
         return NO_HOURS_TOTAL if strong else NO_HOURS
-    shown = f"<strong>{format_hours(total)}</strong>" if strong else format_hours(total)
+    shown = f"<strong>{hours(total)}</strong>" if strong else hours(total)
     # As {% widthratio %} computes it: in floats, rounded half to even.
     share = round(float(week.billable) / float(total) * 100)
     return (
-        f'<td class="num" title="{format_hours(week.billable, grouped=False)} h billable,'
-        f' {format_hours(week.non_billable, grouped=False)} h non-billable">{shown}'
+        f'<td class="num" title="{hours(week.billable)} h billable,'
+        f' {hours(week.non_billable)} h non-billable">{shown}'
         f"{SPLIT.format(share=share)}</td>"
     )
 

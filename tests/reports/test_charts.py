@@ -110,7 +110,7 @@ def test_template_draws_an_accessible_svg():
     assert svg.count('<rect class="bar-nonbillable"') == 1
     assert "Mar 3" in svg and "Mar 10" in svg
     assert "Week starting (Monday)" in svg and ">Hours</text>" in svg
-    assert "Mar 3: billable 32.5 h" in svg
+    assert "Mar 3: billable 32.50 h" in svg  # as the tables write hours
 
 
 def test_template_says_when_there_is_nothing_to_chart():

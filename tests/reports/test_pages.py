@@ -75,6 +75,28 @@ def test_hours_page_table_chart_and_export_link(staff_client):
     assert re.search(r"<strong>engine</strong>|· engine", body)
 
 
+def test_a_figure_reads_the_same_in_the_chart_and_in_the_table(staff_client):
+    monday = week_start(timezone.localdate()) - datetime.timedelta(weeks=1)
+    week = [monday + datetime.timedelta(days=n) for n in range(7)]
+    project = ProjectFactory()
+    for person in UserFactory.create_batch(7):  # 7 x 7 x 24 = 1,176 h
+        for day in week:
+            TimecardFactory(user=person, project=project, date=day, hours=Decimal("24"))
+    last = UserFactory()
+    for day, hours in zip(week[:3], ("24", "24", "10.5"), strict=True):  # and 58.5 h
+        TimecardFactory(user=last, project=project, date=day, hours=Decimal(hours))
+
+    body = page(
+        staff_client, "reports:hours", start=f"{monday:%Y-%m-%d}", end=f"{week[-1]:%Y-%m-%d}"
+    )
+
+    chart = body.split('<svg class="chart"')[1].split("</svg>")[0]
+    table = body.split('id="per-person"')[1].split("</table>")[0]
+    assert f"<title>{monday:%b} {monday.day}: billable 1,234.50 h</title>" in chart
+    assert "1,234.50 h billable" in table  # the week's cell of the totals row
+    assert "<strong>1,234.50</strong>" in table
+
+
 def test_invoice_page_tables(staff_client):
     today = timezone.localdate()
     client = ClientFactory(name="Initech")

@@ -1,4 +1,4 @@
-"""``week_cells`` writes the cells the hours template wrote with a loop of its own."""
+"""``week_cells`` writes the cells a loop of the hours template would write."""
 
 from __future__ import annotations
 
@@ -13,20 +13,20 @@ from reports.templatetags.report_tables import week_cells
 
 MONDAY = datetime.date(2026, 11, 23)
 
-# The template loops that week_cells replaced (templates/reports/hours.html before it).
+# The hours table's cells as template loops write them, one tag and filter at a time.
 PERSON_LOOP = Template(
-    "{% load report_numbers %}{% for cell in cells %}"
-    '<td class="num"{% if cell.total %} title="{{ cell.billable|floatformat:\'-2\' }} h billable,'
-    " {{ cell.non_billable|floatformat:'-2' }} h non-billable\"{% endif %}>"
+    "{% load numbers %}{% for cell in cells %}"
+    '<td class="num"{% if cell.total %} title="{{ cell.billable|hours }} h billable,'
+    ' {{ cell.non_billable|hours }} h non-billable"{% endif %}>'
     "{% if cell.total %}{{ cell.total|hours }}"
     '<svg class="split" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">'
     '<rect width="{% widthratio cell.billable cell.total 100 %}" height="1"></rect></svg>'
     '{% else %}<span title="No hours">\N{EN DASH}</span>{% endif %}</td>{% endfor %}'
 )
 TOTALS_LOOP = Template(
-    "{% load report_numbers %}{% for week in cells %}"
-    '<td class="num"{% if week.total %} title="{{ week.billable|floatformat:\'-2\' }} h billable,'
-    " {{ week.non_billable|floatformat:'-2' }} h non-billable\"{% endif %}>"
+    "{% load numbers %}{% for week in cells %}"
+    '<td class="num"{% if week.total %} title="{{ week.billable|hours }} h billable,'
+    ' {{ week.non_billable|hours }} h non-billable"{% endif %}>'
     "<strong>{{ week.total|hours }}</strong>{% if week.total %}"
     '<svg class="split" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">'
     '<rect width="{% widthratio week.billable week.total 100 %}" height="1"></rect></svg>'
@@ -42,7 +42,7 @@ WEEKS = [
     WeekHours(MONDAY, D("1"), D("7")),  # 12.5%: halves to even, as widthratio
     WeekHours(MONDAY, D("0.75"), D("0.25")),
     WeekHours(MONDAY, D("5.75"), D("4.25")),  # 57.5% in floats, 57.49... in decimals
-    WeekHours(MONDAY, D("1200"), D("0.5")),  # everyone's week: no separator in the title
+    WeekHours(MONDAY, D("1200"), D("0.5")),  # everyone's week: grouped, as in the cell
     WeekHours(MONDAY, D("1234.56"), D("1000")),
 ]
 
@@ -62,3 +62,8 @@ def test_cells_read_as_expected():
     assert 'title="12.35 h billable, 2 h non-billable">14.35<svg class="split"' in html
     assert '<rect width="86" height="1">' in html
     assert html.endswith('<td class="num"><span title="No hours">\N{EN DASH}</span></td>')
+
+
+def test_the_split_reads_as_the_cells_do():
+    html = week_cells([WeekHours(MONDAY, D("1200"), D("0.5"))])
+    assert 'title="1,200 h billable, 0.50 h non-billable">1,200.50<svg' in html

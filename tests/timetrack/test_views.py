@@ -191,6 +191,18 @@ def test_timecard_list_is_paginated_by_25(user_client, user):
     assert "Page 2 of 2" in second.content.decode()
 
 
+def test_timecard_list_writes_hours_as_the_reports_do(user_client, user):
+    project = ProjectFactory()
+    TimecardFactory.create_batch(75, user=user, project=project, hours=Decimal("24"))
+    TimecardFactory(user=user, project=project, hours=Decimal("6.50"))  # 1,806.50 h in all
+
+    content = user_client.get(reverse("timetrack:timecard_list")).content.decode()
+
+    assert '<div class="value">1,806.50</div>' in content  # grouped, two places
+    assert '<td class="num">6.50</td>' in content
+    assert '<td class="num">24</td>' in content  # whole hours bare
+
+
 def count_queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
@@ -237,7 +249,7 @@ def test_create_logs_time(user_client, user):
     assert timecard.hours == Decimal("7.50")
     assert timecard.billable is True
     assert timecard.status == TimecardStatus.OPEN
-    assert messages_of(response) == [f"Logged 7.5 h on {project} for 2025-03-03."]
+    assert messages_of(response) == [f"Logged 7.50 h on {project} for 2025-03-03."]
 
 
 def test_create_without_billable_box_logs_non_billable_time(user_client):

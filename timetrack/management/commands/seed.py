@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from timetrack import demo
+from timetrack import demo, numbers
 
 ALREADY_SEEDED = (
     "Demo data not loaded: the database already has data ({clients:,} clients,"
@@ -120,10 +120,12 @@ class Command(BaseCommand):
 
     def _report(self, summary: demo.SeedSummary, seconds: float) -> None:
         timecards = ", ".join(
-            f"{count:,} {status}" for status, count in summary.timecards_by_status.items()
+            f"{numbers.count(count)} {status}"
+            for status, count in summary.timecards_by_status.items()
         )
         invoices = ", ".join(
-            f"{count:,} {status}" for status, count in summary.invoices_by_status.items()
+            f"{numbers.count(count)} {status}"
+            for status, count in summary.invoices_by_status.items()
         )
         write = self.stdout.write
         write(
@@ -136,8 +138,10 @@ class Command(BaseCommand):
             f" ({summary.closed_projects} closed), {summary.people} people"
             f" ({summary.staff} staff)"
         )
-        write(f"  {summary.timecards:,} timecards, {summary.hours:,} hours ({timecards})")
-        write(f"  {summary.invoices:,} invoices ({invoices}; {summary.overdue_invoices:,} overdue)")
+        hours = numbers.hours(summary.hours)
+        write(f"  {numbers.count(summary.timecards)} timecards, {hours} hours ({timecards})")
+        overdue = numbers.count(summary.overdue_invoices)
+        write(f"  {numbers.count(summary.invoices)} invoices ({invoices}; {overdue} overdue)")
         password = demo.DEMO_PASSWORD
         logins = []
         if demo.STAFF_USERNAME in summary.logins:

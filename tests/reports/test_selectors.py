@@ -1,4 +1,4 @@
-"""The report numbers, on a small hand-made data set whose answers are known.
+"""The report selectors' figures, on a small hand-made data set whose answers are known.
 
 The selectors run inside ``read_from("standby")`` as the views run them, so these tests
 read the standby and need a transactional database.

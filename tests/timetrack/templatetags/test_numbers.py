@@ -1,4 +1,8 @@
-"""The fast number filters write what Django's ``floatformat`` and ``intcomma`` wrote."""
+"""The ``numbers`` filters write what Django's ``floatformat`` and ``intcomma`` write.
+
+``hours`` is ``floatformat:"-2"|intcomma``, ``money`` is ``floatformat:2|intcomma`` and
+``count`` is ``intcomma`` of a whole number, in one format call each.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template import Context, Template
 from django.template.defaultfilters import floatformat
 
-from reports.templatetags.report_numbers import count, hours, money
+from timetrack.templatetags.numbers import count, hours, money
 
 
 @pytest.mark.parametrize(
@@ -28,10 +33,6 @@ def test_hours_matches_floatformat_and_intcomma(value):
     assert hours(value) == intcomma(floatformat(value, "-2"))
 
 
-def test_hours_of_nothing_is_empty():
-    assert hours(None) == ""
-
-
 @pytest.mark.parametrize(
     "value",
     [
@@ -48,14 +49,19 @@ def test_money_matches_floatformat_2_and_intcomma(value):
     assert money(value) == intcomma(floatformat(value, 2))
 
 
-def test_money_of_nothing_is_empty():
-    assert money(None) == "" and money("") == ""
-
-
 @pytest.mark.parametrize("value", [0, 7, 999, 1000, 12345, 1234567, -4321])
 def test_count_matches_intcomma(value):
     assert count(value) == intcomma(value)
 
 
-def test_count_of_nothing_is_empty():
-    assert count(None) == ""
+@pytest.mark.parametrize("nothing", [None, ""])
+def test_nothing_is_written_as_nothing(nothing):
+    assert hours(nothing) == money(nothing) == count(nothing) == ""
+
+
+def test_templates_load_the_filters_as_numbers():
+    template = Template("{% load numbers %}{{ h|hours }} h, {{ m|money }}, {{ n|count }}")
+
+    text = template.render(Context({"h": Decimal("1806.5"), "m": 12345, "n": 4321}))
+
+    assert text == "1,806.50 h, 12,345.00, 4,321"
