@@ -19,7 +19,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from timetrack import selectors
+from timetrack import numbers, selectors
 from timetrack.date_bounds import BoundedDateField, refuse_out_of_range
 from timetrack.models import (
     MAX_HOURS_PER_DAY,
@@ -32,7 +32,7 @@ from timetrack.models import (
 from timetrack.widgets import LongSelect
 
 HOURS_NOT_POSITIVE = "Hours must be more than 0."
-HOURS_OVER_A_DAY = "A day has at most 24 hours."
+HOURS_OVER_A_DAY = f"A day has at most {numbers.hours(MAX_HOURS_PER_DAY)} hours."
 HOURS_DECIMAL_PLACES = "Hours take at most 2 decimal places, e.g. 7.25."
 MONTH_INVALID = "Enter a month as YYYY-MM, e.g. 2025-03."
 
@@ -130,9 +130,13 @@ class TimecardForm(forms.Form):
     date = BoundedDateField(widget=DateInput())
     hours = forms.DecimalField(
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.25", "min": "0.25", "max": "24"}),
+        widget=forms.NumberInput(
+            attrs={"step": "0.25", "min": "0.25", "max": numbers.plain_decimal(MAX_HOURS_PER_DAY)}
+        ),
         error_messages={"max_decimal_places": HOURS_DECIMAL_PLACES},
-        help_text="Up to 24, in hours: 7.5 is seven and a half hours.",
+        help_text=(
+            f"Up to {numbers.hours(MAX_HOURS_PER_DAY)}, in hours: 7.5 is seven and a half hours."
+        ),
     )
     description = forms.CharField(
         max_length=500,

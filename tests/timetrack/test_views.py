@@ -233,6 +233,9 @@ def test_create_form_defaults(user_client):
     assert [p.name for p in form.fields["project"].queryset] == ["Open one"]
     assert form["date"].value() == timezone.localdate()
     assert form["billable"].value() is True
+    content = response.content.decode()
+    assert 'max="24"' in content  # the day's limit, MAX_HOURS_PER_DAY
+    assert "Up to 24, in hours" in content
 
 
 def test_create_logs_time(user_client, user):
