@@ -1,7 +1,7 @@
 """``accounts`` depends on no other app of the site: ``timetrack`` and ``reports`` use it.
 
 The imports are read from the source (``ast``), lazy ones inside functions included, so
-a cycle cannot come back through an import that only runs later.
+a cycle cannot creep in through an import that only runs later.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ NATIVE_PAIR_PORTS = (
 """Where docker/postgres/native-pair.sh runs the pair (make passes the same variables)."""
 
 REPLAY_TIMEOUT_SECONDS = 10.0
-"""Replay takes well under a millisecond here: this only bounds a broken pair."""
+"""Replay on the native pair is quick: this only bounds a broken pair."""
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """Kept standby connections (``CONN_MAX_AGE``) against a standby that stops answering.
 
-A connection kept from an earlier request skips the connect, so ``connect_timeout`` no
-longer bounds it. Two ways a standby stops answering while its TCP connection stays up,
+A connection kept from an earlier request skips the connect, so ``connect_timeout`` does
+not bound it. Two ways a standby stops answering while its TCP connection stays up,
 each tested on the real standby:
 
 - its host goes silent: a proxy on loopback forwards to the standby, then stops

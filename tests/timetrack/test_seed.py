@@ -522,10 +522,10 @@ def test_appended_invoices_are_numbered_as_a_fresh_seed_after_the_last_number():
 
 DEMO_YEAR = {"users": 30, "weeks": 70, "seed": 11, "now": NOW}
 DEMO_YEAR_DIGEST = "136bdf8628b8bfc618ca6ceeb69fab6ba5c24475e101ca047382be8bd3948020"
-"""SHA-256 of ``snapshot()`` after seeding ``DEMO_YEAR``, taken when the seed still built
-its rows by hand: the factories must build the same demo year, row for row."""
+"""SHA-256 of ``snapshot()`` after seeding ``DEMO_YEAR``: the demo year row for row, so a
+change to the planner, the factories or the writers that moves any row fails here."""
 INVOICED_TOTAL = Decimal("5187088.75")
-"""The sum of its invoices, then and now."""
+"""The sum of its invoices."""
 
 
 def snapshot_digest() -> str:
