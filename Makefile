@@ -49,7 +49,7 @@ format: install ## Ruff: fix what it can and format
 migrations-check: install ## Fail when a model change has no migration
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 
-ci: test ## What CI runs (.ci/run): lint, migrations check, both test passes
+ci: test ## What CI runs (.ci/run): lint, migrations check, both test passes, chaos-short
 
 include make/postgres.mk
 include make/bench.mk

@@ -6,7 +6,7 @@
 #   2. A registry answers: pull it.
 #   3. Otherwise (no registry reachable, as on the machines this project is built on):
 #      make it with debootstrap (--variant=minbase) from this machine's own Debian
-#      package source, and import it under the same name. Under a minute here.
+#      package source, and import it under the same name.
 #
 # Building needs root (debootstrap); as root, debootstrap is installed when missing.
 set -o errexit -o nounset -o pipefail
