@@ -35,6 +35,7 @@ from django.utils import timezone  # noqa: E402
 
 from bench import env, plans  # noqa: E402
 from bench.floor import FLOOR_URL  # noqa: E402
+from bench.markdown import PAGE_TARGET  # noqa: E402
 from bench.stats import median, summary  # noqa: E402
 from core.replication import STATUS_SQL  # noqa: E402
 from timetrack.demo import STAFF_USERNAME  # noqa: E402
@@ -202,7 +203,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=0)
     parser.add_argument("--plans", help="folder for the EXPLAIN (ANALYZE, BUFFERS) files")
     parser.add_argument("--profiles", help="folder for the profiles of the pages over target")
-    parser.add_argument("--target", type=float, default=1.5)
+    parser.add_argument("--target", type=float, default=PAGE_TARGET)
     args = parser.parse_args()
     settings.ROOT_URLCONF = "bench.floor"  # the site's URLs and the floor page
     client = logged_in_client()

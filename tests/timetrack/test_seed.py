@@ -534,7 +534,7 @@ def snapshot_digest() -> str:
 
 
 @pytest.mark.parametrize("workers", [0, 2], ids=["here", "two-worker-processes"])
-def test_the_factories_build_the_same_demo_year_as_before(workers):
+def test_the_factories_build_the_demo_year_of_the_digest(workers):
     summary = demo.seed_demo_data(**DEMO_YEAR, workers=workers)
 
     assert summary.timecards_by_status == {
