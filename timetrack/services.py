@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import UserProfile
+from timetrack import numbers
 from timetrack.date_bounds import check_date
 from timetrack.invoice_numbers import invoice_number as invoice_number  # re-exported
 from timetrack.invoice_numbers import next_invoice_numbers
@@ -40,7 +41,7 @@ NOT_STAFF = "Only staff can approve or reject timecards."
 OWN_TIMECARD = "Staff cannot approve or reject their own timecards."
 FUTURE_DATE = "Time can be logged for today or earlier, not for {date}."
 DAY_OVERFULL = (
-    "That would make {total} hours on {date}: a day has at most 24, and {logged} are"
+    "That would make {total} hours on {date}: a day has at most {limit}, and {logged} are"
     " logged already."
 )
 INACTIVE_PROJECT = "Project {project} is closed to new time."
@@ -259,7 +260,8 @@ def _check_day(
     hours: Decimal,
     editing: Timecard | None = None,
 ) -> None:
-    """No time in the future, and at most 24 hours a person a day, all projects together.
+    """No time in the future, and at most ``MAX_HOURS_PER_DAY`` a person a day, all projects
+    together.
 
     The person's profile row is locked first, so two timecards saved at once for the
     same day are counted one after the other.
@@ -274,13 +276,13 @@ def _check_day(
     if logged + Decimal(hours) > MAX_HOURS_PER_DAY:
         total = logged + Decimal(hours)
         raise ValidationError(
-            DAY_OVERFULL.format(total=_hours(total), date=date, logged=_hours(logged))
+            DAY_OVERFULL.format(
+                total=numbers.hours(total),
+                date=date,
+                limit=numbers.hours(MAX_HOURS_PER_DAY),
+                logged=numbers.hours(logged),
+            )
         )
-
-
-def _hours(value: Decimal) -> str:
-    """7.50 -> "7.5", 20.00 -> "20": the same on every database."""
-    return format(value.normalize(), "f")
 
 
 def _lock(timecard: Timecard) -> Timecard:

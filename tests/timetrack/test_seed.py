@@ -24,6 +24,7 @@ from timetrack.factories import ClientFactory, InvoiceFactory, TimecardFactory
 from timetrack.invoice_numbers import invoice_number, parse_invoice_number
 from timetrack.management.commands import seed as seed_command
 from timetrack.models import Client, Invoice, InvoiceStatus, Project, Timecard, TimecardStatus
+from timetrack.periods import week_start
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ User = get_user_model()
 # whatever day they run on.
 NOW = datetime.datetime(2026, 3, 18, 15, 30, tzinfo=datetime.UTC)
 TODAY = NOW.date()
-THIS_MONDAY = TODAY - datetime.timedelta(days=TODAY.weekday())
+THIS_MONDAY = week_start(TODAY)
 
 
 def seed(*args: str) -> tuple[str, str]:
