@@ -56,7 +56,7 @@ def reports_read_the_primary(settings) -> None:
     only once it is replayed; on SQLite it is a read-only connection of its own, which sees
     only what is committed to the file. So such a test runs in the fast, rolled-back
     transaction with the reports on the primary, and the tests that check *where* a
-    report reads (``tests/reports/test_routing.py``, ``tests/core/``, ``tests/postgres/``)
+    report reads (``tests/reports/test_views_routing.py``, ``tests/core/``, ``tests/postgres/``)
     commit with ``transaction=True`` and read the real standby.
     """
     settings.STANDBY_GROUPS = {group: [] for group in settings.STANDBY_GROUPS}

@@ -33,7 +33,7 @@ D = Decimal
 
 REPORTS = "default"
 """Where the report scope reads in these tests: the primary (the site without a standby).
-tests/reports/test_routing.py checks where they read on a real standby."""
+tests/reports/test_views_routing.py checks where they read on a real standby."""
 
 
 @contextmanager
