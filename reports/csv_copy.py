@@ -1,7 +1,7 @@
 """A CSV download written by PostgreSQL itself: ``COPY (SELECT ...) TO STDOUT``, streamed.
 
 The ORM builds the SELECT (filters, joins, order); PostgreSQL formats every value and
-writes the CSV, several times faster than Python formatting the rows one by one. psycopg2
+writes the CSV, faster than Python formatting the rows one by one (BENCHMARKS.md). psycopg2
 only *pushes* COPY data (``copy_expert`` calls ``write`` for each row until the end), and
 a streaming response *pulls*, so the COPY runs in a thread of its own, on the scope's
 connection, handing chunks of about ``CHUNK_BYTES`` through a queue of ``QUEUE_CHUNKS``:
@@ -119,11 +119,11 @@ def copy_csv(alias: str, select_sql: str) -> Iterator[bytes]:
 
     ``select_sql`` is complete, its parameters already bound (COPY takes none): build it
     with :func:`bound_sql`. The COPY starts when this is called, and its first chunk (the
-    header and the first rows, a few milliseconds) is waited for here, inside the view,
-    before the response's status line is sent: a standby that fails before the download
-    begins fails the view, which is run again on the primary. The rest comes as the
-    returned iterator is read; closing it stops the COPY. It runs in a transaction of
-    its own: the connection must be in autocommit mode (not inside ``atomic()``).
+    header and the first rows) is waited for here, inside the view, before the response's
+    status line is sent: a standby that fails before the download begins fails the view,
+    which is run again on the primary. The rest comes as the returned iterator is read;
+    closing it stops the COPY. It runs in a transaction of its own: the connection must
+    be in autocommit mode (not inside ``atomic()``).
     """
     connection = connections[alias]
     connection.close_if_health_check_failed()

@@ -5,8 +5,9 @@ or invoices (annotate/values with filtered sums, ``TruncWeek``/``TruncMonth``), 
 returns evaluated data: dataclasses and lists, never a lazy ``QuerySet``. The report
 views call these inside ``read_from("standby")``; a queryset handed back unevaluated
 would run wherever it happens to be iterated, possibly after the scope ended, on the
-primary. The one exception is ``timecard_export_rows``, a generator by design: the CSV
-export streams it, and ``read_from`` keeps the streaming body in the scope.
+primary. The exception is the CSV export (``timecard_export_csv``, and on SQLite the
+rows of ``timecard_export_rows``), lazy by design: the view streams it, and ``read_from``
+keeps the streaming body in the scope.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ REVENUE_MONTHS = 12
 TOP_CLIENTS = 10
 ROWS_PER_PAGE = 50
 """Rows on one page of a report's per-person tables (hours by person, and the unbilled
-people and client-person pairs): there are hundreds of people, and all of them at once
-make a page of megabytes (a person's weeks alone are a row of up to 26 cells)."""
+people and client-person pairs): there are hundreds of people, too many for one page to
+send and draw (a person's weeks alone are a row of up to 26 cells)."""
 
 
 # --- Shared shapes --------------------------------------------------------------------
@@ -309,7 +310,7 @@ class UnbilledLine:
     """Approved billable time not on any invoice yet, for one client, person or both.
 
     Not frozen: the report makes thousands of them per page, and a frozen dataclass
-    sets each field through ``object.__setattr__``, several times slower.
+    sets each field through a call of ``object.__setattr__`` instead of a plain store.
     """
 
     hours: Decimal

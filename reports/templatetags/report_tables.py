@@ -2,10 +2,11 @@
 
 The hours report is a table of people by weeks: up to 26 cells a row, each with its
 total, a billable-share bar and the split on hover. Through the template engine each
-such cell costs about 35 us (a loop turn, a dozen lookups, three filters and a tag);
-``{{ person.cells|week_cells }}`` writes a whole row for a few microseconds a cell
-(BENCHMARKS.md). The markup is what the template loop would write (tests compare the
-two); the template still owns the table around it, and everything that needs escaping.
+such cell is a loop turn, a dozen lookups, three filters and a tag;
+``{{ person.cells|week_cells }}`` writes a whole row in one Python call, a few format
+calls a cell (BENCHMARKS.md). The markup is what the template loop would write (tests
+compare the two); the template still owns the table around it, and everything that
+needs escaping.
 """
 
 from __future__ import annotations
