@@ -113,8 +113,8 @@ class PersonChoiceField(ValuesChoiceField):
     """Users by full name, with the username to tell namesakes apart.
 
     Everyone is a choice, so the list is long: read as values (labels by
-    ``person_label``, not ``label_from_instance``) and written by ``LongSelect``,
-    together 18 ms -> 1 ms a report page at 557 people.
+    ``person_label``, not ``label_from_instance``) and written by ``LongSelect``
+    without a template per option (BENCHMARKS.md).
     """
 
     label_fields = ("username", "first_name", "last_name")

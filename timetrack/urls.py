@@ -1,4 +1,4 @@
-"""Timecards, invoices and approvals; included at the site root."""
+"""Timecards, invoices, approvals and a person's profile; included at the site root."""
 
 from django.urls import path
 
@@ -19,7 +19,7 @@ urlpatterns = [
     path("approvals/", views.approval_queue, name="approval_queue"),
     path("approvals/<int:pk>/approve/", views.timecard_approve, name="timecard_approve"),
     path("approvals/<int:pk>/reject/", views.timecard_reject, name="timecard_reject"),
-    # A person's own page shows their timecards, so it is this app's; its path stays
+    # A person's own page shows their timecards, so it is this app's; its path is
     # under /accounts/, beside logging in and out, where people look for their own page.
     path("accounts/profile/", views.profile, name="profile"),
 ]

@@ -1,4 +1,4 @@
-"""The people-facing timecard, invoice and approval pages.
+"""The people-facing timecard, invoice, approval and profile pages.
 
 Views stay thin: selectors decide what a person may see, forms check the input, and
 every change is a call to ``timetrack.services``. A ``ValidationError`` from a service
