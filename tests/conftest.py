@@ -78,8 +78,8 @@ these tests commit, on the primary alone."""
 def wait_for_standby() -> None:
     """Wait until every standby shows every commit so far (at once on SQLite).
 
-    A commit reaches a real standby a fraction of a millisecond later; a test that reads
-    the standby straight after writing waits for replay by LSN, never by sleeping.
+    A commit reaches a real standby only once it is replayed; a test that reads the
+    standby straight after writing waits for replay by LSN, never by sleeping.
     """
     # The wait is the test's plumbing, not the page's: keep its queries out of any
     # CaptureQueriesContext, whose counts the tests compare. That includes taking the

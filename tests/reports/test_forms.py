@@ -1,4 +1,5 @@
-"""Bad filter input on the hours page: a clear message next to the form, never a 500."""
+"""The report filter forms: the default range, the hours page's limit, and bad input shown
+as a clear message next to the form, never a 500."""
 
 from __future__ import annotations
 

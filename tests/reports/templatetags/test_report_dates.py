@@ -1,4 +1,4 @@
-"""The fast date filter writes what ``date:"M j, Y"`` wrote."""
+"""The fast date filter writes what ``date:"M j, Y"`` writes."""
 
 from __future__ import annotations
 
