@@ -246,8 +246,9 @@ def routing_costs(routing: dict) -> str:
 def export_memory_miss() -> str:
     return (
         "**CSV export memory grows with the rows.** The export should stream: check that"
-        " `reports.selectors.timecard_export_rows` still iterates with a chunk size and"
-        " that `reports.csv_export` yields line by line."
+        " `reports.csv_copy` still hands the COPY's chunks over through a bounded queue"
+        " (PostgreSQL), and that `reports.selectors.timecard_export_rows` still iterates"
+        " with a chunk size and `reports.csv_export` yields chunk by chunk (SQLite)."
     )
 
 
