@@ -24,16 +24,14 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import re
-import signal
 import subprocess
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
-from bench import env, mixed, seeding, throughput
+from bench import env, mixed, seeding, servers, throughput
 from bench.stats import median, percentile
 
 DB = f"{env.BASE_DB}_chaos"
@@ -157,21 +155,8 @@ def stop_and_start(hold: float) -> None:
 
 
 def freeze(hold: float) -> None:
-    stopped = []
-    try:
-        for pid in mixed.server_processes(env.STANDBY_PORT):
-            try:
-                os.kill(pid, signal.SIGSTOP)
-            except ProcessLookupError:
-                continue  # a backend that ended meanwhile
-            stopped.append(pid)
+    with servers.frozen(mixed.server_processes(env.STANDBY_PORT)):
         time.sleep(hold)
-    finally:
-        for pid in reversed(stopped):
-            try:
-                os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
 
 
 ACTIONS = {

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench import env, throughput
+from bench import env, servers, throughput
 from bench.stats import median, percentile
 
 DESCRIPTION = "bench: saved during the mixed run"
@@ -49,16 +49,7 @@ def cores() -> dict[str, set[int]]:
 def server_processes(port: int) -> list[int]:
     """The postmaster listening on ``port`` and all its children."""
     (data_directory,) = env.query("show data_directory", port=port)[0]
-    postmaster = int((Path(data_directory) / "postmaster.pid").read_text().split()[0])
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == postmaster:
-            children.append(int(stat.parent.name))
-    return [postmaster, *children]
+    return servers.processes(data_directory)
 
 
 def pin(pids: list[int], to: set[int]) -> None:

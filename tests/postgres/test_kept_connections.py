@@ -18,20 +18,18 @@ a request, where Django's handler calls it (the test client leaves it out).
 
 from __future__ import annotations
 
-import os
 import select
-import signal
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from django.db import OperationalError, close_old_connections, connections
 from django.test import Client
 
+from bench import servers
 from core import db_errors, standby
 from core.routing import RETRIED, current_read_decision, read_from
 from reports.csv_copy import copy_csv
@@ -196,31 +194,7 @@ def _server_processes(alias: str) -> list[int]:
     """The postmaster of the server behind ``alias`` and its children, postmaster first."""
     with connections[alias].cursor() as cursor:
         cursor.execute("show data_directory")
-        data_directory = Path(cursor.fetchone()[0])
-    postmaster = int((data_directory / "postmaster.pid").read_text().split()[0])
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # ended meanwhile
-        if int(fields[1]) == postmaster:
-            children.append(int(stat.parent.name))
-    return [postmaster, *children]
-
-
-@contextmanager
-def _stopped(pids: list[int]) -> Iterator[None]:
-    """Every process in ``pids`` stopped (SIGSTOP) for the block, then continued."""
-    stopped = []
-    try:
-        for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
-            stopped.append(pid)
-        yield
-    finally:
-        for pid in reversed(stopped):
-            os.kill(pid, signal.SIGCONT)
+        return servers.processes(cursor.fetchone()[0])
 
 
 def test_a_kept_connection_whose_server_is_stopped_costs_one_bounded_wait(
@@ -231,7 +205,7 @@ def test_a_kept_connection_whose_server_is_stopped_costs_one_bounded_wait(
     with _standby_settings(OPTIONS={"connect_timeout": CONNECT_TIMEOUT}):
         _kept_standby_connection(reporter, wait_for_replay)
 
-        with _stopped(_server_processes("standby")):
+        with servers.frozen(_server_processes("standby")):
             _assert_one_bounded_wait_then_none(reporter)
 
         standby.reset_breakers()
