@@ -152,7 +152,7 @@ def bar_chart(
     scale = (bottom - top) / float(axis_max)
     tick_values = [step * n for n in range(int(axis_max / step) + 1)]
     # Wide tick labels ("500,000") push the plot right, clear of the y axis title.
-    widest_tick = max(len(_tick_label(value, step)) for value in tick_values)
+    widest_tick = max(len(numbers.axis_tick(value)) for value in tick_values)
     left = float(max(MARGIN_LEFT, 30 + CHAR_WIDTH * widest_tick))
     right = float(width - MARGIN_RIGHT)
     slot = (right - left) / max(1, len(labels))
@@ -193,7 +193,7 @@ def bar_chart(
             )
         )
     ticks = tuple(
-        Tick(value=value, y=_round(bottom - float(value) * scale), label=_tick_label(value, step))
+        Tick(value=value, y=_round(bottom - float(value) * scale), label=numbers.axis_tick(value))
         for value in tick_values
     )
     return BarChart(
@@ -293,12 +293,6 @@ def _labels_that_fit(labels: Sequence[str], slot: float) -> set[int]:
             shown.add(index)
             last_right = center + half
     return shown
-
-
-def _tick_label(value: Decimal, step: Decimal) -> str:
-    if step == step.to_integral_value():
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
 
 
 def _round(value: float) -> float:

@@ -1,4 +1,5 @@
-"""How the site writes hours, money and counts: one format each, wherever they appear.
+"""How the site writes hours, money, counts and shares: one format each, wherever they
+appear.
 
 A figure reads the same on every page, in a chart's label and in the table beside it:
 thousands grouped with commas, a point for the decimals, halves rounded up (as people
@@ -48,6 +49,18 @@ def _two_places(number: Decimal) -> str:
 def count(value: int) -> str:
     """12345 -> "12,345": a whole number of things, grouped."""
     return f"{int(value):,}"
+
+
+def percent(value: Number, places: int = 0) -> str:
+    """42.46 -> "42%", or with ``places=1`` "42.5%": a share of a whole, in per cent."""
+    number = as_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{number:,.{places}f}%"
+
+
+def axis_tick(value: Number) -> str:
+    """A chart axis's tick, written as hours are (whole bare, else two places), whatever
+    the axis measures: ticks are round steps of the scale (0.25, 2.5, 1,000), never cents."""
+    return hours(value)
 
 
 def plain_decimal(value: Decimal) -> str:

@@ -121,3 +121,10 @@ def test_template_says_when_there_is_nothing_to_chart():
 
     assert "<svg" not in out
     assert "No hours were logged in these weeks." in out
+
+
+def test_small_steps_are_labelled_as_hours_are_written():
+    result = chart([D("1.2"), D("0.5")])  # a step of 0.25: half-to-even would write 0.2
+
+    labels = [tick.label for tick in result.ticks]
+    assert labels == ["0", "0.25", "0.50", "0.75", "1", "1.25"]

@@ -1,4 +1,5 @@
-"""Hours, money and counts as the site writes them, and the CSV's plain decimals."""
+"""Hours, money, counts and shares as the site writes them, chart ticks, and the CSV's
+plain decimals."""
 
 from __future__ import annotations
 
@@ -65,3 +66,19 @@ def test_count(value, text):
 )
 def test_plain_decimal_is_the_digits_as_stored(value, text):
     assert numbers.plain_decimal(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "text"),
+    [(D("42.46"), 0, "42%"), (D("42.5"), 0, "43%"), (D("42.46"), 1, "42.5%"), (100, 0, "100%")],
+)
+def test_percent(value, places, text):
+    assert numbers.percent(value, places) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(D("0"), "0"), (D("0.25"), "0.25"), (D("1.25"), "1.25"), (D("2.5"), "2.50"), (1000, "1,000")],
+)
+def test_an_axis_tick_is_written_as_hours_are(value, text):
+    assert numbers.axis_tick(value) == text

@@ -1,5 +1,5 @@
-"""``{% load numbers %}``: hours, money and counts in templates, as ``timetrack.numbers``
-writes them.
+"""``{% load numbers %}``: hours, money, counts and shares in templates, as
+``timetrack.numbers`` writes them.
 
 One library for the timecard, invoice and report pages, so a figure reads the same on
 each. The filters are one format call a cell: the report tables draw hundreds of cells,
@@ -34,3 +34,9 @@ def money(value: Decimal | float | int | None) -> str:
 def count(value: int | None) -> str:
     """12345 -> "12,345" (``numbers.count``)."""
     return "" if value is None or value == "" else numbers.count(value)
+
+
+@register.filter
+def percent(value: Decimal | float | int | None, places: int = 0) -> str:
+    """42.46 -> "42%", with ``|percent:1`` "42.5%" (``numbers.percent``)."""
+    return "" if value is None or value == "" else numbers.percent(value, int(places))

@@ -1,7 +1,8 @@
 """The ``numbers`` filters write what Django's ``floatformat`` and ``intcomma`` write.
 
 ``hours`` is ``floatformat:"-2"|intcomma``, ``money`` is ``floatformat:2|intcomma`` and
-``count`` is ``intcomma`` of a whole number, in one format call each.
+``count`` is ``intcomma`` of a whole number and ``percent`` is ``floatformat`` and a
+per cent sign, in one format call each.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template import Context, Template
 from django.template.defaultfilters import floatformat
 
-from timetrack.templatetags.numbers import count, hours, money
+from timetrack.templatetags.numbers import count, hours, money, percent
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,7 @@ def test_count_matches_intcomma(value):
 
 @pytest.mark.parametrize("nothing", [None, ""])
 def test_nothing_is_written_as_nothing(nothing):
-    assert hours(nothing) == money(nothing) == count(nothing) == ""
+    assert hours(nothing) == money(nothing) == count(nothing) == percent(nothing) == ""
 
 
 def test_templates_load_the_filters_as_numbers():
@@ -65,3 +66,9 @@ def test_templates_load_the_filters_as_numbers():
     text = template.render(Context({"h": Decimal("1806.5"), "m": 12345, "n": 4321}))
 
     assert text == "1,806.50 h, 12,345.00, 4,321"
+
+
+@pytest.mark.parametrize("value", [Decimal("0"), Decimal("42.5"), Decimal("12.25"), 99.95, 100])
+@pytest.mark.parametrize("places", [0, 1])
+def test_percent_matches_floatformat(value, places):
+    assert percent(value, places) == f"{floatformat(value, places)}%"
