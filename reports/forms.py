@@ -34,7 +34,7 @@ DEFAULT_WEEKS_BACK = 8
 
 
 def default_range(today: datetime.date) -> tuple[datetime.date, datetime.date]:
-    return periods.week_start(today) - datetime.timedelta(weeks=DEFAULT_WEEKS_BACK), today
+    return periods.weeks_back(today, DEFAULT_WEEKS_BACK), today
 
 
 def _date_field(which: str) -> forms.DateField:

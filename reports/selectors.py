@@ -172,7 +172,7 @@ def dashboard_summary(
         overdue_total=Sum("total", filter=overdue),
         overdue_count=Count("id", filter=overdue),
     )
-    first_week = periods.week_start(today) - datetime.timedelta(weeks=weeks - 1)
+    first_week = periods.weeks_back(today, weeks - 1)
     return DashboardSummary(
         today=today,
         month_start=month_start,

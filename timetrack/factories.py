@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.factories import UserFactory
+from timetrack import periods
 from timetrack.models import Client, Invoice, InvoiceStatus, Project, Timecard, TimecardStatus
 
 
@@ -68,7 +69,7 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"INV-2000-{n:05d}")
     user = factory.SubFactory(UserFactory)
     client = factory.SubFactory(ClientFactory)
-    period_start = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
+    period_start = factory.LazyFunction(lambda: periods.month_start(timezone.localdate()))
     period_end = factory.LazyFunction(timezone.localdate)
     issued_on = factory.LazyFunction(timezone.localdate)
     due_on = factory.LazyAttribute(

@@ -19,7 +19,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from timetrack import numbers, selectors
+from timetrack import numbers, periods, selectors
 from timetrack.date_bounds import BoundedDateField, refuse_out_of_range
 from timetrack.models import (
     MAX_HOURS_PER_DAY,
@@ -60,9 +60,7 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
 
 def previous_month(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
     """First and last day of the month before ``today``: the usual invoicing period."""
-    today = today or timezone.localdate()
-    end = today.replace(day=1) - datetime.timedelta(days=1)
-    return end.replace(day=1), end
+    return periods.previous_month(today or timezone.localdate())
 
 
 def person_label(username: str, first_name: str, last_name: str) -> str:

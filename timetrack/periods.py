@@ -9,6 +9,7 @@ one begins.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 
 WEEK = datetime.timedelta(weeks=1)
 
@@ -16,6 +17,12 @@ WEEK = datetime.timedelta(weeks=1)
 def week_start(day: datetime.date) -> datetime.date:
     """The Monday of ``day``'s week."""
     return day - datetime.timedelta(days=day.weekday())
+
+
+def weeks_back(day: datetime.date, weeks: int) -> datetime.date:
+    """The Monday ``weeks`` weeks before ``day``'s week (``day``'s own Monday for 0): the
+    first day of a range that ends in ``day``'s week and spans ``weeks + 1`` weeks."""
+    return week_start(day) - weeks * WEEK
 
 
 def week_end(day: datetime.date) -> datetime.date:
@@ -39,6 +46,28 @@ def weeks_between(start: datetime.date, end: datetime.date) -> list[datetime.dat
 def month_start(day: datetime.date) -> datetime.date:
     """The first day of ``day``'s month."""
     return day.replace(day=1)
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    """The last day of ``day``'s month."""
+    return add_months(day, 1) - datetime.timedelta(days=1)
+
+
+def months_between(
+    start: datetime.date, end: datetime.date
+) -> Iterator[tuple[datetime.date, datetime.date]]:
+    """The first and last day of every month that overlaps ``start``..``end``, oldest
+    first (whole months: the first may begin before ``start``, the last end after)."""
+    first = month_start(start)
+    while first <= end:
+        yield first, month_end(first)
+        first = add_months(first, 1)
+
+
+def previous_month(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of the month before ``day``'s."""
+    first = add_months(day, -1)
+    return first, month_end(first)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

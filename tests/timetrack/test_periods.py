@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from timetrack import periods
 from timetrack.periods import add_months, month_start, week_end, week_start, weeks_between
 
 D = datetime.date
@@ -71,3 +72,32 @@ def test_add_months(day, months, expected):
 
 def test_month_start():
     assert month_start(D(2026, 2, 28)) == D(2026, 2, 1)
+
+
+def test_weeks_back_is_a_monday_whole_weeks_before():
+    wednesday = datetime.date(2026, 3, 4)
+    assert periods.weeks_back(wednesday, 0) == datetime.date(2026, 3, 2)
+    assert periods.weeks_back(wednesday, 8) == datetime.date(2026, 1, 5)
+
+
+@pytest.mark.parametrize(
+    ("day", "end"),
+    [
+        (datetime.date(2026, 1, 31), datetime.date(2026, 1, 31)),
+        (datetime.date(2026, 2, 10), datetime.date(2026, 2, 28)),
+        (datetime.date(2028, 2, 1), datetime.date(2028, 2, 29)),  # a leap year
+        (datetime.date(2026, 12, 5), datetime.date(2026, 12, 31)),
+    ],
+)
+def test_month_end(day, end):
+    assert periods.month_end(day) == end
+
+
+def test_months_between_are_whole_months_and_previous_month_is_the_one_before():
+    months = list(periods.months_between(datetime.date(2025, 11, 20), datetime.date(2026, 1, 3)))
+    assert months == [
+        (datetime.date(2025, 11, 1), datetime.date(2025, 11, 30)),
+        (datetime.date(2025, 12, 1), datetime.date(2025, 12, 31)),
+        (datetime.date(2026, 1, 1), datetime.date(2026, 1, 31)),
+    ]
+    assert periods.previous_month(datetime.date(2026, 1, 3)) == months[1]

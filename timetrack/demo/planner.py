@@ -270,13 +270,11 @@ class _Generator:
         self.now = now or timezone.now()
         self.today = timezone.localdate(self.now, self.tz)
         self.this_monday = periods.week_start(self.today)
-        self.first_day = self.this_monday - datetime.timedelta(weeks=weeks - 1)
+        self.first_day = periods.weeks_back(self.today, weeks - 1)
         self.user_count = users
         # Months that ended before the approval horizon are billed; this is the latest.
         horizon = self.today - datetime.timedelta(days=APPROVAL_HORIZON_DAYS)
-        self.last_billed_month_end = periods.month_start(
-            horizon + datetime.timedelta(days=1)
-        ) - datetime.timedelta(days=1)
+        self.last_billed_month_end = periods.previous_month(horizon + datetime.timedelta(days=1))[1]
         self.terms = datetime.timedelta(days=settings.INVOICE_PAYMENT_TERMS_DAYS)
         self.tally = _Tally()
         self._numbers: dict[int, Iterator[str]] = {}
@@ -403,10 +401,8 @@ class _Generator:
         mainstays = [project for project in projects if project.is_open_on(self.today)]
         mainstays = [project for project in mainstays if project.opens_on == self.first_day]
         span = (self.today - self.first_day).days
-        mondays = [  # the weeks before this one: about three of them a year are holidays
-            self.first_day + datetime.timedelta(weeks=week)
-            for week in range((self.this_monday - self.first_day).days // 7)
-        ]
+        # The weeks before this one: about three of them a year are holidays.
+        mondays = periods.weeks_between(self.first_day, self.this_monday)[:-1]
         # (username wanted, staff, superuser, first name): the two logins, a second staff.
         roles: list[tuple[str | None, bool, bool, str | None]] = [
             (STAFF_USERNAME, True, True, "Demo"),
@@ -672,11 +668,7 @@ class _Generator:
     # -- calendar ------------------------------------------------------------------------
 
     def _months(self) -> Iterator[tuple[datetime.date, datetime.date]]:
-        month_start = periods.month_start(self.first_day)
-        while month_start <= self.today:
-            next_month = periods.add_months(month_start, 1)
-            yield month_start, next_month - datetime.timedelta(days=1)
-            month_start = next_month
+        return periods.months_between(self.first_day, self.today)
 
     def _month_rng(self, month_start: datetime.date) -> random.Random:
         return random.Random(f"{self.seed}:month:{month_start.isoformat()}")
