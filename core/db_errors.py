@@ -12,7 +12,13 @@ and each of them acts on the answer::
     if failure.answerable_elsewhere: ...          # the primary may run it again
 
 Django wraps the driver's exception; psycopg2's own one (its ``__cause__``) carries the
-SQLSTATE as ``pgcode``. A connection that drops has none: the server is gone.
+SQLSTATE as ``pgcode``. A connection that drops has none: the server is gone. An error
+from another driver (SQLite's "database is locked") says nothing about a server: it is
+the query's.
+
+The breaker's own probes (``core.replication``'s status query, ``has_replayed``) need
+no reading: they read no table and run nothing of the page's, so any error of theirs is
+the member's, and the member counts as unreachable.
 """
 
 from __future__ import annotations
@@ -60,6 +66,8 @@ def sqlstate(error: BaseException) -> str | None:
 
 def classify(error: BaseException) -> Failure:
     """What ``error`` says about the server that raised it."""
+    if not any(hasattr(cause, "pgcode") for cause in (error, error.__cause__)):
+        return Failure.QUERY  # not PostgreSQL's
     code = sqlstate(error)
     if code is None or code.startswith(_SERVER_GONE_CLASSES):
         return Failure.SERVER_GONE

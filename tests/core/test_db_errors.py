@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from django.db import OperationalError
 
@@ -46,6 +48,17 @@ def test_each_sqlstate_has_one_reading_and_one_page(pgcode, failure, message):
     assert db_errors.classify(error) is failure
     assert db_errors.server_gone(error) is (failure is Failure.SERVER_GONE)
     assert _message_for(error) == message
+
+
+def test_an_error_of_another_driver_is_the_querys():
+    try:
+        try:
+            raise sqlite3.OperationalError("database is locked")
+        except sqlite3.OperationalError as driver_error:
+            raise OperationalError("database is locked") from driver_error
+    except OperationalError as error:
+        assert db_errors.classify(error) is Failure.QUERY
+        assert _message_for(error) is None  # Django's 500, not "a server stopped answering"
 
 
 def test_only_a_lost_server_or_a_conflict_is_answered_elsewhere():
