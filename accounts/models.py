@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 
 
 class UserProfile(models.Model):
@@ -37,9 +36,6 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user.get_username()}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("timetrack:profile")
 
     @property
     def timecards(self) -> QuerySet:

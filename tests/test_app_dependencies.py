@@ -1,20 +1,26 @@
 """``accounts`` depends on no other app of the site: ``timetrack`` and ``reports`` use it.
 
 The imports are read from the source (``ast``), lazy ones inside functions included, so
-a cycle cannot creep in through an import that only runs later.
+a cycle cannot creep in through an import that only runs later; and neither its code nor
+its templates name another app's URLs or templates, a dependency no import shows.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 import accounts
 
 ACCOUNTS = Path(accounts.__file__).parent
+ACCOUNTS_TEMPLATES = Path(settings.BASE_DIR) / "templates" / "accounts"
 APPS_ABOVE = ("timetrack", "reports")
+NAMES_OF_APPS_ABOVE = re.compile(r"""["'](timetrack|reports)[:/]""")
+"""A URL name ("timetrack:profile") or a template ("reports/_layout.html") of theirs."""
 
 
 def imported_modules(source: Path) -> set[str]:
@@ -42,3 +48,18 @@ def test_accounts_imports_neither_timetrack_nor_reports(source):
     above = {name for name in imported_modules(source) if name.split(".")[0] in APPS_ABOVE}
 
     assert above == set()
+
+
+@pytest.mark.parametrize(
+    "source",
+    [*sorted(ACCOUNTS.rglob("*.py")), *sorted(ACCOUNTS_TEMPLATES.rglob("*.html"))],
+    ids=lambda path: path.name,
+)
+def test_accounts_names_no_url_or_template_of_timetrack_or_reports(source):
+    assert NAMES_OF_APPS_ABOVE.findall(source.read_text()) == []
+
+
+def test_the_check_sees_a_url_name_and_a_template():
+    text = """{% url 'timetrack:profile' %} {% include "reports/_table.html" %}"""
+
+    assert NAMES_OF_APPS_ABOVE.findall(text) == ["timetrack", "reports"]
