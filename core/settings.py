@@ -72,8 +72,6 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "core.urls"
-WSGI_APPLICATION = "core.wsgi.application"
-ASGI_APPLICATION = "core.asgi.application"
 
 TEMPLATES = [
     {
@@ -112,6 +110,7 @@ def standby_alias(position: int) -> str:
 # (STANDBY_DATABASE_URL), or their host names (STANDBY_HOSTS), each reached as the primary
 # is (DATABASE_URL's port, database and credentials on that host: compose's way). A site
 # without a standby says so with STANDBY_DATABASE_URL=none; production refuses to guess.
+# The embedded mode (no DATABASE_URL) has nothing to guess: its standby is its own file.
 STANDBY_SOURCES = ("STANDBY_DATABASE_URLS", "STANDBY_DATABASE_URL", "STANDBY_HOSTS")
 NO_STANDBY = "none"
 given_sources = [name for name in STANDBY_SOURCES if env.str(name, default="")]
@@ -225,7 +224,6 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # no start-up banner in every process
 LOGIN_REDIRECT_URL = "timetrack:timecard_list"
 LOGOUT_REDIRECT_URL = "accounts:login"
