@@ -15,7 +15,7 @@ still goes to ``default`` (the primary). The same object is a context manager fo
 block of code::
 
     with read_from("standby"):
-        totals = selectors.invoice_totals()
+        invoices = selectors.invoice_summary(today=today)
 
 Why a ``ContextVar`` and not a thread-local: a gthread gunicorn worker serves requests
 on several threads, and an async view shares one thread between many asyncio tasks. A

@@ -19,7 +19,6 @@ from django.utils import timezone
 from accounts.models import UserProfile
 from timetrack import numbers
 from timetrack.date_bounds import check_date
-from timetrack.invoice_numbers import invoice_number as invoice_number  # re-exported
 from timetrack.invoice_numbers import next_invoice_numbers
 from timetrack.models import (
     MAX_HOURS_PER_DAY,

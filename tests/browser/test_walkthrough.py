@@ -25,8 +25,8 @@ from reports.selectors import EXPORT_HEADER
 from tests.browser.conftest import on_db_thread, screenshot
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
 from timetrack.forms import HOURS_OVER_A_DAY
+from timetrack.invoice_numbers import invoice_number
 from timetrack.models import Invoice, InvoiceStatus, Timecard, TimecardStatus
-from timetrack.services import invoice_number
 
 pytestmark = [
     pytest.mark.browser,

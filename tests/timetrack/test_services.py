@@ -14,7 +14,7 @@ from accounts.factories import UserFactory
 from accounts.models import UserProfile
 from timetrack import services
 from timetrack.factories import ClientFactory, InvoiceFactory, ProjectFactory, TimecardFactory
-from timetrack.invoice_numbers import parse_invoice_number
+from timetrack.invoice_numbers import invoice_number, parse_invoice_number
 from timetrack.models import Invoice, InvoiceStatus, Timecard, TimecardStatus
 
 pytestmark = pytest.mark.django_db
@@ -535,7 +535,7 @@ def test_invoice_numbers_are_sequential_and_unique_per_year(user):
 
     assert numbers == ["INV-2025-00001", "INV-2025-00002", "INV-2025-00003"]
     assert next_year.number == "INV-2026-00001"
-    assert services.invoice_number(2025, 42) == "INV-2025-00042"
+    assert invoice_number(2025, 42) == "INV-2025-00042"
 
 
 def test_the_database_refuses_a_duplicate_invoice_number():
@@ -655,6 +655,6 @@ def test_invoice_numbers_go_on_past_five_digits(user, existing, expected):
 
     assert first.number == expected
     year, sequence = parse_invoice_number(first.number)
-    assert second.number == services.invoice_number(year, sequence + 1)
+    assert second.number == invoice_number(year, sequence + 1)
     numbers = list(Invoice.objects.values_list("number", flat=True))
     assert len(numbers) == len(set(numbers)) == len(existing) + 3

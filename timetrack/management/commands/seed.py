@@ -16,12 +16,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from timetrack import demo, numbers
 
 ALREADY_SEEDED = (
-    "Demo data not loaded: the database already has data ({clients:,} clients,"
-    " {timecards:,} timecards)."
+    "Demo data not loaded: the database already has data ({clients} clients,"
+    " {timecards} timecards)."
 )
 HAS_DATA = (
-    "The database already has data ({clients:,} clients, {timecards:,} timecards,"
-    " {invoices:,} invoices). Pass --append to add a demo data set next to it, or --if-empty to do"
+    "The database already has data ({clients} clients, {timecards} timecards,"
+    " {invoices} invoices). Pass --append to add a demo data set next to it, or --if-empty to do"
     " nothing when there is data. To start over in the embedded mode, delete the SQLite"
     " file (var/db.sqlite3 by default) and run `manage.py migrate` first."
 )
@@ -89,15 +89,18 @@ class Command(BaseCommand):
         existing = demo.existing_data()
         if existing and options["if_empty"]:
             self.stdout.write(
-                ALREADY_SEEDED.format(clients=existing.clients, timecards=existing.timecards)
+                ALREADY_SEEDED.format(
+                    clients=numbers.count(existing.clients),
+                    timecards=numbers.count(existing.timecards),
+                )
             )
             return
         if existing and not options["append"]:
             raise CommandError(
                 HAS_DATA.format(
-                    clients=existing.clients,
-                    timecards=existing.timecards,
-                    invoices=existing.invoices,
+                    clients=numbers.count(existing.clients),
+                    timecards=numbers.count(existing.timecards),
+                    invoices=numbers.count(existing.invoices),
                 )
             )
 
