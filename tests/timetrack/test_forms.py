@@ -1,0 +1,32 @@
+"""The timecard site's own form fields: the person list reads everyone in one query."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.factories import UserFactory
+from timetrack.forms import PersonChoiceField
+
+
+@pytest.mark.django_db
+def test_person_field_lists_everyone_in_one_query_without_counting():
+    people = [
+        UserFactory(first_name="Ada", last_name="Lovelace"),
+        UserFactory(first_name="", last_name=""),
+    ]
+
+    class Filter(forms.Form):
+        person = PersonChoiceField(
+            queryset=get_user_model().objects.order_by("username"), required=False
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        html = str(Filter()["person"])
+
+    assert len(queries) == 1 and "COUNT" not in queries[0]["sql"].upper()
+    assert f'<option value="{people[0].pk}">Ada Lovelace ({people[0].username})</option>' in html
+    assert f'<option value="{people[1].pk}">{people[1].username}</option>' in html
