@@ -144,8 +144,12 @@ class DashboardSummary:
         return _share(self.team_billable_month, self.team_hours_month)
 
 
+DASHBOARD_WEEKS = 12
+"""How many weeks the dashboard's chart shows, this one the last."""
+
+
 def dashboard_summary(
-    *, user: AbstractBaseUser, today: datetime.date, weeks: int = 12
+    *, user: AbstractBaseUser, today: datetime.date, weeks: int = DASHBOARD_WEEKS
 ) -> DashboardSummary:
     """The dashboard's stat cards and its last ``weeks`` weeks of hours (six queries)."""
     month_start = periods.month_start(today)

@@ -40,7 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     chart = charts.weekly_hours_chart(
         summary.weeks,
         dom_id="dashboard-weeks",
-        title="Hours per week, last 12 weeks",
+        title=f"Hours per week, last {len(summary.weeks)} weeks",
         description=(
             f"Stacked bars of billable and non-billable hours logged by everyone, one bar"
             f" per week from {_day(summary.weeks[0].week)} to {_day(today)}."
