@@ -23,7 +23,7 @@ from timetrack.factories import InvoiceFactory, ProjectFactory, TimecardFactory
 from timetrack.models import Client, Invoice, Project, Timecard
 
 # Committed data, as a server sees it: the CSV export runs its own transaction (COPY).
-pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases="__all__")]
 
 EDGE_DATES = [
     "0001-01-01",

@@ -26,7 +26,11 @@ from timetrack import services
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
 from timetrack.models import Timecard
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, databases="__all__")]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, databases="__all__"),
+]
 
 DAY = datetime.date(2025, 3, 4)
 ROWS = 40 * CHUNK_BYTES // 200

@@ -37,6 +37,7 @@ from timetrack.models import Timecard
 
 pytestmark = [
     pytest.mark.postgres_group,
+    pytest.mark.slow,  # members stopped, paused and cloned again
     pytest.mark.django_db(transaction=True, databases="__all__"),
 ]
 

@@ -534,6 +534,7 @@ def snapshot_digest() -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@pytest.mark.slow  # a whole demo year
 @pytest.mark.parametrize("workers", [0, 2], ids=["here", "two-worker-processes"])
 def test_the_factories_build_the_demo_year_of_the_digest(workers):
     summary = demo.seed_demo_data(**DEMO_YEAR, workers=workers)
