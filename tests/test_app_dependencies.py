@@ -1,4 +1,8 @@
-"""``accounts`` depends on no other app of the site: ``timetrack`` and ``reports`` use it.
+"""The apps build in one direction: ``core`` < ``accounts`` < ``timetrack`` < ``reports``.
+
+``core`` (the routing, the number formats) imports none of the apps: they all use it;
+it names them only as strings (``INSTALLED_APPS``, the URL includes). ``accounts``
+depends on no other app of the site: ``timetrack`` and ``reports`` use it.
 
 The imports are read from the source (``ast``), lazy ones inside functions included, so
 a cycle cannot creep in through an import that only runs later; and neither its code nor
@@ -15,7 +19,9 @@ import pytest
 from django.conf import settings
 
 import accounts
+import core
 
+CORE = Path(core.__file__).parent
 ACCOUNTS = Path(accounts.__file__).parent
 ACCOUNTS_TEMPLATES = Path(settings.BASE_DIR) / "templates" / "accounts"
 APPS_ABOVE = ("timetrack", "reports")
@@ -63,3 +69,14 @@ def test_the_check_sees_a_url_name_and_a_template():
     text = """{% url 'timetrack:profile' %} {% include "reports/_table.html" %}"""
 
     assert NAMES_OF_APPS_ABOVE.findall(text) == ["timetrack", "reports"]
+
+
+@pytest.mark.parametrize(
+    "source", sorted(CORE.rglob("*.py")), ids=lambda path: str(path.relative_to(CORE))
+)
+def test_core_imports_no_app(source):
+    apps = {
+        name for name in imported_modules(source) if name.split(".")[0] in ("accounts", *APPS_ABOVE)
+    }
+
+    assert apps == set()

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from core.numbers import hours
 from reports.selectors import WeekHours
-from timetrack.numbers import hours
 
 register = template.Library()
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from timetrack import demo, numbers
+from core import numbers
+from timetrack import demo
 
 ALREADY_SEEDED = (
     "Demo data not loaded: the database already has data ({clients} clients,"

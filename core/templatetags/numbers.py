@@ -1,5 +1,5 @@
 """``{% load numbers %}``: hours, money, counts and shares in templates, as
-``timetrack.numbers`` writes them.
+``core.numbers`` writes them.
 
 One library for the timecard, invoice and report pages, so a figure reads the same on
 each. The filters are one format call a cell: the report tables draw hundreds of cells,
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django import template
 
-from timetrack import numbers
+from core import numbers
 
 register = template.Library()
 

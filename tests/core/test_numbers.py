@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from timetrack import numbers
+from core import numbers
 
 D = Decimal
 

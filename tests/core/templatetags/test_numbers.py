@@ -14,7 +14,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template import Context, Template
 from django.template.defaultfilters import floatformat
 
-from timetrack.templatetags.numbers import count, hours, money, percent
+from core.templatetags.numbers import count, hours, money, percent
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ appear.
 A figure reads the same on every page, in a chart's label and in the table beside it:
 thousands grouped with commas, a point for the decimals, halves rounded up (as people
 round, and as Django's ``floatformat`` does; a format spec alone rounds half to even).
-The template filters (``timetrack/templatetags/numbers.py``) and the charts call these;
+The template filters (``core/templatetags/numbers.py``) and the charts call these;
 each is one format call, cheap enough for the report tables' thousands of cells. The
 CSV export writes numbers for machines instead: ``plain_decimal``.
 """
