@@ -12,8 +12,9 @@ request first uses it (``CONN_HEALTH_CHECKS``). Both waits get a deadline
 - **a statement** gets the alias's ``statement_timeout`` and ``connect_timeout`` more:
   a live server has ended it by then with its own timeout error.
 
-An expired deadline is raised as ``OperationalError`` without a SQLSTATE, "did not
-answer", which :func:`core.db_errors.server_gone` reads as a server that is gone.
+An expired deadline is raised as :class:`ServerSilent`, an ``OperationalError`` from
+PostgreSQL's side with no SQLSTATE, "did not answer", which
+:func:`core.db_errors.classify` reads as a server that is gone.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ from django.db.backends.postgresql import base
 from core import deadlines
 
 _STATEMENT_TIMEOUT = re.compile(r"statement_timeout=(\d+)")
+
+
+class ServerSilent(OperationalError):
+    """The standby did not answer in time: as a dropped connection, no SQLSTATE."""
+
+    pgcode = None
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -59,7 +66,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.close()
         if watch.expired:
             self.errors_occurred = True  # as Django marks a connection that failed
-            raise OperationalError(self._silent(self.answer_seconds, "its health check"))
+            raise ServerSilent(self._silent(self.answer_seconds, "its health check"))
         self.health_check_done = True
 
     def _execute_within_deadline(
@@ -73,7 +80,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 return execute(sql, params, many, context)
             except OperationalError as error:
                 if watch.expired:
-                    raise OperationalError(self._silent(seconds, "a statement")) from error
+                    raise ServerSilent(self._silent(seconds, "a statement")) from error
                 raise
 
     def _silent(self, seconds: float, what: str) -> str:

@@ -10,6 +10,7 @@ from django.db import OperationalError
 from core import db_errors
 from core.db_errors import Failure
 from core.middleware import REPORT_CANCELLED, REPORT_TIMED_OUT, SERVER_LOST, _message_for
+from core.postgresql_standby.base import ServerSilent
 
 
 class DriverError(Exception):
@@ -59,6 +60,14 @@ def test_an_error_of_another_driver_is_the_querys():
     except OperationalError as error:
         assert db_errors.classify(error) is Failure.QUERY
         assert _message_for(error) is None  # Django's 500, not "a server stopped answering"
+
+
+def test_a_standby_that_did_not_answer_is_gone():
+    """The standby backend's own error when a deadline passes (core.postgresql_standby)."""
+    silent = ServerSilent("standby 'standby' did not answer its health check within 3 s")
+
+    assert db_errors.classify(silent) is Failure.SERVER_GONE
+    assert _message_for(silent) == SERVER_LOST
 
 
 def test_only_a_lost_server_or_a_conflict_is_answered_elsewhere():
