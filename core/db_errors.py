@@ -12,8 +12,8 @@ and each of them acts on the answer::
     if failure.answerable_elsewhere: ...          # the primary may run it again
 
 Django wraps the driver's exception; psycopg2's own one (its ``__cause__``) carries the
-SQLSTATE as ``pgcode``. A connection that drops has none: the server is gone. An error
-from another driver (SQLite's "database is locked") says nothing about a server: it is
+SQLSTATE as ``pgcode``. A connection that drops has none: the server is gone. SQLite's
+errors say nothing about a server: a lock held past the wait is ``BUSY``, anything else
 the query's.
 
 The breaker's own probes (``core.replication``'s status query, ``has_replayed``) need
@@ -33,6 +33,9 @@ RECOVERY_CONFLICT = "40001"
 QUERY_CANCELED = "57014"
 """``statement_timeout`` stopped the query."""
 
+_SQLITE_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+"""SQLite's answers when another connection holds the lock it waited for."""
+
 _SERVER_GONE_CLASSES = ("08", "57P")
 """Connection exceptions (08xxx) and shutdowns (57P01 admin shutdown, 57P03 ...)."""
 
@@ -49,6 +52,10 @@ class Failure(enum.Enum):
 
     TIMED_OUT = "timed out"
     """The query ran past its ``statement_timeout``: it would time out on any server."""
+
+    BUSY = "busy"
+    """SQLite's lock was held past the wait (``SQLITE_BUSY``, "database is locked"):
+    another writer has it, and the same request will go through in a moment."""
 
     QUERY = "query"
     """Anything else is about the query itself, wherever it runs."""
@@ -67,7 +74,8 @@ def sqlstate(error: BaseException) -> str | None:
 def classify(error: BaseException) -> Failure:
     """What ``error`` says about the server that raised it."""
     if not any(hasattr(cause, "pgcode") for cause in (error, error.__cause__)):
-        return Failure.QUERY  # not PostgreSQL's
+        busy = getattr(error.__cause__, "sqlite_errorname", "") in _SQLITE_BUSY
+        return Failure.BUSY if busy else Failure.QUERY
     code = sqlstate(error)
     if code is None or code.startswith(_SERVER_GONE_CLASSES):
         return Failure.SERVER_GONE

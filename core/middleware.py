@@ -13,8 +13,10 @@ own end, and the response that arrives last sets the cookie, even if its positio
 older one; the other tab's save is then covered by the window's lag bound only.
 
 **Clear answers instead of a 500.** A standby that is down while the site is set to
-answer 503 (``STANDBY_DOWN_POLICY``), or a report stopped by its statement timeout or
-by a recovery conflict that could not be retried, gets a page that says so.
+answer 503 (``STANDBY_DOWN_POLICY``), a report stopped by its statement timeout or by a
+recovery conflict that could not be retried, a server lost under a request that must not
+run twice, or SQLite's lock held past its wait, gets a 503 page that says so
+(``core.db_errors.classify`` reads the error).
 """
 
 from __future__ import annotations
@@ -53,10 +55,15 @@ SERVER_LOST = (
     "A database server stopped answering during this page. Nothing was run twice: try"
     " again in a moment."
 )
+DATABASE_BUSY = (
+    "The database was busy with other changes and this page could not wait for them."
+    " Try again in a moment."
+)
 _MESSAGES = {
     Failure.TIMED_OUT: REPORT_TIMED_OUT,
     Failure.RECOVERY_CONFLICT: REPORT_CANCELLED,
     Failure.SERVER_GONE: SERVER_LOST,
+    Failure.BUSY: DATABASE_BUSY,
 }
 """The 503 page's message for each failure of a database that the site expects."""
 

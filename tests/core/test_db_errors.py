@@ -9,7 +9,13 @@ from django.db import OperationalError
 
 from core import db_errors
 from core.db_errors import Failure
-from core.middleware import REPORT_CANCELLED, REPORT_TIMED_OUT, SERVER_LOST, _message_for
+from core.middleware import (
+    DATABASE_BUSY,
+    REPORT_CANCELLED,
+    REPORT_TIMED_OUT,
+    SERVER_LOST,
+    _message_for,
+)
 from core.postgresql_standby.base import ServerSilent
 
 
@@ -51,15 +57,38 @@ def test_each_sqlstate_has_one_reading_and_one_page(pgcode, failure, message):
     assert _message_for(error) == message
 
 
-def test_an_error_of_another_driver_is_the_querys():
+def sqlite_error(tmp_path, *, locked: bool) -> OperationalError:
+    """A real SQLite error as Django raises it: "database is locked" (a second connection
+    holds the write lock and this one does not wait), or a query SQLite refuses."""
+    path = tmp_path / f"locked-{locked}.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    waiter = sqlite3.connect(path, timeout=0, isolation_level=None)
     try:
+        if locked:
+            holder.execute("BEGIN IMMEDIATE")
         try:
-            raise sqlite3.OperationalError("database is locked")
+            waiter.execute("BEGIN IMMEDIATE" if locked else "SELECT nothing FROM t")
         except sqlite3.OperationalError as driver_error:
-            raise OperationalError("database is locked") from driver_error
-    except OperationalError as error:
-        assert db_errors.classify(error) is Failure.QUERY
-        assert _message_for(error) is None  # Django's 500, not "a server stopped answering"
+            try:
+                raise OperationalError(str(driver_error)) from driver_error
+            except OperationalError as error:
+                return error
+        raise AssertionError("SQLite raised nothing")
+    finally:
+        waiter.close()
+        holder.close()
+
+
+def test_sqlite_busy_gets_its_own_page_and_any_other_sqlite_error_is_the_querys(tmp_path):
+    busy = sqlite_error(tmp_path, locked=True)
+    assert str(busy) == "database is locked"
+    assert db_errors.classify(busy) is Failure.BUSY
+    assert _message_for(busy) == DATABASE_BUSY  # not "a server stopped answering"
+
+    refused = sqlite_error(tmp_path, locked=False)
+    assert db_errors.classify(refused) is Failure.QUERY
+    assert _message_for(refused) is None  # Django's own error handling
 
 
 def test_a_standby_that_did_not_answer_is_gone():
