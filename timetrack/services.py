@@ -68,7 +68,6 @@ def timecard_create(
     description: str = "",
     billable: bool = True,
 ) -> Timecard:
-    check_date(date, field="date")
     if not project.is_active:
         raise ValidationError(INACTIVE_PROJECT.format(project=project))
     timecard = Timecard(
@@ -79,10 +78,7 @@ def timecard_create(
         description=description,
         billable=billable,
     )
-    timecard.full_clean()
-    _check_day(user=user, date=date, hours=hours)
-    timecard.save()
-    return timecard
+    return _checked_and_saved(timecard)
 
 
 @transaction.atomic
@@ -95,7 +91,6 @@ def timecard_update(
     description: str = "",
     billable: bool = True,
 ) -> Timecard:
-    check_date(date, field="date")
     timecard = _lock(timecard)
     if timecard.status != TimecardStatus.OPEN:
         raise ValidationError(NOT_EDITABLE.format(status=timecard.get_status_display().lower()))
@@ -106,8 +101,15 @@ def timecard_update(
     timecard.hours = hours
     timecard.description = description
     timecard.billable = billable
+    return _checked_and_saved(timecard, editing=timecard)
+
+
+def _checked_and_saved(timecard: Timecard, *, editing: Timecard | None = None) -> Timecard:
+    """Save ``timecard`` once it passes what every saved timecard must: a date in the
+    site's range, valid fields, and a day that stays within ``MAX_HOURS_PER_DAY``."""
+    check_date(timecard.date, field="date")
     timecard.full_clean()
-    _check_day(user=timecard.user, date=date, hours=hours, editing=timecard)
+    _check_day(user=timecard.user, date=timecard.date, hours=timecard.hours, editing=editing)
     timecard.save()
     return timecard
 
