@@ -8,7 +8,7 @@ PY := $(BIN)/python
 # The development server runs with DEBUG on and the embedded SQLite databases.
 DEV_ENV := DEBUG=true
 
-.PHONY: help install run migrate seed test test-postgres-side lint format migrations-check ci clean
+.PHONY: help install run migrate seed test test-sqlite-and-chaos lint format migrations-check ci clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -16,7 +16,8 @@ help: ## List the targets
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@# No byte-compiling of every installed file: Python compiles the modules it imports.
+	$(BIN)/pip install --quiet --no-compile -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed ## Create .venv and install the project with its dev tools
@@ -30,14 +31,14 @@ seed: migrate ## Fill the demo data (only when the database is empty)
 run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-# The SQLite pass runs beside the PostgreSQL passes and the chaos run, which take the
-# native servers in turn (their databases are apart, and the PostgreSQL side mostly waits
-# on its servers); each side's output is shown when it ends.
+# Two sides at once, each one's output shown when it ends: the SQLite pass and then the
+# chaos run (on servers of its own), beside the PostgreSQL passes, which take the native
+# servers in turn and mostly wait on them.
 test: install lint migrations-check ## Lint, the whole suite on SQLite and on the native pair, a short chaos run
-	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres-side
+	$(MAKE) -j2 --output-sync=target test-sqlite-and-chaos test-pg
 
-test-postgres-side: install
-	$(MAKE) test-pg
+test-sqlite-and-chaos: install
+	$(MAKE) test-sqlite
 	$(MAKE) chaos-short
 
 lint: install ## Ruff: lint and format check
