@@ -17,3 +17,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 AXES_ENABLED = False  # client.login() sends no request, which axes needs; its tests turn it on
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # Django's backend, with a flush between tests that deletes rows instead of
+    # truncating tables: tests/postgresql_test_backend says why.
+    DATABASES["default"]["ENGINE"] = "tests.postgresql_test_backend"  # noqa: F405
