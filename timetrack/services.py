@@ -68,6 +68,7 @@ def timecard_create(
     description: str = "",
     billable: bool = True,
 ) -> Timecard:
+    check_date(date, field="date")
     if not project.is_active:
         raise ValidationError(INACTIVE_PROJECT.format(project=project))
     timecard = Timecard(
@@ -91,6 +92,7 @@ def timecard_update(
     description: str = "",
     billable: bool = True,
 ) -> Timecard:
+    check_date(date, field="date")
     timecard = _lock(timecard)
     if timecard.status != TimecardStatus.OPEN:
         raise ValidationError(NOT_EDITABLE.format(status=timecard.get_status_display().lower()))
@@ -105,9 +107,9 @@ def timecard_update(
 
 
 def _checked_and_saved(timecard: Timecard, *, editing: Timecard | None = None) -> Timecard:
-    """Save ``timecard`` once it passes what every saved timecard must: a date in the
-    site's range, valid fields, and a day that stays within ``MAX_HOURS_PER_DAY``."""
-    check_date(timecard.date, field="date")
+    """Save ``timecard`` once it passes what every saved timecard must: valid fields, and
+    a day that stays within ``MAX_HOURS_PER_DAY`` (its date's range is checked first of
+    all, before anything is read or locked)."""
     timecard.full_clean()
     _check_day(user=timecard.user, date=timecard.date, hours=timecard.hours, editing=editing)
     timecard.save()

@@ -62,6 +62,20 @@ def test_the_service_refuses_a_date_before_the_earliest(user):
     assert not Timecard.objects.exists()
 
 
+def test_a_date_out_of_range_is_the_first_thing_the_services_say(user):
+    """Before the project's state or the timecard's: the date is checked before anything
+    is read or locked."""
+    closed = ProjectFactory(is_active=False)
+    submitted = TimecardFactory(user=user, submitted=True)
+    far = datetime.date(1, 1, 1)
+    with pytest.raises(ValidationError) as creating:
+        services.timecard_create(user=user, project=closed, date=far, hours=Decimal("1"))
+    with pytest.raises(ValidationError) as updating:
+        services.timecard_update(timecard=submitted, project=closed, date=far, hours=Decimal("1"))
+    for refused in (creating, updating):
+        assert refused.value.message_dict == {"date": [out_of_range_message()]}
+
+
 def test_the_database_refuses_a_timecard_before_the_floor(user):
     with pytest.raises(IntegrityError), transaction.atomic():
         TimecardFactory(user=user, date=DATABASE_FLOOR - datetime.timedelta(days=1))
