@@ -18,14 +18,21 @@ from core.middleware import last_write_of
 
 POSTGRES_MARKERS = ("postgres", "postgres_group")
 DATABASE_FIXTURES = frozenset(
-    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }
 )
 
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark ``no_database`` each test that uses no database: it runs the same on SQLite
-    and on PostgreSQL, so ``make test`` runs it once, in the SQLite pass."""
+    """Mark ``no_database`` each test that uses no database, so that ``make test`` runs it
+    once, in the SQLite pass. Such a test must not depend on the backend: one that does
+    is marked ``postgres`` (or uses the database)."""
     for item in items:
         uses_fixture = DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
         needs_postgres = any(item.get_closest_marker(name) for name in POSTGRES_MARKERS)

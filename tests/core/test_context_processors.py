@@ -80,6 +80,7 @@ def test_the_sqlite_primary_is_described_as_read_write():
     assert describe_database("default") == "SQLite, read-write"
 
 
+@pytest.mark.postgres  # no database query, but the description is PostgreSQL's
 def test_a_postgresql_database_is_described_by_its_host_and_port():
     if connections["default"].vendor != "postgresql":
         pytest.skip("the site runs on PostgreSQL only with DATABASE_URL")
