@@ -57,10 +57,13 @@ def percent(value: Number, places: int = 0) -> str:
     return f"{number:,.{places}f}%"
 
 
-def axis_tick(value: Number) -> str:
-    """A chart axis's tick, written as hours are (whole bare, else two places), whatever
-    the axis measures: ticks are round steps of the scale (0.25, 2.5, 1,000), never cents."""
-    return hours(value)
+def axis_tick(value: Number, step: Number) -> str:
+    """A chart axis's tick: grouped, with as many decimals as the axis's ``step`` has, so
+    every tick of one axis has the same (0.25 steps: "0.00", "0.25"; 2.5: "2.5", "5.0";
+    whole steps: "1,000"), rounded half up as the tables are."""
+    places = max(0, -as_decimal(step).normalize().as_tuple().exponent)
+    rounded = as_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{places}f}"
 
 
 def plain_decimal(value: Decimal) -> str:

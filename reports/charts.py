@@ -152,7 +152,7 @@ def bar_chart(
     scale = (bottom - top) / float(axis_max)
     tick_values = [step * n for n in range(int(axis_max / step) + 1)]
     # Wide tick labels ("500,000") push the plot right, clear of the y axis title.
-    widest_tick = max(len(numbers.axis_tick(value)) for value in tick_values)
+    widest_tick = max(len(numbers.axis_tick(value, step)) for value in tick_values)
     left = float(max(MARGIN_LEFT, 30 + CHAR_WIDTH * widest_tick))
     right = float(width - MARGIN_RIGHT)
     slot = (right - left) / max(1, len(labels))
@@ -193,7 +193,11 @@ def bar_chart(
             )
         )
     ticks = tuple(
-        Tick(value=value, y=_round(bottom - float(value) * scale), label=numbers.axis_tick(value))
+        Tick(
+            value=value,
+            y=_round(bottom - float(value) * scale),
+            label=numbers.axis_tick(value, step),
+        )
         for value in tick_values
     )
     return BarChart(

@@ -77,8 +77,16 @@ def test_percent(value, places, text):
 
 
 @pytest.mark.parametrize(
-    ("value", "text"),
-    [(D("0"), "0"), (D("0.25"), "0.25"), (D("1.25"), "1.25"), (D("2.5"), "2.50"), (1000, "1,000")],
+    ("value", "step", "text"),
+    [
+        (D("0"), D("0.25"), "0.00"),
+        (D("0.25"), D("0.25"), "0.25"),
+        (D("1"), D("0.25"), "1.00"),
+        (D("5"), D("2.5"), "5.0"),
+        (D("7.5"), D("2.5"), "7.5"),
+        (D("1000"), D("500"), "1,000"),
+        (D("200000"), D("1E+5"), "200,000"),  # a step as nice_step makes it
+    ],
 )
-def test_an_axis_tick_is_written_as_hours_are(value, text):
-    assert numbers.axis_tick(value) == text
+def test_every_tick_of_an_axis_has_its_steps_decimals(value, step, text):
+    assert numbers.axis_tick(value, step) == text

@@ -127,4 +127,4 @@ def test_small_steps_are_labelled_as_hours_are_written():
     result = chart([D("1.2"), D("0.5")])  # a step of 0.25: half-to-even would write 0.2
 
     labels = [tick.label for tick in result.ticks]
-    assert labels == ["0", "0.25", "0.50", "0.75", "1", "1.25"]
+    assert labels == ["0.00", "0.25", "0.50", "0.75", "1.00", "1.25"]
