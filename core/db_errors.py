@@ -34,7 +34,8 @@ QUERY_CANCELED = "57014"
 """``statement_timeout`` stopped the query."""
 
 _SQLITE_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
-"""SQLite's answers when another connection holds the lock it waited for."""
+"""SQLite's answers when another connection holds the lock it waited for (and their
+extended codes, such as ``SQLITE_BUSY_SNAPSHOT``)."""
 
 _SERVER_GONE_CLASSES = ("08", "57P")
 """Connection exceptions (08xxx) and shutdowns (57P01 admin shutdown, 57P03 ...)."""
@@ -74,7 +75,7 @@ def sqlstate(error: BaseException) -> str | None:
 def classify(error: BaseException) -> Failure:
     """What ``error`` says about the server that raised it."""
     if not any(hasattr(cause, "pgcode") for cause in (error, error.__cause__)):
-        busy = getattr(error.__cause__, "sqlite_errorname", "") in _SQLITE_BUSY
+        busy = getattr(error.__cause__, "sqlite_errorname", "").startswith(_SQLITE_BUSY)
         return Failure.BUSY if busy else Failure.QUERY
     code = sqlstate(error)
     if code is None or code.startswith(_SERVER_GONE_CLASSES):
