@@ -34,7 +34,7 @@ run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
 # Two sides at once, each one's output shown when it ends: the SQLite pass and then the
 # chaos run (on servers of its own), beside the PostgreSQL passes, which take the native
 # servers in turn and mostly wait on them.
-test: install lint migrations-check ## Lint, the whole suite on SQLite and on the native pair, a short chaos run
+test: install lint migrations-check ## Lint, the suite on SQLite, its database tests on the native servers, a short chaos run
 	$(MAKE) -j2 --output-sync=target test-sqlite-and-chaos test-pg
 
 test-sqlite-and-chaos: install

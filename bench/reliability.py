@@ -28,7 +28,8 @@ people save timecards and others load the report pages and the CSV export, and a
 does to the standby, in turn: {", ".join(f"{name} ({count}x)" for name, count in actions.items())}.
 Each failure lasts a few seconds, with a calm between two. The method is in
 `bench/chaos.py`; the figures in `bench/results/chaos.json`. `make test` runs a short
-run of the same (20 s) and fails on any broken promise.
+run of the same (15 s, on a primary and standby of its own in `.pg-chaos/`) and fails on
+any broken promise.
 
 {verdict}
 
