@@ -15,8 +15,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 Number = Decimal | int | float
 
-CENT = Decimal("0.01")
-
 
 def as_decimal(value: Number | str) -> Decimal:
     """``value`` as a Decimal; a float through its shortest text, so 8.1 stays 8.1."""
@@ -43,7 +41,13 @@ def money(value: Number) -> str:
 
 
 def _two_places(number: Decimal) -> str:
-    return f"{number.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+    return _grouped(number, 2)
+
+
+def _grouped(number: Decimal, places: int) -> str:
+    """``number`` rounded half up to ``places`` decimals, thousands grouped."""
+    rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{places}f}"
 
 
 def count(value: int) -> str:
@@ -53,8 +57,7 @@ def count(value: int) -> str:
 
 def percent(value: Number, places: int = 0) -> str:
     """42.46 -> "42%", or with ``places=1`` "42.5%": a share of a whole, in per cent."""
-    number = as_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{number:,.{places}f}%"
+    return f"{_grouped(as_decimal(value), places)}%"
 
 
 def axis_tick(value: Number, step: Number) -> str:
@@ -62,8 +65,7 @@ def axis_tick(value: Number, step: Number) -> str:
     every tick of one axis has the same (0.25 steps: "0.00", "0.25"; 2.5: "2.5", "5.0";
     whole steps: "1,000"), rounded half up as the tables are."""
     places = max(0, -as_decimal(step).normalize().as_tuple().exponent)
-    rounded = as_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{rounded:,.{places}f}"
+    return _grouped(as_decimal(value), places)
 
 
 def plain_decimal(value: Decimal) -> str:
