@@ -152,7 +152,8 @@ def bar_chart(
     scale = (bottom - top) / float(axis_max)
     tick_values = [step * n for n in range(int(axis_max / step) + 1)]
     # Wide tick labels ("500,000") push the plot right, clear of the y axis title.
-    widest_tick = max(len(numbers.axis_tick(value, step)) for value in tick_values)
+    tick_labels = [numbers.axis_tick(value, step) for value in tick_values]
+    widest_tick = max(len(label) for label in tick_labels)
     left = float(max(MARGIN_LEFT, 30 + CHAR_WIDTH * widest_tick))
     right = float(width - MARGIN_RIGHT)
     slot = (right - left) / max(1, len(labels))
@@ -193,12 +194,8 @@ def bar_chart(
             )
         )
     ticks = tuple(
-        Tick(
-            value=value,
-            y=_round(bottom - float(value) * scale),
-            label=numbers.axis_tick(value, step),
-        )
-        for value in tick_values
+        Tick(value=value, y=_round(bottom - float(value) * scale), label=label)
+        for value, label in zip(tick_values, tick_labels, strict=True)
     )
     return BarChart(
         dom_id=dom_id,
