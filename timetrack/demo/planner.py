@@ -316,7 +316,7 @@ class _Generator:
                 disable=progress_file is None,
             ) as bar,
         ):
-            for month_start, month_end in self._months():
+            for month_start, month_end in periods.months_between(self.first_day, self.today):
                 first = max(month_start, self.first_day)
                 last = min(month_end, self.today)
                 days = sum(1 for day in self._days(first, last) if _works(day))
@@ -666,9 +666,6 @@ class _Generator:
         )
 
     # -- calendar ------------------------------------------------------------------------
-
-    def _months(self) -> Iterator[tuple[datetime.date, datetime.date]]:
-        return periods.months_between(self.first_day, self.today)
 
     def _month_rng(self, month_start: datetime.date) -> random.Random:
         return random.Random(f"{self.seed}:month:{month_start.isoformat()}")
