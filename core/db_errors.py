@@ -30,6 +30,9 @@ __all__ = ["Failure", "classify", "first_line", "server_gone", "sqlstate"]
 RECOVERY_CONFLICT = "40001"
 """Replay on a hot standby cancelled the query ("conflict with recovery")."""
 
+READ_ONLY_TRANSACTION = "25006"
+"""A write sent to a hot standby: it runs every transaction read-only, and refuses."""
+
 QUERY_CANCELED = "57014"
 """``statement_timeout`` stopped the query."""
 
@@ -51,6 +54,10 @@ class Failure(enum.Enum):
     RECOVERY_CONFLICT = "recovery conflict"
     """Replay cancelled the query on this standby; the primary has no replay to wait for."""
 
+    WRITE_REFUSED = "write refused"
+    """A standby refused a write (``raw()`` routes its statement as a read, whatever it
+    says): it ran nothing, and the primary would run it."""
+
     TIMED_OUT = "timed out"
     """The query ran past its ``statement_timeout``: it would time out on any server."""
 
@@ -64,7 +71,7 @@ class Failure(enum.Enum):
     @property
     def answerable_elsewhere(self) -> bool:
         """Whether another server would answer the same query."""
-        return self in (Failure.SERVER_GONE, Failure.RECOVERY_CONFLICT)
+        return self in (Failure.SERVER_GONE, Failure.RECOVERY_CONFLICT, Failure.WRITE_REFUSED)
 
 
 def sqlstate(error: BaseException) -> str | None:
@@ -82,6 +89,8 @@ def classify(error: BaseException) -> Failure:
         return Failure.SERVER_GONE
     if code == RECOVERY_CONFLICT:
         return Failure.RECOVERY_CONFLICT
+    if code == READ_ONLY_TRANSACTION:
+        return Failure.WRITE_REFUSED
     if code == QUERY_CANCELED:
         return Failure.TIMED_OUT
     return Failure.QUERY

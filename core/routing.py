@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import OperationalError, connections
+from django.db import DatabaseError, OperationalError, connections
 from django.http import HttpRequest, StreamingHttpResponse
 from django.template.response import SimpleTemplateResponse
 
@@ -85,6 +85,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 RETRIED = "The reporting replica failed during this page, so it was read from the primary."
+WRITES = "This page writes, so it was read from the primary."
 
 
 @dataclass
@@ -263,7 +264,7 @@ class read_from:
             with _scope(alias) as scope:
                 try:
                     return _keep_in_scope(func(*args, **kwargs), scope)
-                except OperationalError as error:
+                except DatabaseError as error:
                     if not _retry_on_primary(scope, error, _may_run_again(retry, args)):
                         raise
                 return _keep_in_scope(func(*args, **kwargs), scope)
@@ -278,7 +279,7 @@ class read_from:
             with _scope(alias) as scope:
                 try:
                     return _keep_in_scope(await func(*args, **kwargs), scope)
-                except OperationalError as error:
+                except DatabaseError as error:
                     if not _retry_on_primary(scope, error, _may_run_again(retry, args)):
                         raise
                 return _keep_in_scope(await func(*args, **kwargs), scope)
@@ -344,12 +345,13 @@ def _may_run_again(retry: bool | None, args: tuple) -> bool:
     return request is not None and request.method in SAFE_METHODS
 
 
-def _retry_on_primary(scope: _Scope, error: OperationalError, may_run_again: bool) -> bool:
+def _retry_on_primary(scope: _Scope, error: DatabaseError, may_run_again: bool) -> bool:
     """After a standby failure, tell its breaker; run the scope again on the primary if it
     may be run again and has not written.
 
     A failure that another server would answer (``Failure.answerable_elsewhere``: a
-    recovery conflict or a lost server) is retried. A timeout would time out there too, a
+    recovery conflict, a lost server, or a write the standby refused, as a ``raw()``
+    INSERT sent there as a read is) is retried. A timeout would time out there too, a
     scope that wrote must not write twice (any statement on the primary that is not a
     read counts, however it was issued), and a callable that may not run again gets the
     error page: those are raised.
@@ -370,7 +372,8 @@ def _retry_on_primary(scope: _Scope, error: OperationalError, may_run_again: boo
     if scope.writes.wrote or not may_run_again:
         return False
     logger.warning("Read scope on %r failed (%s); retrying on the primary.", replica, error)
-    scope.decision = ReadDecision(scope.alias, PRIMARY, RETRIED)
+    notice = WRITES if failure is Failure.WRITE_REFUSED else RETRIED
+    scope.decision = ReadDecision(scope.alias, PRIMARY, notice)
     return True
 
 

@@ -46,6 +46,7 @@ def django_error(pgcode: str | None, message: str = "ERROR: it failed") -> Opera
         ("57P01", Failure.SERVER_GONE, SERVER_LOST),
         ("40001", Failure.RECOVERY_CONFLICT, REPORT_CANCELLED),
         ("57014", Failure.TIMED_OUT, REPORT_TIMED_OUT),
+        ("25006", Failure.WRITE_REFUSED, None),
         ("42P01", Failure.QUERY, None),
     ],
 )
@@ -99,10 +100,11 @@ def test_a_standby_that_did_not_answer_is_gone():
     assert _message_for(silent) == SERVER_LOST
 
 
-def test_only_a_lost_server_or_a_conflict_is_answered_elsewhere():
+def test_only_a_lost_server_a_conflict_or_a_refused_write_is_answered_elsewhere():
     assert {failure for failure in Failure if failure.answerable_elsewhere} == {
         Failure.SERVER_GONE,
         Failure.RECOVERY_CONFLICT,
+        Failure.WRITE_REFUSED,
     }
 
 

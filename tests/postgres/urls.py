@@ -1,14 +1,19 @@
 """The site's own URLs plus scoped pages the failure tests need: one whose query outlives
-its statement timeout, and one, for any method, that loses its standby midway."""
+its statement timeout, one, for any method, that loses its standby midway, and ones that
+write in every way a statement can before their standby is lost."""
+
+from collections.abc import Callable
 
 import psycopg2
-from django.db import connections, router
+from django.db import connections, router, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.http import HttpResponse
 from django.urls import path
 
-from core.routing import read_from
+from core.routing import current_read_decision, read_from
 from core.urls import urlpatterns as site_urlpatterns
-from timetrack.models import Timecard
+from timetrack.models import Client, Timecard
 
 
 @read_from("standby")
@@ -48,8 +53,66 @@ def loses_its_standby(request):
     return HttpResponse(f"{count} timecards, read on {router.db_for_read(Timecard)}")
 
 
+def _run(sql: str, params: list | None = None) -> None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _client_name(case: str) -> str:
+    return f"{case} run {len(RUNS)}"
+
+
+INSERT_CLIENT = "insert into timetrack_client (name, created_at) values (%s, now())"
+
+WRITES: dict[str, Callable[[], object]] = {
+    "two statements": lambda: _run(f"select 1; {INSERT_CLIENT}", [_client_name("two statements")]),
+    "select into": lambda: _run("select 1 as a into written_by_select_into"),
+    "parenthesised cte": lambda: _run(
+        f"(with added as ({INSERT_CLIENT} returning id) select id from added)",
+        [_client_name("parenthesised cte")],
+    ),
+    "writing function": lambda: _run("select add_client(%s)", [_client_name("writing function")]),
+    "nextval": lambda: _run("select nextval('timetrack_client_id_seq')"),
+    "queryset update": lambda: Client.objects.update(name=Concat(F("name"), Value("+"))),
+    "bulk_create": lambda: Client.objects.bulk_create([Client(name=_client_name("bulk_create"))]),
+    "select_for_update": lambda: _locked_read(),
+}
+"""Each way a statement on the primary can write, some of which look like reads."""
+
+
+def _locked_read() -> None:
+    with transaction.atomic():
+        list(Client.objects.select_for_update().order_by("pk")[:1])
+
+
+@read_from("standby")
+def writes_then_loses_its_standby(request, case: str):
+    """Reads the standby, writes on the primary, loses the standby, reads it again.
+
+    The last read goes to the member the scope chose, as a read built before the write
+    and evaluated after it would: it fails, and the view must not be run again.
+    """
+    RUNS.append(current_read_decision().alias)
+    Timecard.objects.count()
+    WRITES[case]()
+    lose_the_standby_connection()
+    Timecard.objects.using(current_read_decision().alias).count()
+    return HttpResponse("written")
+
+
+@read_from("standby")
+def inserts_through_raw(request):
+    """``raw()`` routes as a read: the standby refuses the INSERT, the primary runs it."""
+    RUNS.append(current_read_decision().alias)
+    sql = f"{INSERT_CLIENT} returning *"
+    added = list(Client.objects.raw(sql, [_client_name("raw")]))
+    return HttpResponse(f"{len(added)} added on {added[0]._state.db}")
+
+
 urlpatterns = [
     path("too-slow/", too_slow_report),
     path("loses-its-standby/", loses_its_standby),
+    path("writes-then-loses-its-standby/<str:case>/", writes_then_loses_its_standby),
+    path("inserts-through-raw/", inserts_through_raw),
     *site_urlpatterns,
 ]
