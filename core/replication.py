@@ -11,11 +11,27 @@ Report pages show it next to the data they read from the standby, and
 
     has_replayed("standby_2", lsn)     # read your writes: has it replayed up to lsn?
 
-One cheap query on the standby (no table is read). Its lag in seconds uses a CASE: a
-caught-up standby reports 0, where ``now() - pg_last_xact_replay_timestamp()`` alone would
-report the time since the last commit it replayed, growing while nothing happens (and NULL
-before the first one). ``replay_lag`` in the primary's ``pg_stat_replication`` goes NULL
-or stale when idle, so it is not used.
+**Lag is measured against the primary, not on the standby alone.** A standby only knows
+the WAL it has received: with the primary's WAL sender stalled, or its own receiver
+paused, it reports "streaming, nothing left to replay" while the primary has moved on.
+So each measurement first takes the primary's WAL position (``pg_current_wal_lsn()``,
+one query that reads no table) with the time just before it, then the member's replay
+position. The process keeps those samples of the primary (:class:`PrimaryPositions`):
+a member that has replayed up to ``R`` has every commit the primary made before the
+latest sample whose position is at or below ``R``, so its lag is at most the time since
+that sample (``StandbyStatus.fresh_as_of``). This needs no clock shared with the
+servers, and an idle primary does not make a healthy member look stale: its position does
+not move, so the sample just taken is covered. A member a moment behind the sample just
+taken (replay is not instant) is asked for its replay position once more.
+
+**The cache only makes the check cheaper, never later.** ``StandbyStatus.lag_now()`` is
+the lag when measured plus the measurement's age (the time since ``fresh_as_of``): a
+member measured fresh five seconds ago may be five seconds behind by now, and counts so.
+``core.standby`` measures again when that crosses the lag bound.
+
+When the primary cannot be asked (down, or this thread is inside a transaction on it),
+the standby's own view is used: ``0`` when it has replayed all it received, else the time
+since the last commit it replayed. It cannot see WAL it never received.
 
 Why a cache: every report page asks, and a standby that is down would otherwise cost each
 page a connection attempt (up to the alias's connect_timeout). A failure is cached like a
@@ -35,6 +51,7 @@ is neither.
 
 from __future__ import annotations
 
+import collections
 import re
 import threading
 import time
@@ -46,6 +63,7 @@ from core.db_errors import first_line
 
 __all__ = [
     "CACHE_SECONDS",
+    "PrimaryPositions",
     "StandbyStatus",
     "clear_cache",
     "has_replayed",
@@ -85,6 +103,21 @@ class StandbyStatus:
     replay_lsn: str | None = None
     """How far it had replayed when measured (``None`` for a server not in recovery)."""
     error: str = ""
+    measured_at: float = 0.0
+    """``time.monotonic()`` when it was measured."""
+    fresh_as_of: float | None = None
+    """``time.monotonic()`` before which every commit on the primary was on this member,
+    from the primary's own positions; ``None`` when the primary could not be asked."""
+
+    def lag_now(self, now: float | None = None) -> float | None:
+        """How far behind the member may be now: its lag when measured plus the age of
+        the measurement (``None`` when it could not be measured)."""
+        now = time.monotonic() if now is None else now
+        if self.fresh_as_of is not None:
+            return max(0.0, now - self.fresh_as_of)
+        if self.lag_seconds is None:
+            return None
+        return self.lag_seconds + max(0.0, now - self.measured_at)
 
     @property
     def healthy(self) -> bool:
@@ -110,6 +143,66 @@ class StandbyStatus:
         size = "? bytes" if self.lag_bytes is None else f"{self.lag_bytes:,} bytes"
         seconds = "? s" if self.lag_seconds is None else f"{self.lag_seconds:.1f} s"
         return f"{size}, {seconds}"
+
+
+class PrimaryPositions:
+    """The primary's WAL position as this process sampled it, each with the time just
+    before it was asked: the yardstick each member's replay position is held against.
+
+    Shared by the threads of a worker; a bounded history (the newest ``SAMPLES``), so a
+    member behind every sample kept is as old as the oldest one, at least.
+    """
+
+    SAMPLES = 512
+
+    def __init__(self, alias: str = "default") -> None:
+        self.alias = alias
+        self._samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=self.SAMPLES)
+        self._lock = threading.Lock()
+
+    def sample(self) -> tuple[float, int] | None:
+        """Ask the primary where its WAL ends now; ``(time, position)``, or ``None`` when
+        it cannot say (no PostgreSQL, unreachable, or inside a transaction on it, which
+        a failed query would break)."""
+        connection = connections[self.alias]
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            return None
+        at = time.monotonic()
+        try:
+            # On the driver's own cursor: a probe of the routing, not one of the page's
+            # statements, so no execute wrapper (write detection, a test's capture) sees it.
+            connection.ensure_connection()
+            with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+                cursor.execute("select pg_current_wal_lsn()")
+                lsn = parse_lsn(cursor.fetchone()[0])
+        except Error:
+            return None
+        self.add(at, lsn)
+        return at, lsn
+
+    def add(self, at: float, lsn: int) -> None:
+        with self._lock:
+            self._samples.append((at, lsn))
+
+    def covered_since(self, replayed: int) -> float | None:
+        """The latest sample time at which the primary's WAL ended at or before
+        ``replayed``: a member that has replayed that far has every commit made before
+        it. ``None`` when it is behind every sample kept."""
+        with self._lock:
+            return max((at for at, lsn in self._samples if lsn <= replayed), default=None)
+
+    def oldest(self) -> float:
+        """The time of the oldest sample kept (now, when there is none)."""
+        with self._lock:
+            return self._samples[0][0] if self._samples else time.monotonic()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._samples.clear()
+
+
+primary_positions = PrimaryPositions()
+"""This process's samples of the primary's position (``default``)."""
 
 
 _cache: dict[str, tuple[float, StandbyStatus]] = {}
@@ -138,6 +231,7 @@ def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
         _replayed.clear()
+    primary_positions.clear()
 
 
 def parse_lsn(text: str) -> int:
@@ -266,23 +360,41 @@ def wait_for_replay(
 def _measure(alias: str) -> StandbyStatus:
     connection = connections[alias]
     if connection.vendor != "postgresql":
-        return StandbyStatus(alias=alias, replicated=False)
+        return StandbyStatus(alias=alias, replicated=False, measured_at=time.monotonic())
+    primary = primary_positions.sample()  # first: the member is judged against it
     try:
         with connection.cursor() as cursor:
             cursor.execute(STATUS_SQL)
             in_recovery, streaming, lag_seconds, lag_bytes, replay_lsn = cursor.fetchone()
+            fresh_as_of = None
+            if primary is not None and replay_lsn is not None:
+                fresh_as_of = primary_positions.covered_since(parse_lsn(replay_lsn))
+                if fresh_as_of is None or fresh_as_of < primary[0]:  # a moment behind it
+                    cursor.execute("select pg_last_wal_replay_lsn()")
+                    replay_lsn = cursor.fetchone()[0]
+                    fresh_as_of = primary_positions.covered_since(parse_lsn(replay_lsn))
     except Error as error:
         # A connection the server dropped would fail every later query of this thread:
         # close it, so that the next measurement connects afresh.
         connection.close_if_unusable_or_obsolete()
-        return StandbyStatus(alias=alias, replicated=True, error=first_line(error))
+        return StandbyStatus(
+            alias=alias, replicated=True, error=first_line(error), measured_at=time.monotonic()
+        )
+    measured_at = time.monotonic()
     _note_replayed(alias, replay_lsn)
+    if primary is not None and replay_lsn is not None:
+        lag_bytes = max(0, primary[1] - parse_lsn(replay_lsn))
+        lag_seconds = measured_at - (
+            primary_positions.oldest() if fresh_as_of is None else fresh_as_of
+        )
     return StandbyStatus(
         alias=alias,
         replicated=True,
         in_recovery=in_recovery,
         streaming=streaming,
         lag_bytes=None if lag_bytes is None else int(lag_bytes),
-        lag_seconds=None if lag_seconds is None else float(lag_seconds),
+        lag_seconds=None if lag_seconds is None else max(0.0, float(lag_seconds)),
         replay_lsn=replay_lsn,
+        measured_at=measured_at,
+        fresh_as_of=fresh_as_of if primary is not None and replay_lsn is not None else None,
     )

@@ -320,6 +320,10 @@ READ_YOUR_WRITES_SECONDS = env.int(
     "READ_YOUR_WRITES_SECONDS", default=max(15, round(STANDBY_MAX_LAG_SECONDS))
 )
 READ_YOUR_WRITES_BY = env.str("READ_YOUR_WRITES_BY", default="wal")
+# Functions a SELECT may call and still count as a read, beside the built-ins the site's
+# queries call (core/statements.py): any other function call marks a write, so that a
+# statement that might write is never run twice.
+READ_ONLY_FUNCTIONS = env.list("READ_ONLY_FUNCTIONS", default=[])
 if STANDBY_DOWN_POLICY not in {"primary", "503"}:
     raise ImproperlyConfigured("STANDBY_DOWN_POLICY must be 'primary' or '503'.")
 if STANDBY_LAG_POLICY not in {"primary", "notice"}:

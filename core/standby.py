@@ -10,7 +10,11 @@ server. A member qualifies when it is
   ``STANDBY_COOL_DOWN_SECONDS``, so later requests do not each wait for the connect
   timeout; after the cool-down one request probes that member again;
 - **replicating** (in recovery, its WAL receiver streaming) and **within the lag bound**
-  (``STANDBY_MAX_LAG_SECONDS``): one cached status query per member;
+  (``STANDBY_MAX_LAG_SECONDS``), its lag measured against the primary's own WAL position
+  (``core.replication``: a stalled sender or a paused receiver cannot hide it). One
+  status query per member, reused for at most half the bound (``status_interval``), and
+  never past the bound: a measurement's age counts as lag, and a member whose measured
+  lag plus that age crosses the bound is measured again before it serves;
 - **caught up with the caller's last write** when there is one (``min_lsn``, the
   primary's WAL position after that write): the member's known replay position, or one
   query on that member when the known one falls short. Each member is judged on its own:
@@ -222,7 +226,7 @@ def _refusal(alias: str, min_lsn: str | None) -> _Refusal | None:
         return _Refusal(alias, UNREACHABLE_MEMBER)
     try:
         # A probe after the cool-down must measure now; otherwise a brief cache will do.
-        status = standby_status(alias, max_age=0 if breaker.is_open else CACHE_SECONDS)
+        status = current_status(alias, fresh=breaker.is_open)
         if status.error:
             breaker.record_failure(status.error)
             return _Refusal(alias, UNREACHABLE_MEMBER)
@@ -245,13 +249,37 @@ def _refusal(alias: str, min_lsn: str | None) -> _Refusal | None:
     return None
 
 
+def status_interval() -> float:
+    """How long a member's measurement is reused: ``CACHE_SECONDS``, or half the lag
+    bound when that is shorter, so that the age a measurement adds stays below it."""
+    return min(CACHE_SECONDS, settings.STANDBY_MAX_LAG_SECONDS / 2)
+
+
+def current_status(alias: str, *, fresh: bool = False) -> StandbyStatus:
+    """``alias``'s status for a decision now: cached for ``status_interval()``, measured
+    again when it was within the lag bound when measured and is past it counting its age
+    (it may have kept up since: only a new measurement can say), and measured now when
+    ``fresh`` (a breaker's probe)."""
+    if fresh:
+        return standby_status(alias, max_age=0)
+    status = standby_status(alias, max_age=status_interval())
+    bound = settings.STANDBY_MAX_LAG_SECONDS
+    measured_lag = status.lag_now(status.measured_at)
+    lag_now = status.lag_now()
+    if measured_lag is not None and lag_now is not None and measured_lag <= bound < lag_now:
+        status = standby_status(alias, max_age=0)
+    return status
+
+
 def _staleness(status: StandbyStatus) -> tuple[str, str] | None:
     """For a member too far behind to read: the fallback notice and the stale notice."""
     if not status.replicated:  # the embedded SQLite: the primary's own file
         return None
     if not status.healthy:  # reachable, but not a standby that replays: stale for good
         return NOT_REPLICATING, NOT_REPLICATING_NOTICE
-    lag = status.lag_seconds or 0.0
+    lag = status.lag_now()
+    if lag is None:  # replicating, but its position could not be read: not fresh
+        return NOT_REPLICATING, NOT_REPLICATING_NOTICE
     if lag > settings.STANDBY_MAX_LAG_SECONDS:
         return LAGGING.format(lag=lag), STALE.format(lag=lag)
     return None
