@@ -65,7 +65,7 @@ def django_env(db: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("STANDBY_DATABASE_URLS", None)  # the benchmark reads the native pair's standby
     env.update(
-        DJANGO_SETTINGS_MODULE="core.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="false",
         SECRET_KEY="bench-only-not-a-secret-" + "x" * 40,
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",

@@ -16,8 +16,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_safe
 
+from config.urls import urlpatterns as site_urls
 from core.routing import read_from
-from core.urls import urlpatterns as site_urls
 from reports.permissions import reports_access_required
 from reports.views import READ_ALIAS
 

@@ -4,7 +4,7 @@ Run by the orchestrator as ``python -m bench.position_check`` in a Django proces
 benchmark's database. Each way is timed over many calls in batches that alternate, and
 the median per call is kept:
 
-- ``decide_unpinned``: ``core.standby.decide`` for a browser that wrote nothing (the
+- ``decide_unpinned``: ``core.routing.decision.decide`` for a browser that wrote nothing (the
   member's status comes from the brief cache, as on most requests);
 - ``decide_pin_known``: the same for a browser whose write the cached status has already
   passed (no query: the usual case, as replay is quick);
@@ -25,7 +25,7 @@ django.setup()
 
 from bench import env  # noqa: E402
 from bench.stats import median  # noqa: E402
-from core import replication, standby  # noqa: E402
+from core.routing import decision, positions, status  # noqa: E402
 
 CALLS = 400
 ROUNDS = 5
@@ -42,25 +42,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    position = replication.primary_write_lsn()
-    replication.standby_status("standby", max_age=0)  # the cache, as a running site has it
-    assert replication.has_replayed("standby", position), "the standby is behind the primary"
+    position = positions.primary_write_lsn()
+    status.standby_status("standby", max_age=0)  # the cache, as a running site has it
+    assert positions.has_replayed("standby", position), "the standby is behind the primary"
 
     def pin_asked() -> None:
-        with replication._cache_lock:
-            replication._replayed.clear()  # what the cache knew: forgotten, so it asks
-        standby.decide("standby", min_lsn=position)
+        with status._cache_lock:
+            positions._replayed.clear()  # what the cache knew: forgotten, so it asks
+        decision.decide("standby", min_lsn=position)
 
     ways = {
-        "decide_unpinned": lambda: standby.decide("standby"),
-        "decide_pin_known": lambda: standby.decide("standby", min_lsn=position),
+        "decide_unpinned": lambda: decision.decide("standby"),
+        "decide_pin_known": lambda: decision.decide("standby", min_lsn=position),
         "decide_pin_asked": pin_asked,
-        "take_position": replication.primary_write_lsn,
+        "take_position": positions.primary_write_lsn,
     }
     samples: dict[str, list[float]] = {name: [] for name in ways}
     for _ in range(ROUNDS):
         for name, way in ways.items():
-            replication.standby_status("standby", max_age=0)
+            status.standby_status("standby", max_age=0)
             samples[name].append(_per_call_us(way))
     figures = {name: median(values) for name, values in samples.items()}
     figures["calls_per_round"] = CALLS

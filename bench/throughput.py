@@ -59,7 +59,7 @@ def start_gunicorn(db: str, mode: str, log: Path, **settings: str) -> subprocess
     if mode == "primary":
         extra["STANDBY_DATABASE_URL"] = f"postgres://postgres@{env.HOST}:{env.PRIMARY_PORT}/{db}"
     process = subprocess.Popen(
-        [env.PYTHON, "-m", "gunicorn", "--config", GUNICORN_CONF, "core.wsgi:application"],
+        [env.PYTHON, "-m", "gunicorn", "--config", GUNICORN_CONF, "config.wsgi:application"],
         cwd=env.REPO,
         env=env.django_env(db, **extra),
         stdout=subprocess.DEVNULL,  # the access log

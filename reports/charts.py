@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from core import numbers
-from core.numbers import Number
+from presentation import numbers
+from presentation.numbers import Number
 
 # Room around the plot for the tick labels (left), the x labels and the axis title
 # (bottom), in SVG user units (the chart scales with the page through its viewBox).

@@ -36,7 +36,7 @@ import psycopg2
 from django.conf import settings
 from django.db import connections
 
-from core import deadlines
+from core.routing import deadlines
 
 CHUNK_BYTES = 64 * 1024
 """Bytes handed over together: few queue hand-offs, still small next to a download."""
@@ -158,7 +158,7 @@ def _streamed(alias: str, connection: Any, select_sql: str) -> Iterator[bytes]:
     raw = connection.connection
     copy_sql = f"COPY ({select_sql}) TO STDOUT WITH (FORMAT csv, HEADER)"
     timeout_ms = round(settings.EXPORT_STATEMENT_TIMEOUT_SECONDS * 1000)
-    # A standby's backend bounds each wait for an answer (core/postgresql_standby): the
+    # A standby's backend bounds each wait for an answer (core.routing.backends): the
     # COPY may be silent as long as one of its statements may wait.
     silence = getattr(connection, "statement_seconds", None)
     chunks: queue.Queue = queue.Queue(maxsize=QUEUE_CHUNKS)

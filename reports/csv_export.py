@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 
-from core.numbers import plain_decimal
+from presentation.numbers import plain_decimal
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.factories import StaffFactory, UserFactory
-from core import read_your_writes, replication, standby
-from core.middleware import last_write_of
+from core.routing import breaker, groups, positions, read_your_writes, status
+from core.routing.middleware import last_write_of
 
 POSTGRES_MARKERS = ("postgres", "postgres_group")
 DATABASE_FIXTURES = frozenset(
@@ -44,12 +44,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _fresh_standby_state():
     """Each test starts with closed breakers, no cached replication status, and no write
     of an earlier test to read (the tests share one thread, so one context)."""
-    standby.reset_breakers()
-    replication.clear_cache()
+    breaker.reset_breakers()
+    status.clear_cache()
     read_your_writes.forget()
     yield
-    standby.reset_breakers()
-    replication.clear_cache()
+    breaker.reset_breakers()
+    status.clear_cache()
     read_your_writes.forget()
 
 
@@ -91,15 +91,15 @@ def wait_for_standby() -> None:
     # The wait is the test's plumbing, not the page's: keep its queries out of any
     # CaptureQueriesContext, whose counts the tests compare. That includes taking the
     # test's own write position, which the first scope after its writes would take.
-    members = standby.members("standby")
+    members = groups.members("standby")
     logging = {alias: connections[alias].force_debug_cursor for alias in ("default", *members)}
     for alias in logging:
         connections[alias].force_debug_cursor = False
     try:
         read_your_writes.current_requirement()
-        lsn = replication.primary_wal_lsn()
+        lsn = positions.primary_wal_lsn()
         for alias in members:
-            assert replication.wait_for_replay(lsn, alias=alias, timeout=10), (
+            assert positions.wait_for_replay(lsn, alias=alias, timeout=10), (
                 f"{alias} stopped replaying"
             )
     finally:

@@ -19,7 +19,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from core import numbers
+from presentation import numbers
 from timetrack import periods, selectors
 from timetrack.date_bounds import BoundedDateField, refuse_out_of_range
 from timetrack.models import (

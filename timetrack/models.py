@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from core import numbers
+from presentation import numbers
 from timetrack.date_bounds import DATABASE_FLOOR
 
 MAX_HOURS_PER_DAY = Decimal("24")

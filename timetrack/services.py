@@ -17,7 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import UserProfile
-from core import numbers
+from presentation import numbers
 from timetrack.date_bounds import check_date
 from timetrack.invoice_numbers import next_invoice_numbers
 from timetrack.models import (

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from core import numbers
+from presentation import numbers
 from timetrack import periods, selectors, services
 from timetrack.forms import (
     InvoiceFilterForm,

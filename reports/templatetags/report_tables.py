@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from core.numbers import hours
+from presentation.numbers import hours
 from reports.selectors import WeekHours
 
 register = template.Library()

@@ -12,7 +12,7 @@ from django.db import connections
 from django.http import JsonResponse
 from django.urls import path
 
-from core.routing import current_read_alias, read_from
+from core.routing import read_from, requested_group
 from timetrack.models import Timecard
 
 
@@ -38,7 +38,7 @@ def _read_twice() -> dict:
     with _recording() as ran_on:
         Timecard.objects.count()
         list(Timecard.objects.values_list("pk", flat=True)[:5])
-    return {"scope": current_read_alias(), "ran_on": ran_on}
+    return {"scope": requested_group(), "ran_on": ran_on}
 
 
 @login_not_required
@@ -57,7 +57,7 @@ def unscoped_page(request):
 def write_in_scope(request):
     with _recording() as ran_on:
         Timecard.objects.filter(pk=int(request.GET["pk"])).update(description=request.GET["n"])
-    return JsonResponse({"scope": current_read_alias(), "ran_on": ran_on})
+    return JsonResponse({"scope": requested_group(), "ran_on": ran_on})
 
 
 @login_not_required
@@ -68,7 +68,7 @@ async def async_scoped_report(request):
     await asyncio.sleep(0)
     second = await sync_to_async(_read_twice)()
     ran_on = first["ran_on"] + second["ran_on"]
-    return JsonResponse({"scope": current_read_alias(), "ran_on": ran_on})
+    return JsonResponse({"scope": requested_group(), "ran_on": ran_on})
 
 
 @login_not_required

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import connections
 
-from core import replication, standby
+from core.routing import groups, positions
 
 NATIVE_PAIR_PORTS = (
     os.environ.get("PG_PRIMARY_PORT", "55432"),
@@ -46,7 +46,7 @@ def _require_postgres(request: pytest.FixtureRequest) -> None:
     group = request.node.get_closest_marker("postgres_group") is not None
     if request.node.get_closest_marker("postgres") is None and not group:
         return
-    aliases = ("default", *standby.members("standby"))
+    aliases = ("default", *groups.members("standby"))
     vendors = {alias: connections[alias].vendor for alias in aliases}
     if set(vendors.values()) == {"postgresql"} and (len(aliases) >= 3 or not group):
         return
@@ -72,9 +72,9 @@ def wait_until_replayed(timeout: float = REPLAY_TIMEOUT_SECONDS) -> str:
     ``pg_current_wal_lsn()`` taken now: the wait ends as soon as the commits are visible
     there, and fails loudly on a pair that stopped replaying.
     """
-    lsn = replication.primary_wal_lsn()
+    lsn = positions.primary_wal_lsn()
     assert lsn is not None, "the primary is not PostgreSQL"
-    if not replication.wait_for_replay(lsn, timeout=timeout):
+    if not positions.wait_for_replay(lsn, timeout=timeout):
         with connections["standby"].cursor() as cursor:
             cursor.execute("select pg_last_wal_replay_lsn()")
             replayed = cursor.fetchone()[0]

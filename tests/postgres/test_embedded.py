@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-from core.replication import primary_wal_lsn, standby_status, wait_for_replay
+from core.routing.positions import primary_wal_lsn, wait_for_replay
+from core.routing.status import standby_status
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

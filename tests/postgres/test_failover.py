@@ -23,9 +23,9 @@ from django.db import connections, router
 from django.test import Client
 from django.urls import reverse
 
-from core import replication, standby
-from core.middleware import REPORT_TIMED_OUT
-from core.routing import RETRIED, read_from
+from core.routing import breaker, decision, positions, read_from, status
+from core.routing.middleware import REPORT_TIMED_OUT
+from core.routing.retry import RETRIED
 from tests.conftest import log_time
 from tests.postgres.conftest import NATIVE_PAIR_PORTS
 from timetrack.factories import ProjectFactory, TimecardFactory
@@ -116,15 +116,15 @@ def test_a_stopped_standby_falls_back_opens_the_breaker_and_recovers(
         assert response.status_code == 200
         alias, notice = _served_by(response)
         assert alias == "default"
-        assert notice in {RETRIED, standby.UNREACHABLE}
+        assert notice in {RETRIED, decision.UNREACHABLE}
         assert first < settings.DATABASES["standby"]["OPTIONS"]["connect_timeout"] + 2
 
-        assert standby.breaker_for("standby").is_open
-        replication.clear_cache()  # the breaker, not a cached status, must keep it away
+        assert breaker.breaker_for("standby").is_open
+        status.clear_cache()  # the breaker, not a cached status, must keep it away
         attempts = _count_connection_attempts(monkeypatch, "standby")
         for _ in range(3):
             response = reporter.get(HOURS)
-            assert _served_by(response) == ("default", standby.UNREACHABLE)
+            assert _served_by(response) == ("default", decision.UNREACHABLE)
         assert attempts == [], "an open breaker does not try the standby"
     unreachable = [r for r in caplog.records if "unreachable" in r.getMessage()]
     assert len(unreachable) == 1, [r.getMessage() for r in caplog.records]
@@ -137,19 +137,19 @@ def test_a_stopped_standby_falls_back_opens_the_breaker_and_recovers(
     with caplog.at_level(logging.WARNING, logger="core.standby"):
         assert _served_by(reporter.get(HOURS)) == ("standby", "")
     assert any("reachable again" in r.getMessage() for r in caplog.records)
-    assert not standby.breaker_for("standby").is_open
+    assert not breaker.breaker_for("standby").is_open
 
 
 def test_a_stopped_standby_answers_503_when_set_to(native_standby, reporter, settings):
     settings.STANDBY_DOWN_POLICY = "503"
     _pair("stop-standby")
-    replication.clear_cache()
+    status.clear_cache()
     connections["standby"].close()
 
     response = reporter.get(HOURS)
 
     assert response.status_code == 503
-    assert standby.UNREACHABLE in response.content.decode()
+    assert decision.UNREACHABLE in response.content.decode()
     assert reporter.get(reverse("timetrack:timecard_list")).status_code == 200
 
 
@@ -199,8 +199,8 @@ def test_a_hung_standby_costs_one_connect_timeout_then_none(reporter, settings):
         finally:
             standby_settings["PORT"], standby_settings["OPTIONS"] = saved
             connections["standby"].close()
-    assert _served_by(first) == ("default", standby.UNREACHABLE)
-    assert _served_by(second) == ("default", standby.UNREACHABLE)
+    assert _served_by(first) == ("default", decision.UNREACHABLE)
+    assert _served_by(second) == ("default", decision.UNREACHABLE)
     assert 1.5 <= waited < 4, "the connect timeout bounds the first page"
     assert then < 1.5, "the breaker spares the next page the wait"
 
@@ -216,13 +216,13 @@ def test_a_standby_that_stopped_streaming_is_left_for_the_primary(
             "the WAL receiver to stop",
         )
         TimecardFactory(description="written while the standby is cut off")
-        replication.clear_cache()
-        assert _served_by(reporter.get(HOURS)) == ("default", standby.NOT_REPLICATING)
+        status.clear_cache()
+        assert _served_by(reporter.get(HOURS)) == ("default", decision.NOT_REPLICATING)
         assert "written while the standby is cut off" in _export(reporter)
 
         settings.STANDBY_LAG_POLICY = "notice"
-        assert _served_by(reporter.get(HOURS)) == ("standby", standby.NOT_REPLICATING_NOTICE)
-    replication.clear_cache()
+        assert _served_by(reporter.get(HOURS)) == ("standby", decision.NOT_REPLICATING_NOTICE)
+    status.clear_cache()
     settings.STANDBY_LAG_POLICY = "primary"
     _until(lambda: _standby_value("select count(*) from pg_stat_wal_receiver"), "streaming")
     wait_for_replay()
@@ -245,7 +245,7 @@ def _replay_paused() -> Iterator[None]:
 
 def _until_received() -> None:
     """Wait until the standby has received (not replayed) the primary's WAL so far."""
-    lsn = replication.primary_wal_lsn()
+    lsn = positions.primary_wal_lsn()
     _until(
         lambda: _standby_value(f"select pg_last_wal_receive_lsn() >= '{lsn}'::pg_lsn"),
         "the standby to receive the WAL",
@@ -264,7 +264,7 @@ def test_lag_beyond_the_bound_reads_the_primary_or_warns(reporter, settings, wai
     with _replay_paused():
         TimecardFactory(project=project, description="written while replay is paused")
         _until_received()
-        replication.clear_cache()
+        status.clear_cache()
 
         response = reporter.get(HOURS)
         alias, notice = _served_by(response)
@@ -291,7 +291,7 @@ def test_read_your_writes_while_replay_is_paused(staff, reporter, wait_for_repla
         assert response.status_code == 302
         assert Timecard.objects.filter(description="Saved a moment ago").exists()
 
-        assert _served_by(author.get(HOURS)) == ("default", standby.PINNED)
+        assert _served_by(author.get(HOURS)) == ("default", decision.PINNED)
         assert "Saved a moment ago" in _export(author)
 
         assert _served_by(reporter.get(HOURS)) == ("standby", "")

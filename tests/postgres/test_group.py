@@ -28,8 +28,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.factories import StaffFactory
-from core import replication, standby
-from core.routing import ScopedReadRouter, read_from
+from core.routing import ScopedReadRouter, breaker, decision, groups, positions, read_from, status
 from tests.conftest import log_time, pinned_position
 from tests.postgres.conftest import replay_paused
 from timetrack.factories import ProjectFactory, TimecardFactory
@@ -65,13 +64,13 @@ def _value(alias: str, sql: str, params: list | None = None):
 
 def _replayed_now(alias: str) -> None:
     """Wait until ``alias`` has replayed every commit made on the primary so far."""
-    lsn = replication.primary_wal_lsn()
-    assert replication.wait_for_replay(lsn, alias=alias, timeout=DEADLINE_SECONDS), alias
+    lsn = positions.primary_wal_lsn()
+    assert positions.wait_for_replay(lsn, alias=alias, timeout=DEADLINE_SECONDS), alias
 
 
 def _received_now(alias: str) -> None:
     """Wait until ``alias`` has received (not necessarily replayed) the primary's WAL."""
-    lsn = replication.primary_wal_lsn()
+    lsn = positions.primary_wal_lsn()
     _until(
         lambda: _value(alias, "select pg_last_wal_receive_lsn() >= %s::pg_lsn", [lsn]),
         f"{alias} to receive the WAL",
@@ -98,7 +97,7 @@ def _browser(user) -> Client:
 @pytest.fixture(autouse=True)
 def _repeatable_choices() -> None:
     """The members' order of each scope is random: seeded, every run makes the same."""
-    standby._random.seed(9)
+    decision._random.seed(9)
 
 
 @pytest.fixture
@@ -123,8 +122,8 @@ def caught_up():
 
 def test_the_group_has_two_streaming_members_with_their_own_aliases(settings):
     assert settings.STANDBY_GROUPS == {"standby": [FIRST, SECOND]}
-    assert standby.members("standby") == (FIRST, SECOND)
-    assert standby.members(SECOND) == (SECOND,), "any other alias is a group of one"
+    assert groups.members("standby") == (FIRST, SECOND)
+    assert groups.members(SECOND) == (SECOND,), "any other alias is a group of one"
     ports = {_value(alias, "select inet_server_port()") for alias in ("default", FIRST, SECOND)}
     assert len(ports) == 3
     for alias in (FIRST, SECOND):
@@ -212,7 +211,7 @@ LAG_BOUND = 0.5
 def _lagging_beyond_the_bound(alias: str) -> None:
     """Wait until ``alias`` (paused, with WAL to replay) lags more than ``LAG_BOUND``."""
     _until(
-        lambda: (replication.standby_status(alias, max_age=0).lag_seconds or 0) > LAG_BOUND,
+        lambda: (status.standby_status(alias, max_age=0).lag_seconds or 0) > LAG_BOUND,
         f"{alias} to lag more than {LAG_BOUND} s",
     )
 
@@ -258,7 +257,7 @@ def test_with_the_notice_policy_a_fresh_member_beats_a_stale_one_and_a_write_bea
             alias, notice = _served_by(reporter.get("/reports/hours/"))
             assert alias in (FIRST, SECOND)
             assert notice.endswith("the newest changes may be missing.")
-            assert _served_by(author.get("/reports/hours/")) == ("default", standby.PINNED)
+            assert _served_by(author.get("/reports/hours/")) == ("default", decision.PINNED)
             assert "saved, both paused" in _export(author)
 
 
@@ -274,7 +273,7 @@ def test_a_browser_that_wrote_reads_the_member_that_caught_up_not_the_primary(
         pin = pinned_position(author)
         assert pin is not None, "the cookie holds the write's WAL position"
         _received_now(FIRST)
-        assert replication.wait_for_replay(pin, alias=SECOND, timeout=DEADLINE_SECONDS)
+        assert positions.wait_for_replay(pin, alias=SECOND, timeout=DEADLINE_SECONDS)
 
         with queries_by_alias("default", FIRST, SECOND) as captured:
             for _ in range(10):
@@ -284,9 +283,9 @@ def test_a_browser_that_wrote_reads_the_member_that_caught_up_not_the_primary(
         assert not captured.touching(FIRST, '"timetrack_'), "the paused member is never read"
         assert not captured.touching("default", '"timetrack_timecard"')
         # The first member has not caught up, so the pin still holds for it.
-        assert not replication.has_replayed(FIRST, pin)
+        assert not positions.has_replayed(FIRST, pin)
     _replayed_now(FIRST)
-    assert replication.has_replayed(FIRST, pin)
+    assert positions.has_replayed(FIRST, pin)
 
 
 def test_one_member_stopped_its_breaker_opens_and_the_other_serves(
@@ -299,8 +298,8 @@ def test_one_member_stopped_its_breaker_opens_and_the_other_serves(
                 response = reporter.get("/reports/hours/")
                 assert response.status_code == 200
                 assert _served_by(response) == (FIRST, "")
-        assert standby.breaker_for(SECOND).is_open, "20 random orders tried it at least once"
-        assert not standby.breaker_for(FIRST).is_open
+        assert breaker.breaker_for(SECOND).is_open, "20 random orders tried it at least once"
+        assert not breaker.breaker_for(FIRST).is_open
         assert not captured.touching("default", '"timetrack_'), "no report query on the primary"
         assert captured.touching(FIRST, '"timetrack_timecard"')
     unreachable = [r for r in caplog.records if "unreachable" in r.getMessage()]
@@ -328,13 +327,13 @@ def _pointed_at_nothing(*aliases: str) -> Iterator[None]:
 def test_every_member_unreachable_the_primary_serves_or_503(reporter, settings):
     with _pointed_at_nothing(FIRST, SECOND):
         response = reporter.get("/reports/hours/")
-        assert _served_by(response) == ("default", standby.UNREACHABLE)
-        assert standby.breaker_for(FIRST).is_open and standby.breaker_for(SECOND).is_open
+        assert _served_by(response) == ("default", decision.UNREACHABLE)
+        assert breaker.breaker_for(FIRST).is_open and breaker.breaker_for(SECOND).is_open
 
         settings.STANDBY_DOWN_POLICY = "503"
         response = reporter.get("/reports/hours/")
         assert response.status_code == 503
-        assert standby.UNREACHABLE in response.content.decode()
+        assert decision.UNREACHABLE in response.content.decode()
 
 
 def test_one_member_unreachable_is_no_reason_for_503(reporter, caught_up, settings):
@@ -357,7 +356,7 @@ def test_replay_paused_on_both_beyond_the_lag_bound_the_primary_serves(
         TimecardFactory(project=project, description="while both are paused")
         _received_now(FIRST)
         _received_now(SECOND)
-        replication.clear_cache()
+        status.clear_cache()
         alias, notice = _served_by(reporter.get("/reports/hours/"))
         assert alias == "default"
         assert notice.startswith("The reporting replica is") and "behind" in notice
@@ -376,7 +375,7 @@ def test_a_browser_that_wrote_never_misses_its_write_while_every_member_is_pause
         for page in REPORT_PAGES:
             response = author.get(page)
             assert response.status_code == 200
-            assert _served_by(response) == ("default", standby.PINNED), page
+            assert _served_by(response) == ("default", decision.PINNED), page
         hours = author.get("/reports/hours/")
         assert hours.context["report"].total == 3
         assert "Saved while paused" in _export(author)
@@ -402,7 +401,7 @@ def test_outside_a_request_a_context_reads_only_a_member_that_has_its_write(caug
 
         _value(SECOND, "select pg_wal_replay_resume()")
         _replayed_now(SECOND)
-        replication.clear_cache()
+        status.clear_cache()
         for _ in range(10):
             with read_from("standby"):
                 timecard.refresh_from_db()
@@ -485,7 +484,7 @@ def _stopped(alias: str) -> Iterator[None]:
         stack.callback(_servers, "up", environment)
         stack.callback(connections[alias].close)
         _servers("stop-standby", environment, number)
-        replication.clear_cache()
+        status.clear_cache()
         yield
 
 

@@ -30,8 +30,8 @@ from django.db import OperationalError, close_old_connections, connections
 from django.test import Client
 
 from bench import servers
-from core import db_errors, standby
-from core.routing import RETRIED, current_read_decision, read_from
+from core.routing import breaker, db_errors, decision, read_decision, read_from
+from core.routing.retry import RETRIED
 from reports.csv_copy import copy_csv
 from tests.postgres.conftest import NATIVE_PAIR_PORTS
 from timetrack.factories import TimecardFactory
@@ -171,12 +171,12 @@ def _assert_one_bounded_wait_then_none(browser: Client) -> None:
     assert response.status_code == 200
     alias, notice = _served_by(response)
     assert alias == "default"
-    assert notice in {RETRIED, standby.UNREACHABLE}
+    assert notice in {RETRIED, decision.UNREACHABLE}
     assert waited < CONNECT_TIMEOUT + 1.5, f"the first report waited {waited:.1f} s"
-    assert standby.breaker_for("standby").is_open
+    assert breaker.breaker_for("standby").is_open
 
     response, waited = _request(browser)
-    assert _served_by(response) == ("default", standby.UNREACHABLE)
+    assert _served_by(response) == ("default", decision.UNREACHABLE)
     assert waited < 1, f"with the breaker open a report still waited {waited:.1f} s"
 
 
@@ -208,7 +208,7 @@ def test_a_kept_connection_whose_server_is_stopped_costs_one_bounded_wait(
         with servers.frozen(_server_processes("standby")):
             _assert_one_bounded_wait_then_none(reporter)
 
-        standby.reset_breakers()
+        breaker.reset_breakers()
         response, _ = _request(reporter)
         assert _served_by(response) == ("standby", ""), "the standby serves again"
 
@@ -226,7 +226,7 @@ def test_a_statement_whose_server_goes_silent_midway_is_retried_on_the_primary(
     @read_from("standby", retry=True)
     def count_twice() -> int:
         Timecard.objects.count()
-        runs.append(current_read_decision().alias)
+        runs.append(read_decision().database)
         if len(runs) == 1:
             proxy.silence()  # between two statements of one report
         return Timecard.objects.count()
@@ -237,7 +237,7 @@ def test_a_statement_whose_server_goes_silent_midway_is_retried_on_the_primary(
 
     assert runs == ["standby", "default"]
     assert bound - 0.5 < waited < bound + 1.5
-    assert standby.breaker_for("standby").is_open
+    assert breaker.breaker_for("standby").is_open
 
 
 def test_a_download_whose_server_goes_silent_ends_within_its_bound(proxy):

@@ -21,7 +21,7 @@ import psycopg2
 import pytest
 from django.db import connections
 
-from core import replication, standby
+from core.routing import decision, positions, status
 from tests.postgres.conftest import replay_paused
 
 pytestmark = [
@@ -101,9 +101,9 @@ def primary_writer() -> Iterator[Callable[[], float]]:
 
 
 def _caught_up() -> None:
-    lsn = replication.primary_wal_lsn()
+    lsn = positions.primary_wal_lsn()
     for alias in (HEALTHY, FAULTY):
-        assert replication.wait_for_replay(lsn, alias=alias, timeout=30), alias
+        assert positions.wait_for_replay(lsn, alias=alias, timeout=30), alias
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -113,8 +113,8 @@ def test_a_member_that_stops_receiving_or_replaying_leaves_within_one_status_int
     settings.STANDBY_MAX_LAG_SECONDS = BOUND
     primary_writer()
     _caught_up()
-    replication.clear_cache()
-    chosen_before = {standby.decide("standby").alias for _ in range(40)}
+    status.clear_cache()
+    chosen_before = {decision.decide("standby").database for _ in range(40)}
     assert chosen_before == {HEALTHY, FAULTY}, "both members serve while healthy"
 
     choices: list[tuple[float, str]] = []
@@ -122,7 +122,7 @@ def test_a_member_that_stops_receiving_or_replaying_leaves_within_one_status_int
         first_missed = primary_writer()  # the first commit the faulty member lacks
         while time.monotonic() - first_missed < RUN_SECONDS:
             primary_writer()
-            choices.append((time.monotonic(), standby.decide("standby").alias))
+            choices.append((time.monotonic(), decision.decide("standby").database))
             time.sleep(0.01)
     _caught_up()
 
@@ -130,7 +130,7 @@ def test_a_member_that_stops_receiving_or_replaying_leaves_within_one_status_int
         at - first_missed for at, alias in choices if alias == FAULTY and at - first_missed > BOUND
     ]
     assert not served_stale, f"{fault}: served {len(served_stale)} times past the bound"
-    out_by = first_missed + BOUND + standby.status_interval()
+    out_by = first_missed + BOUND + status.status_interval()
     after = [alias for at, alias in choices if at > out_by]
     assert len(after) >= 20 and set(after) == {HEALTHY}, f"{fault}: not out within an interval"
 
@@ -139,10 +139,10 @@ def test_an_idle_primary_does_not_make_a_healthy_member_look_stale(settings):
     """Nothing committed for longer than the bound: both members still serve."""
     settings.STANDBY_MAX_LAG_SECONDS = 0.2
     _caught_up()
-    replication.clear_cache()
-    standby.decide("standby")
+    status.clear_cache()
+    decision.decide("standby")
     time.sleep(0.5)  # idle: more than twice the bound, with no commit at all
-    chosen = {standby.decide("standby").alias for _ in range(40)}
+    chosen = {decision.decide("standby").database for _ in range(40)}
     assert chosen == {HEALTHY, FAULTY}
     for alias in (HEALTHY, FAULTY):
-        assert replication.standby_status(alias).lag_now() < 0.2
+        assert status.standby_status(alias).lag_now() < 0.2

@@ -10,13 +10,13 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import async_to_sync
 from django.db import router, transaction
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 
 from accounts.factories import DEFAULT_PASSWORD
-from core import read_your_writes, replication, standby
-from core.middleware import PIN_COOKIE
-from core.routing import current_read_decision, read_from
-from core.standby import PINNED
+from core.routing import positions, read_decision, read_from, read_your_writes, status
+from core.routing.decision import PINNED
+from core.routing.middleware import PIN_COOKIE
 from tests.conftest import log_time, pinned_position
 from tests.postgres.conftest import replay_paused
 from timetrack.factories import ProjectFactory, TimecardFactory
@@ -30,15 +30,15 @@ REPLAY_CHECK = "select pg_last_wal_replay_lsn()"
 
 def _lsn(text: str | None) -> int:
     assert text is not None
-    return replication.parse_lsn(text)
+    return positions.parse_lsn(text)
 
 
 def test_a_write_pins_the_browser_to_its_wal_position_and_a_caught_up_standby_serves_it(
     staff_client,
 ):
-    before = replication.primary_write_lsn()
+    before = positions.primary_write_lsn()
     response = log_time(staff_client, ProjectFactory(), hours="6.25", description="Mine")
-    after = replication.primary_write_lsn()
+    after = positions.primary_write_lsn()
     assert response.status_code == 302
     assert staff_client.cookies[PIN_COOKIE]["httponly"]
     pin = pinned_position(staff_client)
@@ -64,15 +64,15 @@ def test_the_window_setting_keeps_the_browser_on_the_primary(staff_client, setti
 def test_the_position_check_asks_the_standby_only_when_its_status_falls_short(
     staff_client, queries_by_alias, replayed, monkeypatch
 ):
-    monkeypatch.setattr(standby, "CACHE_SECONDS", 3600)  # the status measured here is used
-    replication.standby_status("standby", max_age=0)  # measured before the write
+    monkeypatch.setattr(status, "CACHE_SECONDS", 3600)  # the status measured here is used
+    status.standby_status("standby", max_age=0)  # measured before the write
     log_time(staff_client, ProjectFactory(), hours="2", description="Checked once")
     replayed()
     with queries_by_alias("default", "standby") as captured:
         assert staff_client.get(HOURS).context["read_database"]["alias"] == "standby"
     assert captured.sql("standby").count(REPLAY_CHECK) == 1, "the cached status fell short"
 
-    replication.standby_status("standby", max_age=0)  # now past the write
+    status.standby_status("standby", max_age=0)  # now past the write
     with queries_by_alias("default", "standby") as captured:
         assert staff_client.get(HOURS).context["read_database"]["alias"] == "standby"
     assert captured.sql("standby").count(REPLAY_CHECK) == 0, "the status already says so"
@@ -109,24 +109,27 @@ def test_an_async_request_that_wrote_pins_its_browser_too(async_client, staff):
 
 
 @read_from("standby")
-def _save_and_yield(timecard):
-    timecard.description = "saved in a scoped generator"
-    timecard.save()
-    yield timecard.pk
+def _save_while_streaming(timecard):
+    def body():
+        timecard.description = "saved in a streamed body"
+        timecard.save()
+        yield str(timecard.pk)
+
+    return StreamingHttpResponse(body())
 
 
-def test_a_write_in_a_scoped_generator_pins_its_caller(replayed):
-    """The generator runs in a copy of the context; its write is still the caller's."""
+def test_a_write_in_a_streamed_body_pins_its_caller(replayed):
+    """The body runs in a copy of the context, after the return; its write is still the
+    caller's."""
     timecard = TimecardFactory(description="before")
     replayed()
     read_your_writes.forget()  # from here, a context that has written nothing yet
     with replay_paused():
-        assert list(_save_and_yield(timecard)) == [timecard.pk]
+        response = _save_while_streaming(timecard)
+        assert b"".join(response.streaming_content) == str(timecard.pk).encode()
         with read_from("standby"):
             assert router.db_for_read(Timecard) == "default"
-            assert Timecard.objects.get(pk=timecard.pk).description == (
-                "saved in a scoped generator"
-            )
+            assert Timecard.objects.get(pk=timecard.pk).description == "saved in a streamed body"
 
 
 def test_logging_in_leaves_no_write_behind_in_the_thread(client, staff, queries_by_alias):
@@ -148,8 +151,8 @@ def test_no_position_is_taken_inside_an_open_transaction(replayed):
     with transaction.atomic():
         TimecardFactory()
         with read_from("standby"):
-            assert current_read_decision().alias == "default"  # decided inside: primary
+            assert read_decision().database == "default"  # decided inside: primary
         assert read_your_writes.current_requirement() == (True, None)
-    committed = replication.primary_wal_lsn()
+    committed = positions.primary_wal_lsn()
     pinned, lsn = read_your_writes.current_requirement()
     assert not pinned and _lsn(lsn) >= _lsn(committed), "taken after the commit"

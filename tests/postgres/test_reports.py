@@ -1,7 +1,7 @@
 """A timecard logged through the site's form reaches the report pages, read on the standby.
 
 The browser that saved it is pinned to the primary for a moment (read your own writes,
-``core.middleware``), so it sees the timecard at once; anyone else reads the report on
+``core.routing.middleware``), so it sees the timecard at once; anyone else reads the report on
 the standby, where the timecard arrives by replication.
 """
 
@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.factories import StaffFactory
-from core.middleware import PIN_COOKIE
+from core.routing.middleware import PIN_COOKIE
 from tests.conftest import log_time
 from timetrack.factories import ProjectFactory
 from timetrack.models import Timecard

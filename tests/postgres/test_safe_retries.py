@@ -12,9 +12,8 @@ import pytest
 from django.db import OperationalError, connections, router
 from django.test import Client
 
-from core import standby
-from core.middleware import SERVER_LOST
-from core.routing import current_read_decision, read_from
+from core.routing import breaker, read_decision, read_from
+from core.routing.middleware import SERVER_LOST
 from tests.postgres import urls
 from timetrack.factories import ClientFactory, TimecardFactory
 from timetrack.models import Client as Customer
@@ -53,7 +52,7 @@ def test_a_get_view_is_run_again_on_the_primary(browser):
     assert response.status_code == 200
     assert response.content == b"2 timecards, read on default"
     assert urls.RUNS == ["standby", "default"]
-    assert standby.breaker_for("standby").is_open
+    assert breaker.breaker_for("standby").is_open
 
 
 def test_a_post_view_is_not_run_again_and_gets_the_error_page(browser):
@@ -62,14 +61,14 @@ def test_a_post_view_is_not_run_again_and_gets_the_error_page(browser):
     assert response.status_code == 503
     assert SERVER_LOST in response.content.decode()
     assert urls.RUNS == ["standby"]
-    assert standby.breaker_for("standby").is_open
+    assert breaker.breaker_for("standby").is_open
 
 
 def test_a_function_is_not_run_again_unless_it_says_it_may():
     runs: list[str] = []
 
     def count() -> int:
-        runs.append(current_read_decision().alias)
+        runs.append(read_decision().database)
         Timecard.objects.count()
         if len(runs) == 1:
             urls.lose_the_standby_connection()
@@ -80,7 +79,7 @@ def test_a_function_is_not_run_again_unless_it_says_it_may():
     assert runs == ["standby"]
 
     runs.clear()
-    standby.reset_breakers()
+    breaker.reset_breakers()
     assert read_from("standby", retry=True)(count)() == 2
     assert runs == ["standby", "default"]
 
@@ -109,7 +108,7 @@ def test_a_function_that_wrote_is_never_run_again(how):
 
     @read_from("standby", retry=True)  # it may run again, but it wrote: it must not
     def write_then_read_the_standby() -> int:
-        runs.append(current_read_decision().alias)  # decided: the standby
+        runs.append(read_decision().database)  # decided: the standby
         if how == "cursor":
             with connections["default"].cursor() as cursor:
                 cursor.execute(
@@ -120,7 +119,7 @@ def test_a_function_that_wrote_is_never_run_again(how):
         urls.lose_the_standby_connection()
         # A read that still goes to the decided member (as one issued before the write
         # and consumed after it would): the standby is gone.
-        return Timecard.objects.using(current_read_decision().alias).count()
+        return Timecard.objects.using(read_decision().database).count()
 
     with pytest.raises(OperationalError):
         write_then_read_the_standby()

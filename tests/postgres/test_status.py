@@ -12,13 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connections
 
-from core.replication import (
-    CACHE_SECONDS,
-    StandbyStatus,
-    primary_wal_lsn,
-    standby_status,
-    wait_for_replay,
-)
+from core.routing.positions import primary_wal_lsn, wait_for_replay
+from core.routing.status import CACHE_SECONDS, StandbyStatus, standby_status
 from timetrack.factories import ClientFactory
 from timetrack.models import Client
 

@@ -5,7 +5,7 @@ can (some of which look like reads: two statements in one ``execute``, ``SELECT 
 INTO``, a data-modifying ``WITH`` in parentheses, a function that inserts,
 ``nextval()``), loses its standby and reads it again. A view answering GET is run again
 on the primary after such a failure unless it wrote: had the write gone unnoticed, it
-would run twice. ``core.statements`` says why each one counts as a write.
+would run twice. ``core.routing.statements`` says why each one counts as a write.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from django.db import connections
 from django.test import Client as Browser
 
-from core.middleware import SERVER_LOST
-from core.replication import parse_lsn, primary_write_lsn
+from core.routing.middleware import SERVER_LOST
+from core.routing.positions import parse_lsn, primary_write_lsn
 from tests.conftest import pinned_position
 from tests.postgres import urls
 from timetrack.factories import TimecardFactory

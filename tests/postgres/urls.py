@@ -11,8 +11,8 @@ from django.db.models.functions import Concat
 from django.http import HttpResponse
 from django.urls import path
 
-from core.routing import current_read_decision, read_from
-from core.urls import urlpatterns as site_urlpatterns
+from config.urls import urlpatterns as site_urlpatterns
+from core.routing import read_decision, read_from
 from timetrack.models import Client, Timecard
 
 
@@ -92,18 +92,18 @@ def writes_then_loses_its_standby(request, case: str):
     The last read goes to the member the scope chose, as a read built before the write
     and evaluated after it would: it fails, and the view must not be run again.
     """
-    RUNS.append(current_read_decision().alias)
+    RUNS.append(read_decision().database)
     Timecard.objects.count()
     WRITES[case]()
     lose_the_standby_connection()
-    Timecard.objects.using(current_read_decision().alias).count()
+    Timecard.objects.using(read_decision().database).count()
     return HttpResponse("written")
 
 
 @read_from("standby")
 def inserts_through_raw(request):
     """``raw()`` routes as a read: the standby refuses the INSERT, the primary runs it."""
-    RUNS.append(current_read_decision().alias)
+    RUNS.append(read_decision().database)
     sql = f"{INSERT_CLIENT} returning *"
     added = list(Client.objects.raw(sql, [_client_name("raw")]))
     return HttpResponse(f"{len(added)} added on {added[0]._state.db}")

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.factories import StaffFactory, UserFactory
-from core import replication
+from core.routing import status
 from timetrack import services
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
 from timetrack.periods import week_start
@@ -78,7 +78,7 @@ def fetch(client, name, queries_by_alias, **params):
     The standby's replication status is cached between pages; measured afresh for each
     page, every page pays for it alike and the counts compare.
     """
-    replication.clear_cache()
+    status.clear_cache()
     with queries_by_alias("default", "standby") as queries:
         response = client.get(reverse(name), params)
         body = b"".join(response.streaming_content) if response.streaming else response.content

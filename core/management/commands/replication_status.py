@@ -14,9 +14,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
-from core.context_processors import describe_database
-from core.replication import standby_status
-from core.standby import members
+from core.routing.groups import describe_database, members
+from core.routing.status import standby_status
 
 
 class Command(BaseCommand):

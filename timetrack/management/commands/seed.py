@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core import numbers
+from presentation import numbers
 from timetrack import demo
 
 ALREADY_SEEDED = (

@@ -1,9 +1,0 @@
-"""ASGI entry point: the read scope is a ContextVar, so async views route correctly."""
-
-import os
-
-from django.core.asgi import get_asgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
-
-application = get_asgi_application()

@@ -1,0 +1,271 @@
+"""Where a read goes: every rule, in order, in one place (:func:`database_for_read`).
+
+The router asks :func:`database_for_read` for every read. Its rules, first match wins:
+
+1. **No scope**, or a scope that names the primary: the primary.
+2. **The request (or, outside a request, the scope) wrote** anything on the primary
+   (``core.routing.writes``): the primary, so that its reads see what it wrote.
+3. **A transaction is open on the primary** (``transaction.atomic()``): the primary,
+   which holds the transaction's own rows.
+4. **The scope decided already**: the same database, so a page reads one consistent
+   snapshot from one server. Otherwise it decides now, once (:func:`decide`), on its
+   first read; in async code, in a worker thread before the view runs
+   (``core.routing.decorators``):
+5. **A group without members** (``STANDBY_DATABASE_URL=none``): the primary, nothing to
+   tell.
+6. **The caller wrote within the read-your-writes window with no WAL position known**
+   (SQLite, ``READ_YOUR_WRITES_BY = "window"``): the primary (notice: pinned).
+7. **The first member that qualifies**, the members taken in a fresh random order (a
+   uniform choice among those that qualify, found without asking every member; a
+   member that is down shares its load evenly among the others, where a round-robin
+   would hand it all to its neighbour). A member qualifies when
+   a. its **breaker** is closed (``core.routing.breaker``), or lets this caller probe;
+   b. it is **reachable** and **replicating** (in recovery, its receiver streaming);
+   c. its **lag is within** ``STANDBY_MAX_LAG_SECONDS``, measured against the primary's
+      own WAL position and counting the age of the measurement
+      (``core.routing.status``);
+   d. it **has replayed the caller's last write** (``min_lsn``, from the browser's
+      cookie or the context: ``core.routing.read_your_writes``), judged for this member
+      alone: one member that caught up never clears the caller for another.
+8. **No member qualifies**:
+   a. with ``STANDBY_LAG_POLICY = "notice"``, a lagging member that has the caller's
+      write, with a stale-data notice;
+   b. any member reachable but behind the caller's write: the primary (pinned);
+   c. any member reachable but lagging or not replicating: the primary, saying so;
+   d. every member unreachable: the primary, saying so, or with ``STANDBY_DOWN_POLICY =
+      "503"`` a 503 page (for sites whose primary must be protected).
+
+After a failure the scope may be moved to the primary once more (``core.routing.retry``).
+Writes always go to the primary, whatever the scope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import SynchronousOnlyOperation
+from django.db import Error, connections
+
+from core.routing import read_your_writes
+from core.routing.breaker import breaker_for
+from core.routing.db_errors import first_line
+from core.routing.groups import PRIMARY, members
+from core.routing.positions import has_replayed
+from core.routing.scope import Scope, current_scope
+from core.routing.status import StandbyStatus, current_status
+
+__all__ = [
+    "ReadDecision",
+    "Reason",
+    "StandbyUnavailable",
+    "database_for_read",
+    "decide",
+    "decision_of",
+    "read_decision",
+]
+
+PINNED = "You saved something a moment ago, so this page reads from the primary database."
+UNREACHABLE = "The reporting replica is unavailable, so this page reads from the primary."
+LAGGING = "The reporting replica is {lag:.0f} s behind, so this page reads from the primary."
+STALE = "The reporting replica is {lag:.0f} s behind: the newest changes may be missing."
+NOT_REPLICATING = (
+    "The reporting replica is not replicating from the primary, so this page reads from"
+    " the primary."
+)
+NOT_REPLICATING_NOTICE = (
+    "The reporting replica is not replicating from the primary: recent changes are missing."
+)
+
+
+class Reason:
+    """Why a scope reads where it does (for logs and metrics; pages show the notice)."""
+
+    MEMBER = "member"
+    """A member that qualifies (rule 7)."""
+    NO_MEMBER = "no_member"
+    """The group has no members (rule 5), or the scope named the primary."""
+    PINNED = "pinned"
+    """The caller's own write is not on any member yet (rules 6, 8b)."""
+    LAG = "lag"
+    """The members lag or do not replicate (rules 8a, 8c)."""
+    UNREACHABLE = "unreachable"
+    """No member answers (rule 8d)."""
+    RETRIED = "retried"
+    """The member failed under the scope, which ran again on the primary (``retry``)."""
+
+
+class StandbyUnavailable(Exception):
+    """No member of the group is reachable and the site is set to answer 503."""
+
+
+@dataclass(frozen=True)
+class ReadDecision:
+    """Where a scope's reads go, why, and the notice a page shows when that is not a
+    fresh member of the group it named."""
+
+    group: str
+    """The group the scope named."""
+    database: str
+    """The alias its reads go to: a member of the group, or the primary."""
+    notice: str = ""
+    reason: str = Reason.MEMBER
+
+    @property
+    def fell_back(self) -> bool:
+        """A scope that named a group of standbys reads the primary."""
+        return self.database == PRIMARY != self.group
+
+
+def database_for_read(scope: Scope | None) -> str:
+    """The alias a read in ``scope`` goes to now (rules 1-4; :func:`decide`: 5-8)."""
+    if scope is None or scope.group == PRIMARY:  # 1
+        return PRIMARY
+    if scope.writes.wrote:  # 2
+        return PRIMARY
+    if connections[PRIMARY].in_atomic_block:  # 3
+        return PRIMARY
+    return decision_of(scope).database  # 4
+
+
+def decision_of(scope: Scope) -> ReadDecision:
+    """``scope``'s decision, taken now if it has none yet (rule 4).
+
+    Under the scope's lock: threads that share a scope (``in_scope``) share its decision.
+    """
+    with scope.lock:
+        if scope.decision is None:
+            pinned, min_lsn = read_your_writes.current_requirement()
+            scope.decision = decide(scope.group, pinned=pinned, min_lsn=min_lsn)
+        return scope.decision
+
+
+def read_decision() -> ReadDecision | None:
+    """Where the current scope's reads go and why (``None`` outside a scope).
+
+    Decides now if the scope has not read yet, which may query the members: on an event
+    loop that raises ``SynchronousOnlyOperation``, as Django's own queries do. An async
+    view decorated with ``read_from`` and an ``async with read_from(...)`` block have
+    decided in a worker thread before their body runs.
+    """
+    scope = current_scope()
+    if scope is None:
+        return None
+    if scope.decision is None and _on_event_loop():
+        raise SynchronousOnlyOperation(
+            "read_decision() would query the standbys on the event loop: use `async with"
+            " read_from(...)` or decorate the async view, which decide in a worker thread."
+        )
+    return decision_of(scope)
+
+
+def decide(group: str, *, pinned: bool = False, min_lsn: str | None = None) -> ReadDecision:
+    """Where the reads of a scope that names ``group`` should go now (rules 5-8).
+
+    ``pinned``: the caller wrote within the read-your-writes window and no WAL position
+    is known, so only the primary will do. ``min_lsn``: the primary's WAL position after
+    the caller's last write; only a member that has replayed up to it may serve.
+    """
+    order = list(members(group))
+    if group == PRIMARY or not order:  # 5
+        return ReadDecision(group, PRIMARY, reason=Reason.NO_MEMBER)
+    if pinned:  # 6
+        return ReadDecision(group, PRIMARY, PINNED, Reason.PINNED)
+    _random.shuffle(order)
+    refusals: list[_Refusal] = []
+    for member in order:  # 7
+        refusal = _refusal(member, min_lsn)
+        if refusal is None:
+            return ReadDecision(group, member)
+        refusals.append(refusal)
+    return _fallback(group, refusals)  # 8
+
+
+_random = random.Random()
+"""Shuffles the members for each scope (an instance of its own, which a test may seed)."""
+
+UNREACHABLE_MEMBER = "unreachable"
+BEHIND_THE_WRITE = "behind"
+STALE_MEMBER = "stale"
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """Why one member cannot serve a scope, and what to say if the scope reads elsewhere."""
+
+    member: str
+    reason: str
+    fallback_notice: str = ""
+    stale_notice: str = ""
+    """Set for a stale member that has the caller's writes: readable with this notice."""
+
+
+def _refusal(member: str, min_lsn: str | None) -> _Refusal | None:
+    """``None`` when ``member`` may serve the scope now (rule 7), else why it may not."""
+    breaker = breaker_for(member)
+    if not breaker.allow():  # 7a
+        return _Refusal(member, UNREACHABLE_MEMBER)
+    try:
+        # A probe after the cool-down must measure now; otherwise a brief cache will do.
+        status = current_status(member, fresh=breaker.is_open)
+        if status.error:  # 7b
+            breaker.record_failure(status.error)
+            return _Refusal(member, UNREACHABLE_MEMBER)
+        stale = _staleness(status)  # 7b, 7c
+        if stale and settings.STANDBY_LAG_POLICY != "notice":
+            breaker.record_success()
+            return _Refusal(member, STALE_MEMBER, fallback_notice=stale[0])
+        caught_up = min_lsn is None or has_replayed(member, min_lsn)  # 7d
+    except Error as error:  # has_replayed() on a member that has just gone away
+        breaker.record_failure(first_line(error))
+        return _Refusal(member, UNREACHABLE_MEMBER)
+    except BaseException:  # not the server's fault: never leave the breaker probing
+        breaker.abandon_probe()
+        raise
+    breaker.record_success()
+    if not caught_up:
+        return _Refusal(member, BEHIND_THE_WRITE)
+    if stale:
+        return _Refusal(member, STALE_MEMBER, fallback_notice=stale[0], stale_notice=stale[1])
+    return None
+
+
+def _staleness(status: StandbyStatus) -> tuple[str, str] | None:
+    """For a member too far behind to read: the fallback notice and the stale notice."""
+    if not status.replicated:  # the embedded SQLite: the primary's own file
+        return None
+    if not status.healthy:  # reachable, but not a standby that replays: stale for good
+        return NOT_REPLICATING, NOT_REPLICATING_NOTICE
+    lag = status.lag_now()
+    if lag is None:  # replicating, but its position could not be read: not fresh
+        return NOT_REPLICATING, NOT_REPLICATING_NOTICE
+    if lag > settings.STANDBY_MAX_LAG_SECONDS:
+        return LAGGING.format(lag=lag), STALE.format(lag=lag)
+    return None
+
+
+def _fallback(group: str, refusals: list[_Refusal]) -> ReadDecision:
+    """No member qualifies (rule 8): a stale one with a notice, if allowed, else the
+    primary."""
+    for refusal in refusals:  # 8a
+        if refusal.stale_notice:
+            return ReadDecision(group, refusal.member, refusal.stale_notice, Reason.LAG)
+    reasons = {refusal.reason for refusal in refusals}
+    if BEHIND_THE_WRITE in reasons:  # 8b
+        return ReadDecision(group, PRIMARY, PINNED, Reason.PINNED)
+    for refusal in refusals:  # 8c
+        if refusal.reason == STALE_MEMBER:
+            return ReadDecision(group, PRIMARY, refusal.fallback_notice, Reason.LAG)
+    if settings.STANDBY_DOWN_POLICY == "503":  # 8d
+        raise StandbyUnavailable(UNREACHABLE)
+    return ReadDecision(group, PRIMARY, UNREACHABLE, Reason.UNREACHABLE)
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

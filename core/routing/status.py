@@ -1,0 +1,292 @@
+"""How far behind the primary each reporting standby is: measured cheaply, cached briefly.
+
+Report pages show it next to the data they read from the standby, and
+``manage.py replication_status`` prints it for operators::
+
+    from core.routing.status import standby_status
+
+    status = standby_status("standby")  # at most a few seconds old
+    status.in_recovery, status.streaming, status.lag_bytes, status.lag_seconds
+    status.lag_now()                    # the lag when measured, plus the measurement's age
+    status.summary                      # "in recovery, streaming; replay lag 0 bytes, 0.0 s"
+
+**Lag is measured against the primary, not on the standby alone.** A standby only knows
+the WAL it has received: with the primary's WAL sender stalled, or its own receiver
+paused, it reports "streaming, nothing left to replay" while the primary has moved on.
+So each measurement first takes the primary's WAL position (``pg_current_wal_lsn()``,
+one query that reads no table) with the time just before it, then the member's replay
+position. The process keeps those samples of the primary (:class:`PrimaryPositions`):
+a member that has replayed up to ``R`` has every commit the primary made before the
+latest sample whose position is at or below ``R``, so its lag is at most the time since
+that sample (``StandbyStatus.fresh_as_of``). This needs no clock shared with the
+servers, and an idle primary does not make a healthy member look stale: its position does
+not move, so the sample just taken is covered. A member a moment behind the sample just
+taken (replay is not instant) is asked for its replay position once more.
+
+**The cache only makes the check cheaper, never later.** ``StandbyStatus.lag_now()`` is
+the lag when measured plus the measurement's age (the time since ``fresh_as_of``): a
+member measured fresh five seconds ago may be five seconds behind by now, and counts so.
+``current_status`` measures again when that crosses the lag bound.
+
+When the primary cannot be asked (down, or this thread is inside a transaction on it),
+the standby's own view is used: ``0`` when it has replayed all it received, else the time
+since the last commit it replayed. It cannot see WAL it never received.
+
+Why a cache: every report page asks, and a standby that is down would otherwise cost each
+page a connection attempt (up to the alias's connect_timeout). A failure is cached like a
+success. The cache is per process and per alias, guarded by a lock because a gthread
+worker serves requests on several threads.
+
+The embedded SQLite mode has no replica: the status then says so instead of failing.
+The ``streaming`` flag reads ``pg_stat_wal_receiver``, whose status only superusers and
+members of ``pg_read_all_stats`` can see; grant that role to the site's database user if it
+is neither.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import Error, connections
+
+from core.routing.db_errors import first_line
+from core.routing.groups import PRIMARY
+from core.routing.positions import forget_replayed, note_replayed, parse_lsn
+
+__all__ = [
+    "CACHE_SECONDS",
+    "PrimaryPositions",
+    "StandbyStatus",
+    "clear_cache",
+    "current_status",
+    "standby_status",
+    "status_interval",
+]
+
+CACHE_SECONDS = 5.0
+"""How long a measurement is reused: short next to any report, long next to a page view."""
+
+STATUS_SQL = """
+select pg_is_in_recovery(),
+       exists (select 1 from pg_stat_wal_receiver where status = 'streaming'),
+       case when not pg_is_in_recovery() then null
+            when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
+            else extract(epoch from now() - pg_last_xact_replay_timestamp())
+       end,
+       pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()),
+       pg_last_wal_replay_lsn()
+"""
+
+
+@dataclass(frozen=True)
+class StandbyStatus:
+    """One measurement of a read alias. ``None`` where it could not be measured."""
+
+    alias: str
+    replicated: bool
+    """False for a database that has no replication at all (the embedded SQLite)."""
+    in_recovery: bool | None = None
+    streaming: bool | None = None
+    lag_bytes: int | None = None
+    lag_seconds: float | None = None
+    replay_lsn: str | None = None
+    """How far it had replayed when measured (``None`` for a server not in recovery)."""
+    error: str = ""
+    measured_at: float = 0.0
+    """``time.monotonic()`` when it was measured."""
+    fresh_as_of: float | None = None
+    """``time.monotonic()`` before which every commit on the primary was on this member,
+    from the primary's own positions; ``None`` when the primary could not be asked."""
+
+    def lag_now(self, now: float | None = None) -> float | None:
+        """How far behind the member may be now: its lag when measured plus the age of
+        the measurement (``None`` when it could not be measured)."""
+        now = time.monotonic() if now is None else now
+        if self.fresh_as_of is not None:
+            return max(0.0, now - self.fresh_as_of)
+        if self.lag_seconds is None:
+            return None
+        return self.lag_seconds + max(0.0, now - self.measured_at)
+
+    @property
+    def healthy(self) -> bool:
+        """A hot standby that streams from its primary (or no replication to speak of)."""
+        if not self.replicated:
+            return not self.error
+        return bool(self.in_recovery and self.streaming and not self.error)
+
+    @property
+    def summary(self) -> str:
+        """One line for a page footer or an operator's terminal."""
+        if self.error:
+            return f"unreachable: {self.error}"
+        if not self.replicated:
+            return "embedded, no replication"
+        if not self.in_recovery:
+            return "not a standby: the server is not in recovery"
+        state = "streaming" if self.streaming else "NOT streaming from the primary"
+        return f"in recovery, {state}; replay lag {self.lag_text}"
+
+    @property
+    def lag_text(self) -> str:
+        size = "? bytes" if self.lag_bytes is None else f"{self.lag_bytes:,} bytes"
+        seconds = "? s" if self.lag_seconds is None else f"{self.lag_seconds:.1f} s"
+        return f"{size}, {seconds}"
+
+
+class PrimaryPositions:
+    """The primary's WAL position as this process sampled it, each with the time just
+    before it was asked: the yardstick each member's replay position is held against.
+
+    Shared by the threads of a worker; a bounded history (the newest ``SAMPLES``), so a
+    member behind every sample kept is as old as the oldest one, at least.
+    """
+
+    SAMPLES = 512
+
+    def __init__(self, alias: str = PRIMARY) -> None:
+        self.alias = alias
+        self._samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=self.SAMPLES)
+        self._lock = threading.Lock()
+
+    def sample(self) -> tuple[float, int] | None:
+        """Ask the primary where its WAL ends now; ``(time, position)``, or ``None`` when
+        it cannot say (no PostgreSQL, unreachable, or inside a transaction on it, which
+        a failed query would break)."""
+        connection = connections[self.alias]
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            return None
+        at = time.monotonic()
+        try:
+            # On the driver's own cursor: a probe of the routing, not one of the page's
+            # statements, so no execute wrapper (write detection, a test's capture) sees it.
+            connection.ensure_connection()
+            with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+                cursor.execute("select pg_current_wal_lsn()")
+                lsn = parse_lsn(cursor.fetchone()[0])
+        except Error:
+            return None
+        self.add(at, lsn)
+        return at, lsn
+
+    def add(self, at: float, lsn: int) -> None:
+        with self._lock:
+            self._samples.append((at, lsn))
+
+    def covered_since(self, replayed: int) -> float | None:
+        """The latest sample time at which the primary's WAL ended at or before
+        ``replayed``: a member that has replayed that far has every commit made before
+        it. ``None`` when it is behind every sample kept."""
+        with self._lock:
+            return max((at for at, lsn in self._samples if lsn <= replayed), default=None)
+
+    def oldest(self) -> float:
+        """The time of the oldest sample kept (now, when there is none)."""
+        with self._lock:
+            return self._samples[0][0] if self._samples else time.monotonic()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._samples.clear()
+
+
+primary_positions = PrimaryPositions()
+"""This process's samples of the primary's position."""
+
+
+_cache: dict[str, tuple[float, StandbyStatus]] = {}
+_cache_lock = threading.Lock()
+
+
+def standby_status(alias: str = "standby", *, max_age: float = CACHE_SECONDS) -> StandbyStatus:
+    """The replication state of ``alias``, measured at most ``max_age`` seconds ago.
+
+    ``max_age=0`` measures now. Never raises for a database that cannot be reached: the
+    status carries the error instead, so a page can still render.
+    """
+    now = time.monotonic()
+    with _cache_lock:
+        cached = _cache.get(alias)
+    if cached is not None and now - cached[0] < max_age:
+        return cached[1]
+    status = _measure(alias)
+    with _cache_lock:
+        _cache[alias] = (time.monotonic(), status)
+    return status
+
+
+def status_interval() -> float:
+    """How long a member's measurement is reused: ``CACHE_SECONDS``, or half the lag
+    bound when that is shorter, so that the age a measurement adds stays below it."""
+    return min(CACHE_SECONDS, settings.STANDBY_MAX_LAG_SECONDS / 2)
+
+
+def current_status(alias: str, *, fresh: bool = False) -> StandbyStatus:
+    """``alias``'s status for a decision now: cached for ``status_interval()``, measured
+    again when it was within the lag bound when measured and is past it counting its age
+    (it may have kept up since: only a new measurement can say), and measured now when
+    ``fresh`` (a breaker's probe)."""
+    if fresh:
+        return standby_status(alias, max_age=0)
+    status = standby_status(alias, max_age=status_interval())
+    bound = settings.STANDBY_MAX_LAG_SECONDS
+    measured_lag = status.lag_now(status.measured_at)
+    lag_now = status.lag_now()
+    if measured_lag is not None and lag_now is not None and measured_lag <= bound < lag_now:
+        status = standby_status(alias, max_age=0)
+    return status
+
+
+def clear_cache() -> None:
+    """Forget every measurement (tests, and after a failover)."""
+    with _cache_lock:
+        _cache.clear()
+    forget_replayed()
+    primary_positions.clear()
+
+
+def _measure(alias: str) -> StandbyStatus:
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return StandbyStatus(alias=alias, replicated=False, measured_at=time.monotonic())
+    primary = primary_positions.sample()  # first: the member is judged against it
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(STATUS_SQL)
+            in_recovery, streaming, lag_seconds, lag_bytes, replay_lsn = cursor.fetchone()
+            fresh_as_of = None
+            if primary is not None and replay_lsn is not None:
+                fresh_as_of = primary_positions.covered_since(parse_lsn(replay_lsn))
+                if fresh_as_of is None or fresh_as_of < primary[0]:  # a moment behind it
+                    cursor.execute("select pg_last_wal_replay_lsn()")
+                    replay_lsn = cursor.fetchone()[0]
+                    fresh_as_of = primary_positions.covered_since(parse_lsn(replay_lsn))
+    except Error as error:
+        # A connection the server dropped would fail every later query of this thread:
+        # close it, so that the next measurement connects afresh.
+        connection.close_if_unusable_or_obsolete()
+        return StandbyStatus(
+            alias=alias, replicated=True, error=first_line(error), measured_at=time.monotonic()
+        )
+    measured_at = time.monotonic()
+    note_replayed(alias, replay_lsn)
+    if primary is not None and replay_lsn is not None:
+        lag_bytes = max(0, primary[1] - parse_lsn(replay_lsn))
+        lag_seconds = measured_at - (
+            primary_positions.oldest() if fresh_as_of is None else fresh_as_of
+        )
+    return StandbyStatus(
+        alias=alias,
+        replicated=True,
+        in_recovery=in_recovery,
+        streaming=streaming,
+        lag_bytes=None if lag_bytes is None else int(lag_bytes),
+        lag_seconds=None if lag_seconds is None else max(0.0, float(lag_seconds)),
+        replay_lsn=replay_lsn,
+        measured_at=measured_at,
+        fresh_as_of=fresh_as_of if primary is not None and replay_lsn is not None else None,
+    )

@@ -1,0 +1,222 @@
+"""Production settings: fail fast without secrets, and pass Django's deployment checks.
+
+Each case runs ``manage.py`` in a fresh process, because settings are read once.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow  # each case starts manage.py in a new process
+# The test run sets some of these (tests/settings.py); the child must not inherit them.
+_SETTINGS_VARIABLES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SECURE_SSL_REDIRECT",
+    "DJANGO_SETTINGS_MODULE",
+    "DATABASE_URL",
+    "STANDBY_DATABASE_URL",
+    "STANDBY_DATABASE_URLS",
+    "STANDBY_HOSTS",
+}
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if key not in _SETTINGS_VARIABLES}
+    clean["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    clean["VAR_DIR"] = str(BASE_DIR / "var")
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _manage("check", ALLOWED_HOSTS="timecards.example.com")
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = _manage("check", SECRET_KEY="x" * 60)
+    assert result.returncode != 0
+    assert "Set the ALLOWED_HOSTS environment variable" in result.stderr
+
+
+def test_deploy_checks_are_clean_with_production_settings():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="a-long-random-production-secret-" + "k3y" * 12,
+        ALLOWED_HOSTS="timecards.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_debug_gives_development_defaults():
+    result = _manage(
+        "shell", "-c", "from django.conf import settings; print(settings.ALLOWED_HOSTS)", DEBUG="1"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "127.0.0.1" in result.stdout
+
+
+PRINT_STANDBYS = (
+    "from django.conf import settings; "
+    "print(settings.STANDBY_GROUPS); "
+    "print([(alias, db['PORT'], db['TEST']['MIRROR']) for alias, db in "
+    "settings.DATABASES.items() if alias != 'default'])"
+)
+PG = "postgres://u@127.0.0.1:{}/timetrack"
+
+
+def _print(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in ``manage.py shell`` with development settings and ``env``."""
+    return _manage("shell", "--no-imports", "-c", code, DEBUG="1", **env)
+
+
+def test_standby_database_urls_make_a_group_of_members_in_their_order():
+    result = _print(
+        PRINT_STANDBYS,
+        DATABASE_URL=PG.format(5432),
+        STANDBY_DATABASE_URLS=",".join(PG.format(port) for port in (5433, 5434, 5435)),
+    )
+    assert result.returncode == 0, result.stderr
+    group, members = result.stdout.splitlines()
+    assert group == "{'standby': ['standby', 'standby_2', 'standby_3']}"
+    assert members == (
+        "[('standby', 5433, 'default'), ('standby_2', 5434, 'default'),"
+        " ('standby_3', 5435, 'default')]"
+    )
+
+
+def test_one_standby_database_url_is_a_group_of_one_and_sqlite_is_too():
+    one = _print(
+        PRINT_STANDBYS,
+        DATABASE_URL=PG.format(5432),
+        STANDBY_DATABASE_URL=PG.format(5433),
+    )
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.splitlines() == ["{'standby': ['standby']}", "[('standby', 5433, 'default')]"]
+    embedded = _print(PRINT_STANDBYS)
+    assert embedded.returncode == 0, embedded.stderr
+    assert embedded.stdout.splitlines()[0] == "{'standby': ['standby']}"
+
+
+def test_both_standby_variables_at_once_stop_the_start():
+    result = _manage(
+        "check",
+        DEBUG="1",
+        DATABASE_URL=PG.format(5432),
+        STANDBY_DATABASE_URL=PG.format(5433),
+        STANDBY_DATABASE_URLS=PG.format(5434),
+    )
+    assert result.returncode != 0
+    assert (
+        "Set one of STANDBY_DATABASE_URLS, STANDBY_DATABASE_URL, STANDBY_HOSTS to name the"
+        " standbys, not STANDBY_DATABASE_URLS and STANDBY_DATABASE_URL." in result.stderr
+    )
+
+
+def test_an_empty_standby_list_is_no_list():
+    result = _print(
+        PRINT_STANDBYS,
+        DATABASE_URL=PG.format(5432),
+        STANDBY_DATABASE_URL=PG.format(5433),
+        STANDBY_DATABASE_URLS="",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "{'standby': ['standby']}"
+
+
+def test_a_standby_without_its_primary_stops_the_start():
+    result = _manage("check", DEBUG="1", STANDBY_DATABASE_URLS=PG.format(5433))
+    assert result.returncode != 0
+    assert "A standby needs its primary: set DATABASE_URL too, or unset" in result.stderr
+
+
+def test_the_read_your_writes_window_follows_the_lag_bound():
+    print_window = "from django.conf import settings; print(settings.READ_YOUR_WRITES_SECONDS)"
+    by_default = _print(print_window)
+    longer_lag = _print(print_window, STANDBY_MAX_LAG_SECONDS="90")
+    assert (by_default.stdout.strip(), longer_lag.stdout.strip()) == ("30", "90")
+
+
+def test_standby_hosts_reach_each_standby_as_the_primary_is_reached():
+    show = (
+        "from django.conf import settings; d = settings.DATABASES; "
+        "print([(a, d[a]['HOST'], d[a]['PORT'], d[a]['USER'], d[a]['PASSWORD'], d[a]['NAME'],"
+        " 'statement_timeout' in d[a].get('OPTIONS', {}).get('options', '')) for a in d])"
+    )
+    result = _print(
+        show,
+        DATABASE_URL="postgres://site:s3cret@primary:5432/timetrack",
+        STANDBY_HOSTS="standby,standby-2",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(
+        [
+            ("default", "primary", 5432, "site", "s3cret", "timetrack", False),
+            ("standby", "standby", 5432, "site", "s3cret", "timetrack", True),
+            ("standby_2", "standby-2", 5432, "site", "s3cret", "timetrack", True),
+        ]
+    )
+
+
+def test_production_with_a_primary_refuses_to_start_without_naming_its_standby():
+    result = _manage(
+        "check",
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="timecards.example.com",
+        DATABASE_URL=PG.format(5432),
+    )
+    assert result.returncode != 0
+    assert "Name the reporting standby: set STANDBY_DATABASE_URL" in result.stderr
+
+
+def test_none_is_a_site_without_a_standby_in_production_and_embedded():
+    production = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        PRINT_STANDBYS,
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="timecards.example.com",
+        DATABASE_URL=PG.format(5432),
+        STANDBY_DATABASE_URL="none",
+    )
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.splitlines() == ["{'standby': []}", "[]"]
+    embedded = _print(PRINT_STANDBYS, STANDBY_DATABASE_URL="None")
+    assert embedded.returncode == 0, embedded.stderr
+    assert embedded.stdout.splitlines() == ["{'standby': []}", "[]"]
+
+
+def test_debug_with_only_a_primary_has_no_standby():
+    result = _print(PRINT_STANDBYS, DATABASE_URL=PG.format(5432))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["{'standby': []}", "[]"]
+
+
+def test_a_missing_var_dir_stops_the_start_and_is_not_created(tmp_path):
+    missing = tmp_path / "nowhere"
+    result = _manage("check", DEBUG="1", VAR_DIR=str(missing))
+    assert result.returncode != 0
+    assert f"VAR_DIR {missing} is not a folder: create it first." in result.stderr
+    assert not missing.exists()

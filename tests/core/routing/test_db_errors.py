@@ -1,0 +1,113 @@
+"""core.routing.db_errors: one reading of a database error for the retry, breaker and 503."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from django.db import OperationalError
+
+from core.routing import db_errors
+from core.routing.backends.postgresql_standby.base import ServerSilent
+from core.routing.db_errors import Failure
+from core.routing.middleware import (
+    DATABASE_BUSY,
+    REPORT_CANCELLED,
+    REPORT_TIMED_OUT,
+    SERVER_LOST,
+    _message_for,
+)
+
+
+class DriverError(Exception):
+    """What psycopg2 raises: the SQLSTATE as ``pgcode`` (``None`` when none was sent)."""
+
+    def __init__(self, message: str, pgcode: str | None) -> None:
+        super().__init__(message)
+        self.pgcode = pgcode
+
+
+def django_error(pgcode: str | None, message: str = "ERROR: it failed") -> OperationalError:
+    """The error as Django raises it: wrapping the driver's, as its ``__cause__``."""
+    try:
+        try:
+            raise DriverError(message, pgcode)
+        except DriverError as driver_error:
+            raise OperationalError(message) from driver_error
+    except OperationalError as error:
+        return error
+
+
+@pytest.mark.parametrize(
+    ("pgcode", "failure", "message"),
+    [
+        (None, Failure.SERVER_GONE, SERVER_LOST),
+        ("08006", Failure.SERVER_GONE, SERVER_LOST),
+        ("57P01", Failure.SERVER_GONE, SERVER_LOST),
+        ("40001", Failure.RECOVERY_CONFLICT, REPORT_CANCELLED),
+        ("57014", Failure.TIMED_OUT, REPORT_TIMED_OUT),
+        ("25006", Failure.WRITE_REFUSED, None),
+        ("42P01", Failure.QUERY, None),
+    ],
+)
+def test_each_sqlstate_has_one_reading_and_one_page(pgcode, failure, message):
+    error = django_error(pgcode)
+    assert db_errors.sqlstate(error) == pgcode
+    assert db_errors.classify(error) is failure
+    assert db_errors.server_gone(error) is (failure is Failure.SERVER_GONE)
+    assert _message_for(error) == message
+
+
+def sqlite_error(tmp_path, *, locked: bool) -> OperationalError:
+    """A real SQLite error as Django raises it: "database is locked" (a second connection
+    holds the write lock and this one does not wait), or a query SQLite refuses."""
+    path = tmp_path / f"locked-{locked}.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    waiter = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        if locked:
+            holder.execute("BEGIN IMMEDIATE")
+        try:
+            waiter.execute("BEGIN IMMEDIATE" if locked else "SELECT nothing FROM t")
+        except sqlite3.OperationalError as driver_error:
+            try:
+                raise OperationalError(str(driver_error)) from driver_error
+            except OperationalError as error:
+                return error
+        raise AssertionError("SQLite raised nothing")
+    finally:
+        waiter.close()
+        holder.close()
+
+
+def test_sqlite_busy_gets_its_own_page_and_any_other_sqlite_error_is_the_querys(tmp_path):
+    busy = sqlite_error(tmp_path, locked=True)
+    assert str(busy) == "database is locked"
+    assert db_errors.classify(busy) is Failure.BUSY
+    assert _message_for(busy) == DATABASE_BUSY  # not "a server stopped answering"
+
+    refused = sqlite_error(tmp_path, locked=False)
+    assert db_errors.classify(refused) is Failure.QUERY
+    assert _message_for(refused) is None  # Django's own error handling
+
+
+def test_a_standby_that_did_not_answer_is_gone():
+    """The standby backend's own error when a deadline passes (its ServerSilent)."""
+    silent = ServerSilent("standby 'standby' did not answer its health check within 3 s")
+
+    assert db_errors.classify(silent) is Failure.SERVER_GONE
+    assert _message_for(silent) == SERVER_LOST
+
+
+def test_only_a_lost_server_a_conflict_or_a_refused_write_is_answered_elsewhere():
+    assert {failure for failure in Failure if failure.answerable_elsewhere} == {
+        Failure.SERVER_GONE,
+        Failure.RECOVERY_CONFLICT,
+        Failure.WRITE_REFUSED,
+    }
+
+
+def test_first_line_is_never_empty():
+    assert db_errors.first_line(django_error(None, "FATAL: gone\nDETAIL: more")) == "FATAL: gone"
+    assert db_errors.first_line(OperationalError()) == "OperationalError"
