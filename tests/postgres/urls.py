@@ -2,17 +2,19 @@
 its statement timeout, one, for any method, that loses its standby midway, and ones that
 write in every way a statement can before their standby is lost."""
 
+import asyncio
 from collections.abc import Callable
 
 import psycopg2
+from django.contrib.auth.decorators import login_not_required
 from django.db import connections, router, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import path
 
 from config.urls import urlpatterns as site_urlpatterns
-from core.routing import read_decision, read_from
+from core.routing import in_scope, read_decision, read_from
 from timetrack.models import Client, Timecard
 
 
@@ -109,7 +111,39 @@ def inserts_through_raw(request):
     return HttpResponse(f"{len(added)} added on {added[0]._state.db}")
 
 
+def _read_in_a_thread() -> str:
+    """Count the timecards where the scope reads; the database that served it."""
+    Timecard.objects.count()
+    where = router.db_for_read(Timecard)
+    connections.close_all()  # a pool's thread outlives the request
+    return where
+
+
+@login_not_required
+@read_from("standby")
+async def async_view_hands_work_to_threads(request):
+    """On the event loop: in_scope, a thread pool, read_decision(). Nothing may query here."""
+    loop = asyncio.get_running_loop()
+    work = in_scope(_read_in_a_thread)
+    pooled = await loop.run_in_executor(None, work)
+    threaded = await asyncio.to_thread(work)
+    return JsonResponse(
+        {"pooled": pooled, "threaded": threaded, "decision": read_decision().database}
+    )
+
+
+@login_not_required
+async def async_block_hands_work_to_threads(request):
+    """``async with``: decided on entry, in a worker thread."""
+    async with read_from("standby"):
+        decision = read_decision().database
+        pooled = await asyncio.get_running_loop().run_in_executor(None, in_scope(_read_in_a_thread))
+    return JsonResponse({"pooled": pooled, "decision": decision})
+
+
 urlpatterns = [
+    path("async-threads/", async_view_hands_work_to_threads),
+    path("async-block-threads/", async_block_hands_work_to_threads),
     path("too-slow/", too_slow_report),
     path("loses-its-standby/", loses_its_standby),
     path("writes-then-loses-its-standby/<str:case>/", writes_then_loses_its_standby),

@@ -20,7 +20,13 @@ from django.urls import reverse
 
 from accounts.factories import DEFAULT_PASSWORD
 from core.routing.decision import PINNED
-from core.routing.middleware import PIN_COOKIE, PIN_SALT, last_write_of
+from core.routing.middleware import (
+    OLD_PIN_COOKIE,
+    OLD_PIN_SALT,
+    PIN_COOKIE,
+    PIN_SALT,
+    last_write_of,
+)
 from tests.conftest import log_time, pinned_position
 from timetrack.factories import ProjectFactory, TimecardFactory
 from timetrack.models import Timecard
@@ -114,6 +120,47 @@ def test_logging_in_does_not_pin_the_browser(client, staff):
     assert response.status_code == 302
     assert PIN_COOKIE not in response.cookies
     assert client.get(DASHBOARD).context["read_database"]["alias"] == "standby"
+
+
+@pytest.mark.parametrize("login_page", ["accounts:login", "admin:login"])
+def test_no_request_that_only_logs_in_or_out_pins_the_browser(client, staff, login_page, settings):
+    """The site's login and the admin's, a failed attempt (which django-axes records: a
+    write) and logging out: their writes are a login's bookkeeping, no report shows them."""
+    settings.AXES_ENABLED = True
+    page = reverse(login_page)
+    failed = client.post(page, {"username": staff.username, "password": "wrong password"})
+    assert failed.status_code == 200
+    assert PIN_COOKIE not in failed.cookies
+
+    response = client.post(page, {"username": staff.username, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302
+    assert PIN_COOKIE not in response.cookies
+    assert client.get(DASHBOARD).context["read_database"]["alias"] == "standby"
+
+    logout = client.post(reverse("accounts:logout"))
+    assert logout.status_code == 302
+    assert PIN_COOKIE not in logout.cookies
+
+
+def test_a_save_after_logging_in_still_pins(client, staff):
+    """Logging in exempts its own request only: the browser's next save pins as usual."""
+    client.post(reverse("admin:login"), {"username": staff.username, "password": DEFAULT_PASSWORD})
+    log_time(client, ProjectFactory(), hours="1", description="After logging in")
+    assert PIN_COOKIE in client.cookies
+
+
+def test_the_cookie_under_its_old_name_is_read_once_and_replaced(staff_client, rf):
+    old = HttpResponse()
+    old.set_signed_cookie(OLD_PIN_COOKIE, "1", salt=OLD_PIN_SALT)
+    request = rf.get("/")
+    request.COOKIES[OLD_PIN_COOKIE] = old.cookies[OLD_PIN_COOKIE].value
+    assert last_write_of(request).requirement() == (True, None)
+
+    staff_client.cookies[OLD_PIN_COOKIE] = old.cookies[OLD_PIN_COOKIE].value
+    response = staff_client.get(DASHBOARD)
+    assert response.context["read_database"]["alias"] == "default", "its write is honoured"
+    assert response.cookies[OLD_PIN_COOKIE]["max-age"] == 0, "and the old cookie is gone"
+    assert staff_client.get(DASHBOARD).context["read_database"]["alias"] == "standby"
 
 
 def test_without_a_wal_the_pin_is_the_window(staff_client):
