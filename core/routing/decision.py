@@ -83,18 +83,12 @@ NOT_REPLICATING_NOTICE = (
 class Reason:
     """Why a scope reads where it does (for logs and metrics; pages show the notice)."""
 
-    MEMBER = "member"
-    """A member that qualifies (rule 7)."""
-    NO_MEMBER = "no_member"
-    """The group has no members (rule 5), or the scope named the primary."""
-    PINNED = "pinned"
-    """The caller's own write is not on any member yet (rules 6, 8b)."""
-    LAG = "lag"
-    """The members lag or do not replicate (rules 8a, 8c)."""
-    UNREACHABLE = "unreachable"
-    """No member answers (rule 8d)."""
-    RETRIED = "retried"
-    """The member failed under the scope, which ran again on the primary (``retry``)."""
+    MEMBER = "member"  # a member that qualifies (rule 7)
+    NO_MEMBER = "no_member"  # the group has no members, or names the primary (rule 5)
+    PINNED = "pinned"  # the caller's own write is on no member yet (rules 6, 8b)
+    LAG = "lag"  # the members lag or do not replicate (rules 8a, 8c)
+    UNREACHABLE = "unreachable"  # no member answers (rule 8d)
+    RETRIED = "retried"  # the member failed, the scope ran again on the primary (retry)
 
 
 class StandbyUnavailable(Exception):
@@ -265,7 +259,6 @@ def _fallback(group: str, refusals: list[_Refusal]) -> ReadDecision:
 
 def _on_event_loop() -> bool:
     try:
-        asyncio.get_running_loop()
+        return asyncio.get_running_loop() is not None
     except RuntimeError:
         return False
-    return True

@@ -1,5 +1,8 @@
 """WAL positions: where the primary's WAL ends, and whether a member has replayed it.
 
+The status of each member (``core.routing.status``) is judged against the samples of the
+primary's position that this process keeps (:class:`PrimaryPositions`).
+
 Read-your-writes compares the primary's WAL position after a write with a member's replay
 position: a member that has replayed up to the write's position shows it::
 
@@ -15,16 +18,21 @@ as numbers (:func:`parse_lsn`), never as text.
 
 from __future__ import annotations
 
+import collections
 import re
 import threading
 import time
 
 from django.db import Error, connections
 
+from core.routing.groups import PRIMARY
+
 __all__ = [
+    "PrimaryPositions",
     "has_replayed",
     "note_replayed",
     "parse_lsn",
+    "primary_positions",
     "primary_wal_lsn",
     "primary_write_lsn",
     "wait_for_replay",
@@ -161,3 +169,63 @@ def forget_replayed() -> None:
     """Forget every member's replay position (with the status cache: tests, a failover)."""
     with _lock:
         _replayed.clear()
+
+
+class PrimaryPositions:
+    """The primary's WAL position as this process sampled it, each with the time just
+    before it was asked: the yardstick each member's replay position is held against.
+
+    Shared by the threads of a worker; a bounded history (the newest ``SAMPLES``), so a
+    member behind every sample kept is as old as the oldest one, at least.
+    """
+
+    SAMPLES = 512
+
+    def __init__(self, alias: str = PRIMARY) -> None:
+        self.alias = alias
+        self._samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=self.SAMPLES)
+        self._lock = threading.Lock()
+
+    def sample(self) -> tuple[float, int] | None:
+        """Ask the primary where its WAL ends now; ``(time, position)``, or ``None`` when
+        it cannot say (no PostgreSQL, unreachable, or inside a transaction on it, which
+        a failed query would break)."""
+        connection = connections[self.alias]
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            return None
+        at = time.monotonic()
+        try:
+            # On the driver's own cursor: a probe of the routing, not one of the page's
+            # statements, so no execute wrapper (write detection, a test's capture) sees it.
+            connection.ensure_connection()
+            with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+                cursor.execute("select pg_current_wal_lsn()")
+                lsn = parse_lsn(cursor.fetchone()[0])
+        except Error:
+            return None
+        self.add(at, lsn)
+        return at, lsn
+
+    def add(self, at: float, lsn: int) -> None:
+        with self._lock:
+            self._samples.append((at, lsn))
+
+    def covered_since(self, replayed: int) -> float | None:
+        """The latest sample time at which the primary's WAL ended at or before
+        ``replayed``: a member that has replayed that far has every commit made before
+        it. ``None`` when it is behind every sample kept."""
+        with self._lock:
+            return max((at for at, lsn in self._samples if lsn <= replayed), default=None)
+
+    def oldest(self) -> float:
+        """The time of the oldest sample kept (now, when there is none)."""
+        with self._lock:
+            return self._samples[0][0] if self._samples else time.monotonic()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._samples.clear()
+
+
+primary_positions = PrimaryPositions()
+"""This process's samples of the primary's position."""

@@ -15,7 +15,7 @@ the WAL it has received: with the primary's WAL sender stalled, or its own recei
 paused, it reports "streaming, nothing left to replay" while the primary has moved on.
 So each measurement first takes the primary's WAL position (``pg_current_wal_lsn()``,
 one query that reads no table) with the time just before it, then the member's replay
-position. The process keeps those samples of the primary (:class:`PrimaryPositions`):
+position. The process keeps those samples of the primary (``positions.PrimaryPositions``):
 a member that has replayed up to ``R`` has every commit the primary made before the
 latest sample whose position is at or below ``R``, so its lag is at most the time since
 that sample (``StandbyStatus.fresh_as_of``). This needs no clock shared with the
@@ -45,7 +45,6 @@ is neither.
 
 from __future__ import annotations
 
-import collections
 import threading
 import time
 from dataclasses import dataclass
@@ -54,12 +53,10 @@ from django.conf import settings
 from django.db import Error, connections
 
 from core.routing.db_errors import first_line
-from core.routing.groups import PRIMARY
-from core.routing.positions import forget_replayed, note_replayed, parse_lsn
+from core.routing.positions import forget_replayed, note_replayed, parse_lsn, primary_positions
 
 __all__ = [
     "CACHE_SECONDS",
-    "PrimaryPositions",
     "StandbyStatus",
     "clear_cache",
     "current_status",
@@ -136,66 +133,6 @@ class StandbyStatus:
         size = "? bytes" if self.lag_bytes is None else f"{self.lag_bytes:,} bytes"
         seconds = "? s" if self.lag_seconds is None else f"{self.lag_seconds:.1f} s"
         return f"{size}, {seconds}"
-
-
-class PrimaryPositions:
-    """The primary's WAL position as this process sampled it, each with the time just
-    before it was asked: the yardstick each member's replay position is held against.
-
-    Shared by the threads of a worker; a bounded history (the newest ``SAMPLES``), so a
-    member behind every sample kept is as old as the oldest one, at least.
-    """
-
-    SAMPLES = 512
-
-    def __init__(self, alias: str = PRIMARY) -> None:
-        self.alias = alias
-        self._samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=self.SAMPLES)
-        self._lock = threading.Lock()
-
-    def sample(self) -> tuple[float, int] | None:
-        """Ask the primary where its WAL ends now; ``(time, position)``, or ``None`` when
-        it cannot say (no PostgreSQL, unreachable, or inside a transaction on it, which
-        a failed query would break)."""
-        connection = connections[self.alias]
-        if connection.vendor != "postgresql" or connection.in_atomic_block:
-            return None
-        at = time.monotonic()
-        try:
-            # On the driver's own cursor: a probe of the routing, not one of the page's
-            # statements, so no execute wrapper (write detection, a test's capture) sees it.
-            connection.ensure_connection()
-            with connection.wrap_database_errors, connection.connection.cursor() as cursor:
-                cursor.execute("select pg_current_wal_lsn()")
-                lsn = parse_lsn(cursor.fetchone()[0])
-        except Error:
-            return None
-        self.add(at, lsn)
-        return at, lsn
-
-    def add(self, at: float, lsn: int) -> None:
-        with self._lock:
-            self._samples.append((at, lsn))
-
-    def covered_since(self, replayed: int) -> float | None:
-        """The latest sample time at which the primary's WAL ended at or before
-        ``replayed``: a member that has replayed that far has every commit made before
-        it. ``None`` when it is behind every sample kept."""
-        with self._lock:
-            return max((at for at, lsn in self._samples if lsn <= replayed), default=None)
-
-    def oldest(self) -> float:
-        """The time of the oldest sample kept (now, when there is none)."""
-        with self._lock:
-            return self._samples[0][0] if self._samples else time.monotonic()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._samples.clear()
-
-
-primary_positions = PrimaryPositions()
-"""This process's samples of the primary's position."""
 
 
 _cache: dict[str, tuple[float, StandbyStatus]] = {}
