@@ -5,18 +5,24 @@ timecards (POST, each on a keep-alive connection of its own) while others load t
 report pages and download the CSV, and meanwhile a loop does to the standby, one after
 the other, what real standbys go through:
 
+- ``stall sender``: the primary's WAL sender to the standby stopped (``SIGSTOP``) for
+  longer than the lag bound, then continued: the standby receives nothing and says it is
+  streaming with nothing to replay, so only a lag measured against the primary sees it;
 - ``pause replay``: ``pg_wal_replay_pause()``, then resume (the standby falls behind);
 - ``cut connections``: every client connection of the standby terminated;
 - ``stop``: the standby shut down, then started again;
 - ``freeze``: every process of the standby stopped (``SIGSTOP``), then continued.
 
 Afterwards every timecard a person was told was saved (a redirect) must be on the
-primary, and on the standby once replay has caught up; and no request may answer a 5xx
+primary, and on the standby once replay has caught up; no request may answer a 5xx
 but the 503 pages the site promises (a report stopped by its timeout, or a page whose
-standby failed under a request that must not be run twice). The figures go to
-``RELIABILITY.md`` and ``bench/results/chaos.json`` (``make chaos``), or, for the short
-run that ``make test`` makes, to ``var/bench/chaos-short.json``; either way the command
-fails when a promise was broken. Loopback only, bounded in time.
+standby failed under a request that must not be run twice); and nothing stale is served
+past the bound: every CSV export (all timecards) must hold every save confirmed more than
+``STANDBY_MAX_LAG_SECONDS`` before the export was asked for, whichever server served it.
+The figures go to ``RELIABILITY.md`` and
+``bench/results/chaos.json`` (``make chaos``), or, for the short run that ``make test``
+makes, to ``var/bench/chaos-short.json``; either way the command fails when a promise was
+broken. Loopback only, bounded in time.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -43,9 +51,10 @@ SITE = {
     # Quick to notice and quick to come back, so a short run sees each state change.
     "STANDBY_COOL_DOWN_SECONDS": "2",
     "STANDBY_CONNECT_TIMEOUT_SECONDS": "2",
-    "STANDBY_MAX_LAG_SECONDS": "5",
+    "STANDBY_MAX_LAG_SECONDS": "2",
     "GUNICORN_TIMEOUT": "60",
 }
+LAG_BOUND = float(SITE["STANDBY_MAX_LAG_SECONDS"])
 CUT_SHORT = -1
 """The status recorded for a download that began (200) and stopped short."""
 PROMISED = {
@@ -54,15 +63,49 @@ PROMISED = {
     "export": frozenset({200, 503, CUT_SHORT}),
 }
 BREAKER = re.compile(r"Standby '(\w+)' is (unreachable|reachable again)")
+SAVED = re.compile(re.escape(DESCRIPTION) + r" #(\d+)")
+STALE_SLACK_SECONDS = 0.5
+"""Allowance on the lag bound when judging an export: the bound plus this is a breach."""
 
 
 class Log:
-    """Every request's outcome, from every thread."""
+    """Every request's outcome, from every thread; when each save was confirmed, and what
+    each complete export held."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.requests: list[tuple[str, int, float]] = []  # (kind, status or 0, seconds)
         self.errors: Counter[str] = Counter()
+        self.numbers = iter(range(1, 10**9))
+        self.confirmed: dict[int, float] = {}  # save number -> monotonic time of its 302
+        self.exports: list[tuple[float, set[int]]] = []  # (asked at, save numbers it held)
+
+    def next_number(self) -> int:
+        with self.lock:
+            return next(self.numbers)
+
+    def confirm(self, number: int) -> None:
+        with self.lock:
+            self.confirmed[number] = time.monotonic()
+
+    def exported(self, asked_at: float, body: bytes) -> None:
+        numbers = {int(number) for number in SAVED.findall(body.decode())}
+        with self.lock:
+            self.exports.append((asked_at, numbers))
+
+    def stale_exports(self, bound: float) -> list[float]:
+        """For each export missing a save confirmed more than ``bound`` before it was
+        asked for: how old the oldest missing save was (seconds)."""
+        stale = []
+        for asked_at, held in self.exports:
+            missing = [
+                asked_at - confirmed_at
+                for number, confirmed_at in self.confirmed.items()
+                if confirmed_at < asked_at - bound and number not in held
+            ]
+            if missing:
+                stale.append(round(max(missing), 2))
+        return stale
 
     def add(self, kind: str, status: int, seconds: float) -> None:
         with self.lock:
@@ -80,12 +123,15 @@ def writer(session: dict, cookie: str, project: int, log: Log, stop: threading.E
     while not stop.is_set():
         day += 1
         started = time.perf_counter()
+        number = log.next_number()
         try:
-            status = person.post(_days_ago(day % 150), DESCRIPTION)
+            status = person.post(_days_ago(day % 150), f"{DESCRIPTION} #{number}")
         except (OSError, http.client.HTTPException) as error:
             log.error("save", error)
             person.reconnect()
             continue
+        if status == 302:
+            log.confirm(number)
         log.add("save", status, time.perf_counter() - started)
     person.close()
 
@@ -102,11 +148,11 @@ def reader(cookie: str, number: int, log: Log, stop: threading.Event) -> None:
         path = pages[turn % len(pages)]
         turn += 1
         kind = "export" if path == EXPORT else "report"
-        started = time.perf_counter()
+        started, asked_at = time.perf_counter(), time.monotonic()
         try:
             connection.request("GET", path, headers={"Cookie": cookie})
             response = connection.getresponse()
-            response.read()
+            body = response.read()
         except http.client.IncompleteRead:
             # A download whose standby failed after its status line went out stops short:
             # what the site promises (README, "Failure modes").
@@ -120,6 +166,8 @@ def reader(cookie: str, number: int, log: Log, stop: threading.Event) -> None:
             connection = http.client.HTTPConnection(env.HOST, throughput.PORT, timeout=90)
             continue
         log.add(kind, response.status, time.perf_counter() - started)
+        if kind == "export" and response.status == 200:
+            log.exported(asked_at, body)
     connection.close()
 
 
@@ -132,6 +180,19 @@ def _standby(sql: str) -> None:
 
 def _pair(command: str) -> None:
     subprocess.run(["bash", str(PAIR), command], check=True, capture_output=True, timeout=120)
+
+
+def stall_sender(hold: float) -> None:
+    """The primary's WAL sender to the standby stopped for longer than the lag bound."""
+    (pid,) = env.query(
+        "select pid from pg_stat_replication where application_name = 'standby'",
+        port=env.PRIMARY_PORT,
+    )[0]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        time.sleep(max(hold, 2.5 * LAG_BOUND))
+    finally:
+        os.kill(pid, signal.SIGCONT)
 
 
 def pause_replay(hold: float) -> None:
@@ -160,6 +221,7 @@ def freeze(hold: float) -> None:
 
 
 ACTIONS = {
+    "stall sender": stall_sender,
     "pause replay": pause_replay,
     "cut connections": cut_connections,
     "stop": stop_and_start,
@@ -210,8 +272,8 @@ def prepare() -> dict:
 
 def count_saved(port: int) -> int:
     return env.query(
-        "select count(*) from timetrack_timecard where description = %s",
-        (DESCRIPTION,),
+        "select count(*) from timetrack_timecard where description like %s",
+        (f"{DESCRIPTION} #%",),
         port=port,
         db=DB,
     )[0][0]
@@ -272,6 +334,8 @@ def run(seconds: float, hold: float, calm: float) -> dict:
         "saves_unanswered": unanswered_saves,
         "saved_on_primary": count_saved(env.PRIMARY_PORT),
         "saved_on_standby": count_saved(env.STANDBY_PORT),
+        "exports_checked": len(log.exports),
+        "stale_exports": log.stale_exports(LAG_BOUND + STALE_SLACK_SECONDS),
     }
     figures["broken_promises"] = broken_promises(figures)
     return figures
@@ -289,6 +353,11 @@ def broken_promises(figures: dict) -> list[str]:
     primary, confirmed = figures["saved_on_primary"], figures["saves_confirmed"]
     if not confirmed <= primary <= confirmed + figures["saves_unanswered"]:
         broken.append(f"{confirmed} saves confirmed, {primary} timecards on the primary")
+    if figures["stale_exports"]:
+        broken.append(
+            f"{len(figures['stale_exports'])} exports missed saves confirmed more than"
+            f" {LAG_BOUND:g} s before (by up to {max(figures['stale_exports'])} s)"
+        )
     if figures["saved_on_standby"] != primary:
         broken.append(
             f"{primary} saved on the primary, {figures['saved_on_standby']} on the standby"

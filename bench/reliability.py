@@ -47,9 +47,19 @@ any broken promise.
   ({figures["saves_unanswered"]} went unanswered); the primary holds
   {figures["saved_on_primary"]:,} of those timecards, and the standby, once replay caught
   up, {figures["saved_on_standby"]:,}.
+- **Nothing stale past the bound**: each of the {figures["exports_checked"]:,} complete CSV
+  exports (every timecard, from whichever server served it) was checked for every save
+  confirmed more than the lag bound (`STANDBY_MAX_LAG_SECONDS`) and
+  {chaos.STALE_SLACK_SECONDS} s before it was asked for: {_stale(figures["stale_exports"])}.
 
 The site's settings for this run: {settings}.
 """
+
+
+def _stale(stale_exports: list[float]) -> str:
+    if not stale_exports:
+        return "none missed one"
+    return f"{len(stale_exports)} missed one, by up to {max(stale_exports)} s"
 
 
 def counts_of(actions: list[dict]) -> dict[str, int]:
