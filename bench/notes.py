@@ -97,11 +97,11 @@ the same two cores as everything else."""
 POSITION_CHECK_METHOD = """\
 What the position check costs, in one Django process on the same database \
 (`bench/position_check.py`), a median per call over 5 rounds of 400 calls: choosing the \
-member of a scope (`core.standby.decide`) for a browser that wrote nothing; for one \
+member of a scope (`core.routing.decision.decide`) for a browser that wrote nothing; for one \
 whose write the member's cached status already passed (no query); for one whose write \
 the cache has not seen passed, so the member is asked (`pg_last_wal_replay_lsn()`, one \
 query); and, paid once by a request that wrote, taking the primary's position \
-(`pg_current_wal_lsn()`, `core.replication.primary_write_lsn`)."""
+(`pg_current_wal_lsn()`, `core.routing.positions.primary_write_lsn`)."""
 
 
 def after_write_reading(found: dict) -> str:
@@ -240,6 +240,24 @@ def routing_costs(routing: dict) -> str:
         f" {costs['scope_enter_leave_us']:.2f} us, and a new scope's first read also decides"
         " where the scope reads (the cached replication status, the circuit breaker): the"
         " rest of what `scope_per_read` adds, which a view pays once per request."
+        + write_detection(routing.get("write_detection"))
+    )
+
+
+def write_detection(found: dict | None) -> str:
+    if found is None:
+        return ""
+    share = found["cached_us"] / found["primary_read_us"]
+    return (
+        "\n\n**Write detection** (`core/routing/statements.py`): every statement the primary"
+        " runs is read to tell a read from a write. Over the"
+        f" {found['statements']} statements of the site's usual work on the primary (reads"
+        " by key and with joins, a report's aggregate, a locking read, an insert, an update,"
+        f" a delete and their savepoints; {found['writes']} of them count as writes), the rules"
+        f" take {found['uncached_us']:.1f} us per statement the first time a process sees it"
+        f" and {found['cached_us']:.2f} us from then on (the site repeats its statements:"
+        f" they are cached), {share:.2%} of a read by key on the primary"
+        f" ({found['primary_read_us']:.0f} us)."
     )
 
 

@@ -26,11 +26,13 @@ import django
 
 django.setup()
 
-from django.db import router  # noqa: E402
+from django.db import connections, router, transaction  # noqa: E402
+from django.db.models import F, Sum  # noqa: E402
+from django.db.models.functions import TruncWeek  # noqa: E402
 
 from bench import env  # noqa: E402
 from bench.stats import median, summary  # noqa: E402
-from core.routing import ScopedReadRouter, read_from  # noqa: E402
+from core.routing import ScopedReadRouter, read_from, statements  # noqa: E402
 from timetrack.models import Timecard  # noqa: E402
 
 READS = 10_000
@@ -94,6 +96,78 @@ def router_costs(pk: int) -> dict[str, float]:
     }
 
 
+class _Undo(Exception):
+    """Raised to roll back the statements captured for the write detection's measure."""
+
+
+def statements_of_the_site() -> list[str]:
+    """The SQL the primary runs for the site's usual work, as its execute wrappers see it:
+    reads by key and with joins, a report's aggregate, a locking read, an insert, an
+    update, a delete and the savepoints around them (rolled back: nothing is kept)."""
+    captured: list[str] = []
+
+    def capture(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        captured.append(sql)
+        return execute(sql, params, many, context)
+
+    with connections["default"].execute_wrapper(capture):
+        try:
+            with transaction.atomic():
+                card = Timecard.objects.select_related("project__client", "user").first()
+                Timecard.objects.filter(user=card.user).aggregate(total=Sum("hours"))
+                list(
+                    Timecard.objects.filter(user=card.user)
+                    .annotate(week=TruncWeek("date"))
+                    .values("week")
+                    .annotate(total=Sum("hours"))
+                    .order_by("week")[:12]
+                )
+                list(Timecard.objects.select_for_update().filter(pk=card.pk))
+                Timecard.objects.filter(pk=card.pk).update(hours=F("hours"))
+                card.pk = None
+                card.save()
+                card.delete()
+                raise _Undo
+        except _Undo:
+            pass
+    return captured
+
+
+def write_detection_costs(pk: int) -> dict:
+    """What telling reads from writes costs per statement the primary runs: uncached (a
+    statement's first time in the process) and cached (every later time), against a
+    read by key on the primary."""
+    site = statements_of_the_site()
+    read_only = statements._read_only_functions()
+    classify = statements._only_reads.__wrapped__  # the rules, without the cache
+    repeats = 2_000
+    started = time.perf_counter()
+    for _ in range(repeats):
+        for sql in site:
+            classify(sql, read_only)
+    uncached = (time.perf_counter() - started) / (repeats * len(site))
+    started = time.perf_counter()
+    for _ in range(repeats * 10):
+        for sql in site:
+            statements.only_reads(sql)
+    cached = (time.perf_counter() - started) / (repeats * 10 * len(site))
+    primary = Timecard.objects.db_manager("default")
+    primary.get(pk=pk)
+    reads = []
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(200):
+            primary.get(pk=pk)
+        reads.append((time.perf_counter() - started) / 200)
+    return {
+        "statements": len(site),
+        "writes": sum(not statements.only_reads(sql) for sql in site),
+        "uncached_us": uncached * 1e6,
+        "cached_us": cached * 1e6,
+        "primary_read_us": median(reads) * 1e6,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
@@ -138,6 +212,7 @@ def main() -> None:
             "added_us_per_read": added,
             "overhead": {name: median(values) - 1 for name, values in ratios.items()},
             "costs": router_costs(pks[0]),
+            "write_detection": write_detection_costs(pks[0]),
             "ratios": ratios,
         },
     )

@@ -11,7 +11,7 @@ the median per call is kept:
 - ``decide_pin_asked``: a write the cache has not seen passed, so the chosen member is
   asked for its replay position (one query on the standby);
 - ``take_position``: what a writing request pays once, at its end: the primary's
-  ``core.replication.primary_write_lsn()``.
+  ``core.routing.positions.primary_write_lsn()``.
 """
 
 from __future__ import annotations

@@ -1,23 +1,25 @@
 """Read your own writes: what a read scope must see of the caller's last write.
 
-Replay on a standby is fast but not instant: read straight after a commit, it may not
+Replay on a member is fast but not instant: read straight after a commit, it may not
 have the new row yet. So whoever wrote (a browser, or a shell, a command or a task
 outside a request) remembers where the primary's WAL ended after the write, and for
-``READ_YOUR_WRITES_SECONDS`` its read scopes use only a standby that has replayed up to
-there (``core.standby.decide``). Each standby is judged on its own: one that has caught
-up never releases the caller for another that has not. With ``READ_YOUR_WRITES_BY =
-"window"``, or when the primary cannot say its position, the caller reads the primary for
-the window instead. The embedded SQLite has no WAL: its standby reads the primary's own
-file and never lags, so a context there has nothing to wait for, and only a browser keeps
-the window (its cookie then says "1", see ``core.routing.middleware``).
+``READ_YOUR_WRITES_SECONDS`` its read scopes use only a member that has replayed up to
+there (``core.routing.decision``, rule 7d). Each member is judged on its own: one that
+has caught up never releases the caller for another that has not. With
+``READ_YOUR_WRITES_BY = "window"``, or when the primary cannot say its position, the
+caller reads the primary for the window instead. The embedded SQLite has no WAL: its
+standby reads the primary's own file and never lags, so a context there has nothing to
+wait for, and only a browser keeps the window (its cookie then says "1", see
+``core.routing.middleware``).
 
-The position is taken lazily, once per batch of writes: the router marks the
-:class:`LastWrite` of the current context on every write, and the position is read from
-the primary (``replication.primary_write_lsn()``, one cheap query) when a later scope first
-needs it, or when the request ends and the middleware puts it in the browser's signed
-cookie. Inside a request, ``core.routing.middleware`` makes one ``LastWrite`` per request from that
-cookie; outside one, the first write of a context creates it, and it lives as long as the
-context (a thread, an asyncio task, a management command)::
+The position is taken lazily, once per batch of writes: every write marks the
+:class:`LastWrite` of the current context (``core.routing.writes``), and the position is
+read from the primary (``positions.primary_write_lsn()``, one cheap query) when a later
+scope first needs it, or when the request ends and the middleware puts it in the
+browser's signed cookie. Inside a request, ``core.routing.middleware`` makes one
+``LastWrite`` per request from that cookie; outside one, the first write of a context
+creates it, and it lives as long as the context (a thread, an asyncio task, a management
+command)::
 
     card.save()                              # marks this context's LastWrite
     with read_from("standby"):
@@ -78,7 +80,7 @@ class LastWrite:
             self.pinned = False
 
     def requirement(self) -> tuple[bool, str | None]:
-        """``(pinned, min_lsn)`` for ``core.standby.decide``.
+        """``(pinned, min_lsn)`` for ``core.routing.decision.decide``.
 
         ``pinned``: read the primary (a write within the window, no position known).
         ``min_lsn``: read only a standby that has replayed up to it.

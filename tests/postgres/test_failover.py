@@ -134,7 +134,7 @@ def test_a_stopped_standby_falls_back_opens_the_breaker_and_recovers(
     # Still within the cool-down: the standby is not asked yet.
     assert _served_by(reporter.get(HOURS))[0] == "default"
     settings.STANDBY_COOL_DOWN_SECONDS = 0
-    with caplog.at_level(logging.WARNING, logger="core.standby"):
+    with caplog.at_level(logging.WARNING, logger="core.routing.breaker"):
         assert _served_by(reporter.get(HOURS)) == ("standby", "")
     assert any("reachable again" in r.getMessage() for r in caplog.records)
     assert not breaker.breaker_for("standby").is_open

@@ -1,4 +1,4 @@
-"""Replica awareness: core.replication.standby_status(), manage.py replication_status, and
+"""Replica awareness: core.routing.status.standby_status(), manage.py replication_status, and
 the reporting-replica settings of the standby alias."""
 
 from __future__ import annotations

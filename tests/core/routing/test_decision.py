@@ -58,7 +58,7 @@ def test_breaker_opens_on_failure_and_lets_one_probe_through_after_the_cool_down
 def test_breaker_logs_once_per_state_change(settings, clock, caplog):
     settings.STANDBY_COOL_DOWN_SECONDS = 5
     breaker = CircuitBreaker("standby", clock=clock)
-    with caplog.at_level(logging.WARNING, logger="core.standby"):
+    with caplog.at_level(logging.WARNING, logger="core.routing.breaker"):
         for _ in range(5):
             breaker.record_failure("refused")
         for _ in range(5):

@@ -1,4 +1,4 @@
-"""WAL positions as numbers: what read-your-writes compares (core.replication.parse_lsn)."""
+"""WAL positions as numbers: what read-your-writes compares (core.routing.positions.parse_lsn)."""
 
 from __future__ import annotations
 
