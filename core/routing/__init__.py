@@ -26,6 +26,7 @@ idea:
 ``decorators``         ``read_from``: functions, async views, class-based views, blocks
 ``carry``              the scope kept past the return (streamed bodies, templates)
 ``decision``           where a read goes: every rule, in order
+``router``             the router named in ``DATABASE_ROUTERS``: asks ``decision``
 ``status``             each member's replication state and lag, against the primary
 ``positions``          WAL positions: the primary's, and what a member has replayed
 ``breaker``            a member that failed is left alone for a cool-down

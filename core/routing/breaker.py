@@ -52,8 +52,13 @@ class CircuitBreaker:
                 return True
             return False
 
-    def record_success(self) -> None:
+    def record_success(self, measured_at: float | None = None) -> None:
+        """The member answered. ``measured_at`` (``time.monotonic()``): when, for an answer
+        that may be older than a failure recorded since, which then stands."""
         with self._lock:
+            if self._opened_at is not None and measured_at is not None:
+                if measured_at < self._opened_at:
+                    return
             was_open, self._opened_at, self._probing = self._opened_at is not None, None, False
         if was_open:
             logger.warning("Standby %r is reachable again: reads go back to it.", self.alias)

@@ -6,8 +6,10 @@ A view returns before all of its reading is done:
   each resumption of it runs in the view's scope (and a member that fails under it is
   reported to its breaker: its 200 status line is out, so it cannot be retried);
 - a ``TemplateResponse`` is rendered here, inside the scope, before it leaves (so
-  template-response middleware sees it rendered);
-- a coroutine (an async view's) is awaited inside the scope.
+  template-response middleware sees it rendered); an async view's in a worker thread
+  (:func:`akeep_in_scope`), since rendering may query;
+- a coroutine (what the ``dispatch`` of a class-based view returns, when it is not
+  decorated as an async view) is awaited inside the scope.
 
 A lazy queryset returned from a ``with`` block is not carried: it runs where it is
 evaluated, outside the scope, like any other query there. Selectors return evaluated
@@ -21,6 +23,7 @@ import inspect
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.db import OperationalError, connections
 from django.http import StreamingHttpResponse
 from django.template.response import SimpleTemplateResponse
@@ -29,7 +32,7 @@ from core.routing import breaker, db_errors
 from core.routing.groups import PRIMARY
 from core.routing.scope import Scope, context_with, entered
 
-__all__ = ["ContextBoundGenerator", "keep_in_scope"]
+__all__ = ["ContextBoundGenerator", "akeep_in_scope", "keep_in_scope"]
 
 
 def keep_in_scope(result: Any, scope: Scope) -> Any:
@@ -48,15 +51,29 @@ def keep_in_scope(result: Any, scope: Scope) -> Any:
     return result
 
 
+async def akeep_in_scope(result: Any, scope: Scope) -> Any:
+    """:func:`keep_in_scope` for an async view's result, called in the view's scope: a
+    template is rendered in a worker thread (the scope goes with it), not on the loop."""
+    if isinstance(result, SimpleTemplateResponse) and not result.is_rendered:
+        await sync_to_async(result.render)()
+    return keep_in_scope(result, scope)
+
+
 def _reporting_failures(iterable: Any, scope: Scope) -> Iterator[Any]:
     try:
         yield from iterable
     except OperationalError as error:
-        member = scope.decision.database if scope.decision else PRIMARY
-        if member != PRIMARY and connections[member].errors_occurred:
-            if db_errors.server_gone(error):
-                breaker.record_failure(member, error)
+        _report_member_failure(scope, error)
         raise
+
+
+def _report_member_failure(scope: Scope, error: OperationalError) -> None:
+    """A streamed body lost its member: its 200 is out, so it cannot be retried, but the
+    breaker hears of it, so the next pages skip the member."""
+    member = scope.decision.database if scope.decision else PRIMARY
+    if member != PRIMARY and connections[member].errors_occurred:
+        if db_errors.server_gone(error):
+            breaker.record_failure(member, error)
 
 
 async def _scoped_coroutine(coroutine: Any, scope: Scope) -> Any:
@@ -75,6 +92,10 @@ async def _scoped_async_iterator(iterable: Any, scope: Scope) -> AsyncIterator[A
                 item = await anext(iterator)
             except StopAsyncIteration:
                 return
+            except OperationalError as error:
+                # The member's connection is the one of the thread its queries ran in.
+                await sync_to_async(_report_member_failure)(scope, error)
+                raise
         yield item
 
 

@@ -46,7 +46,7 @@ import random
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import SynchronousOnlyOperation
+from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
 from django.db import Error, connections
 
 from core.routing import read_your_writes
@@ -65,6 +65,7 @@ __all__ = [
     "decide",
     "decision_of",
     "read_decision",
+    "where_reads_go",
 ]
 
 PINNED = "You saved something a moment ago, so this page reads from the primary database."
@@ -78,13 +79,17 @@ NOT_REPLICATING = (
 NOT_REPLICATING_NOTICE = (
     "The reporting replica is not replicating from the primary: recent changes are missing."
 )
+UNMEASURED = "The reporting replica is behind by an unknown time, so this page reads the primary."
+UNMEASURED_NOTICE = "The reporting replica is behind by an unknown time: changes may be missing."
 
 
 class Reason:
     """Why a scope reads where it does (for logs and metrics; pages show the notice)."""
 
     MEMBER = "member"  # a member that qualifies (rule 7)
-    NO_MEMBER = "no_member"  # the group has no members, or names the primary (rule 5)
+    NO_MEMBER = "no_member"  # the scope names the primary, or a group without members (1, 5)
+    WROTE = "wrote"  # the request or scope wrote: its reads must see it (rule 2)
+    TRANSACTION = "transaction"  # a transaction is open on the primary (rule 3)
     PINNED = "pinned"  # the caller's own write is on no member yet (rules 6, 8b)
     LAG = "lag"  # the members lag or do not replicate (rules 8a, 8c)
     UNREACHABLE = "unreachable"  # no member answers (rule 8d)
@@ -114,14 +119,24 @@ class ReadDecision:
 
 
 def database_for_read(scope: Scope | None) -> str:
-    """The alias a read in ``scope`` goes to now (rules 1-4; :func:`decide`: 5-8)."""
-    if scope is None or scope.group == PRIMARY:  # 1
-        return PRIMARY
+    """The alias a read in ``scope`` goes to now (what the router answers)."""
+    return PRIMARY if scope is None else where_reads_go(scope).database  # 1
+
+
+def where_reads_go(scope: Scope) -> ReadDecision:
+    """Where the reads of ``scope`` go now, and why (rules 1-4; :func:`decide`: 5-8)."""
+    return _before_deciding(scope) or decision_of(scope)  # 4
+
+
+def _before_deciding(scope: Scope) -> ReadDecision | None:
+    """Rules 1-3, which need no query: the primary, or ``None`` when the scope decides."""
+    if scope.group == PRIMARY:  # 1
+        return ReadDecision(scope.group, PRIMARY, reason=Reason.NO_MEMBER)
     if scope.writes.wrote:  # 2
-        return PRIMARY
+        return ReadDecision(scope.group, PRIMARY, reason=Reason.WROTE)
     if connections[PRIMARY].in_atomic_block:  # 3
-        return PRIMARY
-    return decision_of(scope).database  # 4
+        return ReadDecision(scope.group, PRIMARY, reason=Reason.TRANSACTION)
+    return None
 
 
 def decision_of(scope: Scope) -> ReadDecision:
@@ -129,6 +144,9 @@ def decision_of(scope: Scope) -> ReadDecision:
 
     Under the scope's lock: threads that share a scope (``in_scope``) share its decision.
     """
+    decided = scope.decision
+    if decided is not None:  # once decided, never changed but by a retry: no lock needed
+        return decided
     with scope.lock:
         if scope.decision is None:
             pinned, min_lsn = read_your_writes.current_requirement()
@@ -137,7 +155,8 @@ def decision_of(scope: Scope) -> ReadDecision:
 
 
 def read_decision() -> ReadDecision | None:
-    """Where the current scope's reads go and why (``None`` outside a scope).
+    """Where the current scope's reads go now and why (``None`` outside a scope): what
+    the router answers, with the reason and the page's notice.
 
     Decides now if the scope has not read yet, which may query the members: on an event
     loop that raises ``SynchronousOnlyOperation``, as Django's own queries do. An async
@@ -147,6 +166,9 @@ def read_decision() -> ReadDecision | None:
     scope = current_scope()
     if scope is None:
         return None
+    early = _before_deciding(scope)
+    if early is not None:
+        return early
     if scope.decision is None and _on_event_loop():
         raise SynchronousOnlyOperation(
             "read_decision() would query the standbys on the event loop: use `async with"
@@ -163,6 +185,11 @@ def decide(group: str, *, pinned: bool = False, min_lsn: str | None = None) -> R
     the caller's last write; only a member that has replayed up to it may serve.
     """
     order = list(members(group))
+    if group not in settings.STANDBY_GROUPS and group not in settings.DATABASES:
+        raise ImproperlyConfigured(
+            f"read_from({group!r}) names no group of STANDBY_GROUPS and no database of"
+            f" DATABASES (groups: {', '.join(settings.STANDBY_GROUPS) or 'none'})."
+        )
     if group == PRIMARY or not order:  # 5
         return ReadDecision(group, PRIMARY, reason=Reason.NO_MEMBER)
     if pinned:  # 6
@@ -208,9 +235,11 @@ def _refusal(member: str, min_lsn: str | None) -> _Refusal | None:
             breaker.record_failure(status.error)
             return _Refusal(member, UNREACHABLE_MEMBER)
         stale = _staleness(status)  # 7b, 7c
-        if stale and settings.STANDBY_LAG_POLICY != "notice":
-            breaker.record_success()
+        readable_stale = settings.STANDBY_LAG_POLICY == "notice"
+        if stale and not readable_stale and not status.behind_every_sample:
+            breaker.record_success(status.measured_at)
             return _Refusal(member, STALE_MEMBER, fallback_notice=stale[0])
+        # A member behind by an unknown time that lacks the caller's write: that says more.
         caught_up = min_lsn is None or has_replayed(member, min_lsn)  # 7d
     except Error as error:  # has_replayed() on a member that has just gone away
         breaker.record_failure(first_line(error))
@@ -218,11 +247,12 @@ def _refusal(member: str, min_lsn: str | None) -> _Refusal | None:
     except BaseException:  # not the server's fault: never leave the breaker probing
         breaker.abandon_probe()
         raise
-    breaker.record_success()
+    breaker.record_success(status.measured_at)
     if not caught_up:
         return _Refusal(member, BEHIND_THE_WRITE)
     if stale:
-        return _Refusal(member, STALE_MEMBER, fallback_notice=stale[0], stale_notice=stale[1])
+        stale_notice = stale[1] if readable_stale else ""
+        return _Refusal(member, STALE_MEMBER, fallback_notice=stale[0], stale_notice=stale_notice)
     return None
 
 
@@ -235,8 +265,10 @@ def _staleness(status: StandbyStatus) -> tuple[str, str] | None:
     lag = status.lag_now()
     if lag is None:  # replicating, but its position could not be read: not fresh
         return NOT_REPLICATING, NOT_REPLICATING_NOTICE
-    if lag > settings.STANDBY_MAX_LAG_SECONDS:
+    if lag > settings.STANDBY_MAX_LAG_SECONDS:  # for a member behind every sample: at least
         return LAGGING.format(lag=lag), STALE.format(lag=lag)
+    if status.behind_every_sample:
+        return UNMEASURED, UNMEASURED_NOTICE
     return None
 
 

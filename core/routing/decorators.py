@@ -6,7 +6,8 @@ What it takes, and what it does with each:
   member fails under it is called once more on the primary (``core.routing.retry``);
 - an **``async def`` view**: the same, the scope's decision taken in a worker thread
   before the body runs, so nothing queries the members on the event loop;
-- a **class-based view**: its ``dispatch``, as a function;
+- a **class-based view**: its ``dispatch``, as a function (as an ``async def`` view when
+  its handlers are ``async def``);
 - a **``with`` block** (its reads decide on the first one) and an **``async with``
   block** (decided in a worker thread on entry, like an async view).
 
@@ -27,8 +28,8 @@ from typing import Any, TypeVar
 from asgiref.sync import sync_to_async
 from django.db import DatabaseError
 
-from core.routing.carry import keep_in_scope
-from core.routing.decision import decision_of
+from core.routing.carry import akeep_in_scope, keep_in_scope
+from core.routing.decision import where_reads_go
 from core.routing.retry import may_run_again, move_to_primary
 from core.routing.scope import Scope, scope_for
 
@@ -84,7 +85,7 @@ class read_from:
         self.__enter__()
         _manager, scope = _open_blocks.get()[-1]
         try:
-            await sync_to_async(decision_of)(scope)
+            await sync_to_async(where_reads_go)(scope)
         except BaseException as error:
             self.__exit__(type(error), error, error.__traceback__)
             raise
@@ -133,9 +134,9 @@ class read_from:
         async def inner(*args: Any, **kwargs: Any) -> Any:
             with scope_for(group) as scope:
                 # In the request's database thread: the members' status may be queried.
-                await sync_to_async(decision_of)(scope)
+                await sync_to_async(where_reads_go)(scope)
                 try:
-                    return keep_in_scope(await func(*args, **kwargs), scope)
+                    return await akeep_in_scope(await func(*args, **kwargs), scope)
                 except DatabaseError as error:
                     # The connections that failed belong to that thread too.
                     moved = await sync_to_async(move_to_primary)(
@@ -143,7 +144,7 @@ class read_from:
                     )
                     if not moved:
                         raise
-                return keep_in_scope(await func(*args, **kwargs), scope)
+                return await akeep_in_scope(await func(*args, **kwargs), scope)
 
         return inner  # type: ignore[return-value]
 
@@ -154,5 +155,12 @@ class read_from:
                 f"read_from({self.group!r}) decorates class-based views (with a dispatch()"
                 f" method); {cls.__qualname__} has none"
             )
-        cls.dispatch = self._decorate_function(dispatch)
+        if getattr(cls, "view_is_async", False):  # its handlers are async def
+
+            async def async_dispatch(view: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+                return await dispatch(view, request, *args, **kwargs)
+
+            cls.dispatch = self._decorate_coroutine_function(async_dispatch)
+        else:
+            cls.dispatch = self._decorate_function(dispatch)
         return cls

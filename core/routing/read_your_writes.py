@@ -113,7 +113,7 @@ def ensure() -> LastWrite:
 
 
 def note_write() -> None:
-    """The current context is about to write on the primary (called by the router)."""
+    """The current context is about to write on the primary (``core.routing.writes``)."""
     ensure().note_write()
 
 

@@ -73,5 +73,6 @@ def move_to_primary(scope: Scope, error: DatabaseError, may_run_again: bool) -> 
         "Read scope on %r failed (%s); retrying on the primary.", decision.database, error
     )
     notice = WRITES if failure is Failure.WRITE_REFUSED else RETRIED
-    scope.decision = ReadDecision(decision.group, PRIMARY, notice, Reason.RETRIED)
+    with scope.lock:
+        scope.decision = ReadDecision(decision.group, PRIMARY, notice, Reason.RETRIED)
     return True

@@ -63,14 +63,32 @@ _LOCKING_AFTER_FOR = frozenset("UPDATE SHARE KEY NO".split())
 """``FOR`` followed by one of these is a locking clause: a write's lock on the primary."""
 
 _NOT_FUNCTIONS = frozenset(
-    """ALL AND ANY ARRAY AS ASC BETWEEN BY CASE CAST CROSS CUBE DESC DISTINCT ELSE END
-    EXCEPT EXISTS FILTER FROM FULL GROUP GROUPING HAVING ILIKE IN INNER INTERSECT IS JOIN
-    LATERAL LEFT LIKE LIMIT NOT OFFSET ON OR ORDER OUTER OVER PARTITION RIGHT ROLLUP ROW
-    ROWS SELECT SETS SIMILAR SOME TABLESAMPLE THEN UNION USING VALUES WHEN WHERE WINDOW
-    WITH WITHIN RANGE GROUPS PRECEDING FOLLOWING CURRENT UNBOUNDED EXCLUDE""".split()
+    # PostgreSQL's reserved keywords: never the name of a function.
+    """ALL AND ANY ARRAY AS ASC ASYMMETRIC BOTH CASE CAST CHECK COLLATE COLUMN CONSTRAINT
+    DEFAULT DESC DISTINCT DO ELSE END EXCEPT FALSE FETCH FOR FROM GROUP HAVING IN
+    INTERSECT LATERAL LEADING LIMIT NOT NULL OFFSET ON ONLY OR ORDER PLACING RETURNING
+    SELECT SOME SYMMETRIC TABLE THEN TO TRAILING TRUE UNION UNIQUE USING VARIADIC WHEN
+    WHERE WINDOW WITH
+    """
+    # Keywords that "cannot be function or type": types with a length, and built-in
+    # syntax that reads (COALESCE, EXTRACT, ...).
+    """BETWEEN BIGINT BIT BOOLEAN CHAR CHARACTER COALESCE DEC DECIMAL EXISTS EXTRACT FLOAT
+    GREATEST GROUPING INT INTEGER INTERVAL LEAST NATIONAL NCHAR NONE NORMALIZE NULLIF
+    NUMERIC OVERLAY POSITION PRECISION REAL ROW SETOF SMALLINT SUBSTRING TIME TIMESTAMP
+    TREAT TRIM VALUES VARCHAR""".split()
 )
-"""Keywords that may stand before ``(`` without calling a function (``IN (...)``,
-``EXISTS (...)``, ``OVER (...)``, ``CAST(... AS ...)``, ``JOIN (...)``)."""
+"""Words that may stand before ``(`` without calling a function: PostgreSQL forbids
+functions of these names (``IN (...)``, ``EXISTS (...)``, ``CAST(... AS numeric(12, 2))``)."""
+
+_CLAUSES_AFTER = {
+    "OVER": ")",
+    "FILTER": ")",
+    "WITHIN": ")",
+    "BY": "GROUP ORDER PARTITION",
+    "SETS": "GROUPING",
+}
+"""Unreserved keywords (a function may have their name) that open a clause after these:
+``count(*) FILTER (WHERE ...)``, ``OVER (...)``, ``ORDER BY (...)``."""
 
 READ_ONLY_FUNCTIONS = frozenset(
     # Aggregates and window functions.
@@ -121,12 +139,12 @@ READ_ONLY_FUNCTIONS = frozenset(
 _TOKEN = re.compile(
     r"""
       (?P<space>\s+)
-    | (?P<comment>--[^\n]*|/\*.*?\*/)
+    | (?P<comment>--[^\n\r]*|/\*.*?\*/)
     | (?P<estring>[Ee]'(?:[^'\\]|\\.|'')*')
     | (?P<string>'(?:[^']|'')*')
-    | (?P<dollar>\$(?P<tag>[A-Za-z_][A-Za-z_0-9]*)?\$.*?\$(?P=tag)\$)
+    | (?P<dollar>\$\$.*?\$\$|\$(?P<tag>[^\W\d]\w*)\$.*?\$(?P=tag)\$)
     | (?P<quoted>"(?:[^"]|"")*")
-    | (?P<word>[A-Za-z_][A-Za-z_0-9$]*)
+    | (?P<word>[^\W\d][\w$]*)
     | (?P<cast>::)
     | (?P<other>.)
     """,
@@ -136,6 +154,8 @@ _TOKEN = re.compile(
 
 def only_reads(sql: str) -> bool:
     """Does ``sql`` only read? (``False`` for anything not known to be a read.)"""
+    if not isinstance(sql, str):  # a composed statement (psycopg2.sql): not read here
+        return False
     return _only_reads(sql, _read_only_functions())
 
 
@@ -153,6 +173,8 @@ def _only_reads(sql: str, read_only_functions: frozenset[str]) -> bool:
     for previous, following in itertools.pairwise(words):
         if previous == "FOR" and following in _LOCKING_AFTER_FOR:
             return False
+    if first == "PRAGMA" and any(value in ("=", "(") for _, value in tokens):
+        return False  # sets a pragma: SQLite writes some to the file
     return all(name in read_only_functions for name in _called_functions(tokens))
 
 
@@ -187,6 +209,8 @@ def _called_functions(tokens: list[tuple[str, str]]) -> list[str]:
         if kind == "word" and value in _NOT_FUNCTIONS:
             continue
         before = tokens[position - 1] if position else ("", "")
+        if kind == "word" and before[1] in _CLAUSES_AFTER.get(value, "").split():
+            continue
         if before[1] == "." and position >= 2:
             before = tokens[position - 3] if position >= 3 else ("", "")  # schema.name
         if before[0] == "cast" or before[1] == "AS":

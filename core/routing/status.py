@@ -98,6 +98,9 @@ class StandbyStatus:
     fresh_as_of: float | None = None
     """``time.monotonic()`` before which every commit on the primary was on this member,
     from the primary's own positions; ``None`` when the primary could not be asked."""
+    behind_every_sample: bool = False
+    """Behind every position of the primary this process kept: how far behind is not
+    known (a new process has kept few), so it is not fresh."""
 
     def lag_now(self, now: float | None = None) -> float | None:
         """How far behind the member may be now: its lag when measured plus the age of
@@ -139,20 +142,30 @@ _cache: dict[str, tuple[float, StandbyStatus]] = {}
 _cache_lock = threading.Lock()
 
 
+_measuring: dict[str, threading.Lock] = {}
+
+
 def standby_status(alias: str = "standby", *, max_age: float = CACHE_SECONDS) -> StandbyStatus:
     """The replication state of ``alias``, measured at most ``max_age`` seconds ago.
 
     ``max_age=0`` measures now. Never raises for a database that cannot be reached: the
-    status carries the error instead, so a page can still render.
+    status carries the error instead, so a page can still render. One thread of the
+    process measures a member at a time; the others waiting meanwhile take its answer.
     """
-    now = time.monotonic()
+    asked_at = time.monotonic()
     with _cache_lock:
         cached = _cache.get(alias)
-    if cached is not None and now - cached[0] < max_age:
+        measuring = _measuring.setdefault(alias, threading.Lock())
+    if cached is not None and asked_at - cached[0] < max_age:
         return cached[1]
-    status = _measure(alias)
-    with _cache_lock:
-        _cache[alias] = (time.monotonic(), status)
+    with measuring:
+        with _cache_lock:
+            cached = _cache.get(alias)
+        if cached is not None and cached[0] >= asked_at:  # measured while this one waited
+            return cached[1]
+        status = _measure(alias)
+        with _cache_lock:
+            _cache[alias] = (time.monotonic(), status)
     return status
 
 
@@ -194,7 +207,7 @@ def _measure(alias: str) -> StandbyStatus:
     try:
         with connection.cursor() as cursor:
             cursor.execute(STATUS_SQL)
-            in_recovery, streaming, lag_seconds, lag_bytes, replay_lsn = cursor.fetchone()
+            in_recovery, streaming, own_lag, unreplayed, replay_lsn = cursor.fetchone()
             fresh_as_of = None
             if primary is not None and replay_lsn is not None:
                 fresh_as_of = primary_positions.covered_since(parse_lsn(replay_lsn))
@@ -211,19 +224,35 @@ def _measure(alias: str) -> StandbyStatus:
         )
     measured_at = time.monotonic()
     note_replayed(alias, replay_lsn)
-    if primary is not None and replay_lsn is not None:
-        lag_bytes = max(0, primary[1] - parse_lsn(replay_lsn))
-        lag_seconds = measured_at - (
-            primary_positions.oldest() if fresh_as_of is None else fresh_as_of
+    own_lag = None if own_lag is None else max(0.0, float(own_lag))
+    if primary is None or replay_lsn is None:  # the standby's own view: all there is
+        return StandbyStatus(
+            alias=alias,
+            replicated=True,
+            in_recovery=in_recovery,
+            streaming=streaming,
+            lag_bytes=None if unreplayed is None else int(unreplayed),
+            lag_seconds=own_lag,
+            replay_lsn=replay_lsn,
+            measured_at=measured_at,
         )
+    behind_every_sample = False
+    if fresh_as_of is None and own_lag is not None and unreplayed:
+        # Behind every sample kept, but it holds WAL it has not replayed: the time since
+        # the last commit it replayed bounds how old what it misses can be.
+        fresh_as_of = measured_at - own_lag
+    elif fresh_as_of is None:  # behind by at least the age of the oldest sample kept
+        behind_every_sample = True
+    oldest = primary_positions.oldest()
     return StandbyStatus(
         alias=alias,
         replicated=True,
         in_recovery=in_recovery,
         streaming=streaming,
-        lag_bytes=None if lag_bytes is None else int(lag_bytes),
-        lag_seconds=None if lag_seconds is None else max(0.0, float(lag_seconds)),
+        lag_bytes=max(0, primary[1] - parse_lsn(replay_lsn)),
+        lag_seconds=max(0.0, measured_at - (oldest if fresh_as_of is None else fresh_as_of)),
         replay_lsn=replay_lsn,
         measured_at=measured_at,
-        fresh_as_of=fresh_as_of if primary is not None and replay_lsn is not None else None,
+        fresh_as_of=fresh_as_of,
+        behind_every_sample=behind_every_sample,
     )

@@ -108,7 +108,8 @@ def test_a_function_that_wrote_is_never_run_again(how):
 
     @read_from("standby", retry=True)  # it may run again, but it wrote: it must not
     def write_then_read_the_standby() -> int:
-        runs.append(read_decision().database)  # decided: the standby
+        member = read_decision().database  # decided: the standby
+        runs.append(member)
         if how == "cursor":
             with connections["default"].cursor() as cursor:
                 cursor.execute(
@@ -119,7 +120,7 @@ def test_a_function_that_wrote_is_never_run_again(how):
         urls.lose_the_standby_connection()
         # A read that still goes to the decided member (as one issued before the write
         # and consumed after it would): the standby is gone.
-        return Timecard.objects.using(read_decision().database).count()
+        return Timecard.objects.using(member).count()
 
     with pytest.raises(OperationalError):
         write_then_read_the_standby()

@@ -94,11 +94,12 @@ def writes_then_loses_its_standby(request, case: str):
     The last read goes to the member the scope chose, as a read built before the write
     and evaluated after it would: it fails, and the view must not be run again.
     """
-    RUNS.append(read_decision().database)
+    member = read_decision().database
+    RUNS.append(member)
     Timecard.objects.count()
     WRITES[case]()
     lose_the_standby_connection()
-    Timecard.objects.using(read_decision().database).count()
+    Timecard.objects.using(member).count()
     return HttpResponse("written")
 
 

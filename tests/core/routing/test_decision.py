@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from core.routing import breaker, status
 from core.routing.breaker import CircuitBreaker
 from core.routing.decision import (
     PINNED,
+    UNMEASURED,
+    UNMEASURED_NOTICE,
     UNREACHABLE,
     ReadDecision,
     Reason,
     StandbyUnavailable,
+    _staleness,
     decide,
 )
 
@@ -136,3 +143,74 @@ def test_an_abandoned_probe_lets_the_next_caller_probe(settings, clock):
     breaker.abandon_probe()
     assert breaker.is_open, "nothing was learnt about the server"
     assert breaker.allow()
+
+
+def test_a_success_measured_before_a_failure_leaves_the_breaker_open():
+    """A status measured before another thread's query lost the member says nothing of
+    the member now."""
+    measured_before = time.monotonic()
+    member = CircuitBreaker("standby")
+    member.record_failure("server closed the connection unexpectedly")
+    member.record_success(measured_before)
+    assert member.is_open
+    member.record_success(time.monotonic())
+    assert not member.is_open
+
+
+def test_a_member_behind_every_sample_of_the_primary_is_not_fresh(settings):
+    """A new process has kept few positions of the primary: a member behind all of them
+    may be behind by any time, so it does not qualify, whatever its lag looks like."""
+    behind = status.StandbyStatus(
+        alias="standby",
+        replicated=True,
+        in_recovery=True,
+        streaming=True,
+        lag_seconds=0.0,
+        measured_at=time.monotonic(),
+        behind_every_sample=True,
+    )
+    assert _staleness(behind) == (UNMEASURED, UNMEASURED_NOTICE)
+
+
+def test_threads_asking_at_once_measure_a_member_once(monkeypatch):
+    measured = []
+    entered = threading.Barrier(4)
+
+    def slow_measure(alias):
+        measured.append(alias)
+        time.sleep(0.2)
+        return status.StandbyStatus(alias=alias, replicated=False, measured_at=time.monotonic())
+
+    monkeypatch.setattr(status, "_measure", slow_measure)
+    status.clear_cache()
+
+    def ask():
+        entered.wait()
+        return status.standby_status("standby", max_age=0)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: ask(), range(4)))
+    assert measured == ["standby"]
+    assert len({id(answer) for answer in answers}) == 1
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_group_nobody_declared_is_a_clear_error():
+    from core.routing import read_from
+    from timetrack.models import Timecard
+
+    with pytest.raises(ImproperlyConfigured, match="read_from\\('standy'\\) names no group"):
+        with read_from("standy"):
+            Timecard.objects.count()
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_read_decision_answers_what_the_router_answers_after_a_write():
+    from core.routing import read_decision, read_from
+    from timetrack.factories import ClientFactory
+
+    with read_from("standby"):
+        assert read_decision().database == "standby"
+        ClientFactory()
+        assert read_decision().database == "default"
+        assert read_decision().reason == "wrote"

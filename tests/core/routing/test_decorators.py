@@ -355,3 +355,45 @@ def test_sync_to_async_and_to_thread_keep_the_scope_and_run_in_executor_does_not
 def test_in_scope_outside_a_scope_runs_without_one():
     with ThreadPoolExecutor(max_workers=1) as pool:
         assert pool.submit(in_scope(requested_group)).result() is None
+
+
+# --- Async views: nothing queries on the event loop --------------------------------------
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_an_async_views_template_is_rendered_off_the_event_loop():
+    """A template that evaluates a queryset queries as it renders: in a worker thread."""
+    template = engines["django"].from_string("{{ timecards.count }} on {{ where }}")
+
+    @read_from("standby")
+    async def report(request):
+        from timetrack.models import Timecard
+
+        return SimpleTemplateResponse(
+            template, {"timecards": Timecard.objects.all(), "where": requested_group()}
+        )
+
+    response = asyncio.run(report(RequestFactory().get("/")))
+    assert response.content == b"0 on standby"
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_an_async_class_based_view_decides_and_renders_off_the_event_loop():
+    template = engines["django"].from_string("{{ timecards.count }}")
+
+    @read_from("standby")
+    class AsyncReport(View):
+        async def get(self, request):
+            from core.routing import read_decision
+            from timetrack.models import Timecard
+
+            decision = read_decision()  # on the loop: decided already, in a worker thread
+            return SimpleTemplateResponse(
+                template, {"timecards": Timecard.objects.all()}, headers={"X-Db": decision.database}
+            )
+
+    async def scenario():
+        response = await AsyncReport.as_view()(RequestFactory().get("/"))
+        return response.content, response["X-Db"]
+
+    assert asyncio.run(scenario()) == (b"0", "standby")

@@ -1,7 +1,7 @@
 """core.routing.read_your_writes: inside one scope, a read after a write sees the write.
 
 The scope's own writes, outside any request: the browser's pin is the middleware's
-(``tests/core/test_middleware.py``).
+(``tests/core/routing/test_middleware.py``).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg2.sql
 import pytest
 from django.test import override_settings
 
@@ -39,6 +40,10 @@ from core.routing.statements import only_reads
         "SELECT /* delete */ 1",
         "SELECT $body$ insert; update $body$",
         "SELECT pg_catalog.count(*) FROM t",
+        "SELECT $$ insert; update $$",
+        "SELECT count(*) FILTER (WHERE a > 1) OVER (PARTITION BY (b) ORDER BY (c)) FROM t",
+        "SELECT a FROM t GROUP BY GROUPING SETS ((a), ())",
+        "PRAGMA foreign_key_check",
     ],
 )
 def test_reads(sql):
@@ -79,6 +84,16 @@ def test_reads(sql):
         'SELECT "archive"()',
         "SELECT count(*) FROM t WHERE touch_row(t.id)",
         "SELECT * FROM make_rows(3)",
+        # Words that may name a function, called as one.
+        "SELECT partition(1)",
+        "SELECT range(), rows(), current(), filter(), over(), by(), sets()",
+        "SELECT é()",
+        "SELECT fé(1)",
+        # A comment PostgreSQL ends at a carriage return, hiding nothing.
+        "SELECT 1 --\r; DELETE FROM t",
+        # SQLite: a pragma set is a write to the file.
+        "PRAGMA user_version = 5",
+        "PRAGMA journal_mode(WAL)",
         # Not a query at all.
         "CREATE TABLE t (a int)",
         "TRUNCATE t",
@@ -98,6 +113,10 @@ def test_reads(sql):
 )
 def test_everything_else_is_a_write(sql):
     assert not only_reads(sql)
+
+
+def test_a_composed_statement_is_not_known_to_be_a_read():
+    assert not only_reads(psycopg2.sql.SQL("SELECT 1"))
 
 
 def test_a_site_may_declare_its_own_functions_read_only():
