@@ -20,7 +20,7 @@ FLOOR_MARGIN_MS = 5
 fixed cost of the stack) plus FLOOR_MARGIN_MS of its own."""
 SEED_TARGET = 0.3
 """The seed's rows/s over COPY's: every row is built by its factory, spread over the cores."""
-ROUTING_TARGET = 0.03
+ROUTING_TARGET = 0.02
 AFTER_WRITE_TARGET = 0.05
 """The primary's share of report pages opened right after a save, by WAL position."""
 EXPORT_TARGET = 0.5
