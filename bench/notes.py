@@ -225,7 +225,7 @@ def routing_miss(routing: dict) -> str:
     return (
         f"**Routing overhead {routing['overhead']['routed']:+.1%}.** Per read the"
         f" router adds a context-variable lookup to a {routing['us_per_read']['direct']:.0f}"
-        " us round trip; a figure above 3% here is the machine's noise between rounds"
+        " us round trip; a figure above 2% here is the machine's noise between rounds"
         " (see `ratios` in the JSON): run `make bench` again when the machine is quieter."
     )
 
