@@ -26,6 +26,8 @@ idea:
 ``decorators``         ``read_from``: functions, async views, class-based views, blocks
 ``carry``              the scope kept past the return (streamed bodies, templates)
 ``decision``           where a read goes: every rule, in order
+``members``            whether one member qualifies (rule 7)
+``notices``            what a page says when it does not read a fresh member
 ``router``             the router named in ``DATABASE_ROUTERS``: asks ``decision``
 ``status``             each member's replication state and lag, against the primary
 ``positions``          WAL positions: the primary's, and what a member has replayed

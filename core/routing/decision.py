@@ -15,9 +15,9 @@ The router asks :func:`database_for_read` for every read. Its rules, first match
    tell.
 6. **The caller wrote within the read-your-writes window with no WAL position known**
    (SQLite, ``READ_YOUR_WRITES_BY = "window"``): the primary (notice: pinned).
-7. **The first member that qualifies**, the members taken in a fresh random order (a
-   uniform choice among those that qualify, found without asking every member; a
-   member that is down shares its load evenly among the others, where a round-robin
+7. **The first member that qualifies** (``core.routing.members``), in a fresh random
+   order (a uniform choice among those that qualify, found without asking every member;
+   a member that is down shares its load evenly among the others, where a round-robin
    would hand it all to its neighbour). A member qualifies when
    a. its **breaker** is closed (``core.routing.breaker``), or lets this caller probe;
    b. it is **reachable** and **replicating** (in recovery, its receiver streaming);
@@ -47,15 +47,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
-from django.db import Error, connections
+from django.db import connections
 
 from core.routing import read_your_writes
-from core.routing.breaker import breaker_for
-from core.routing.db_errors import first_line
 from core.routing.groups import PRIMARY, members
-from core.routing.positions import has_replayed
+from core.routing.members import BEHIND_THE_WRITE, STALE_MEMBER, Refusal, refusal_of
+from core.routing.notices import PINNED, UNREACHABLE
 from core.routing.scope import Scope, current_scope
-from core.routing.status import StandbyStatus, current_status
 
 __all__ = [
     "ReadDecision",
@@ -67,20 +65,6 @@ __all__ = [
     "read_decision",
     "where_reads_go",
 ]
-
-PINNED = "You saved something a moment ago, so this page reads from the primary database."
-UNREACHABLE = "The reporting replica is unavailable, so this page reads from the primary."
-LAGGING = "The reporting replica is {lag:.0f} s behind, so this page reads from the primary."
-STALE = "The reporting replica is {lag:.0f} s behind: the newest changes may be missing."
-NOT_REPLICATING = (
-    "The reporting replica is not replicating from the primary, so this page reads from"
-    " the primary."
-)
-NOT_REPLICATING_NOTICE = (
-    "The reporting replica is not replicating from the primary: recent changes are missing."
-)
-UNMEASURED = "The reporting replica is behind by an unknown time, so this page reads the primary."
-UNMEASURED_NOTICE = "The reporting replica is behind by an unknown time: changes may be missing."
 
 
 class Reason:
@@ -195,9 +179,9 @@ def decide(group: str, *, pinned: bool = False, min_lsn: str | None = None) -> R
     if pinned:  # 6
         return ReadDecision(group, PRIMARY, PINNED, Reason.PINNED)
     _random.shuffle(order)
-    refusals: list[_Refusal] = []
+    refusals: list[Refusal] = []
     for member in order:  # 7
-        refusal = _refusal(member, min_lsn)
+        refusal = refusal_of(member, min_lsn)
         if refusal is None:
             return ReadDecision(group, member)
         refusals.append(refusal)
@@ -207,72 +191,8 @@ def decide(group: str, *, pinned: bool = False, min_lsn: str | None = None) -> R
 _random = random.Random()
 """Shuffles the members for each scope (an instance of its own, which a test may seed)."""
 
-UNREACHABLE_MEMBER = "unreachable"
-BEHIND_THE_WRITE = "behind"
-STALE_MEMBER = "stale"
 
-
-@dataclass(frozen=True)
-class _Refusal:
-    """Why one member cannot serve a scope, and what to say if the scope reads elsewhere."""
-
-    member: str
-    reason: str
-    fallback_notice: str = ""
-    stale_notice: str = ""
-    """Set for a stale member that has the caller's writes: readable with this notice."""
-
-
-def _refusal(member: str, min_lsn: str | None) -> _Refusal | None:
-    """``None`` when ``member`` may serve the scope now (rule 7), else why it may not."""
-    breaker = breaker_for(member)
-    if not breaker.allow():  # 7a
-        return _Refusal(member, UNREACHABLE_MEMBER)
-    try:
-        # A probe after the cool-down must measure now; otherwise a brief cache will do.
-        status = current_status(member, fresh=breaker.is_open)
-        if status.error:  # 7b
-            breaker.record_failure(status.error)
-            return _Refusal(member, UNREACHABLE_MEMBER)
-        stale = _staleness(status)  # 7b, 7c
-        readable_stale = settings.STANDBY_LAG_POLICY == "notice"
-        if stale and not readable_stale and not status.behind_every_sample:
-            breaker.record_success(status.measured_at)
-            return _Refusal(member, STALE_MEMBER, fallback_notice=stale[0])
-        # A member behind by an unknown time that lacks the caller's write: that says more.
-        caught_up = min_lsn is None or has_replayed(member, min_lsn)  # 7d
-    except Error as error:  # has_replayed() on a member that has just gone away
-        breaker.record_failure(first_line(error))
-        return _Refusal(member, UNREACHABLE_MEMBER)
-    except BaseException:  # not the server's fault: never leave the breaker probing
-        breaker.abandon_probe()
-        raise
-    breaker.record_success(status.measured_at)
-    if not caught_up:
-        return _Refusal(member, BEHIND_THE_WRITE)
-    if stale:
-        stale_notice = stale[1] if readable_stale else ""
-        return _Refusal(member, STALE_MEMBER, fallback_notice=stale[0], stale_notice=stale_notice)
-    return None
-
-
-def _staleness(status: StandbyStatus) -> tuple[str, str] | None:
-    """For a member too far behind to read: the fallback notice and the stale notice."""
-    if not status.replicated:  # the embedded SQLite: the primary's own file
-        return None
-    if not status.healthy:  # reachable, but not a standby that replays: stale for good
-        return NOT_REPLICATING, NOT_REPLICATING_NOTICE
-    lag = status.lag_now()
-    if lag is None:  # replicating, but its position could not be read: not fresh
-        return NOT_REPLICATING, NOT_REPLICATING_NOTICE
-    if lag > settings.STANDBY_MAX_LAG_SECONDS:  # for a member behind every sample: at least
-        return LAGGING.format(lag=lag), STALE.format(lag=lag)
-    if status.behind_every_sample:
-        return UNMEASURED, UNMEASURED_NOTICE
-    return None
-
-
-def _fallback(group: str, refusals: list[_Refusal]) -> ReadDecision:
+def _fallback(group: str, refusals: list[Refusal]) -> ReadDecision:
     """No member qualifies (rule 8): a stale one with a notice, if allowed, else the
     primary."""
     for refusal in refusals:  # 8a

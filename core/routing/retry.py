@@ -21,14 +21,13 @@ from core.routing import breaker, db_errors
 from core.routing.db_errors import Failure
 from core.routing.decision import ReadDecision, Reason
 from core.routing.groups import PRIMARY
+from core.routing.notices import RETRIED, WRITES
 from core.routing.scope import Scope
 
 __all__ = ["may_run_again", "move_to_primary"]
 
 logger = logging.getLogger(__name__)
 
-RETRIED = "The reporting replica failed during this page, so it was read from the primary."
-WRITES = "This page writes, so it was read from the primary."
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

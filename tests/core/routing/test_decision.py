@@ -20,9 +20,9 @@ from core.routing.decision import (
     ReadDecision,
     Reason,
     StandbyUnavailable,
-    _staleness,
     decide,
 )
+from core.routing.members import staleness
 
 
 class FakeClock:
@@ -169,7 +169,7 @@ def test_a_member_behind_every_sample_of_the_primary_is_not_fresh(settings):
         measured_at=time.monotonic(),
         behind_every_sample=True,
     )
-    assert _staleness(behind) == (UNMEASURED, UNMEASURED_NOTICE)
+    assert staleness(behind) == (UNMEASURED, UNMEASURED_NOTICE)
 
 
 def test_threads_asking_at_once_measure_a_member_once(monkeypatch):
