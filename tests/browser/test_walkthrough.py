@@ -19,8 +19,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
-from core.routing.decision import PINNED
 from core.routing.middleware import PIN_COOKIE
+from core.routing.notices import PINNED
 from reports.selectors import EXPORT_HEADER
 from tests.browser.conftest import on_db_thread, screenshot
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory

@@ -23,7 +23,7 @@ from django.db import connections, router
 from django.test import Client
 from django.urls import reverse
 
-from core.routing import breaker, decision, positions, read_from, status
+from core.routing import breaker, decision, notices, positions, read_from, status
 from core.routing.middleware import REPORT_TIMED_OUT
 from core.routing.retry import RETRIED
 from tests.conftest import log_time
@@ -217,11 +217,11 @@ def test_a_standby_that_stopped_streaming_is_left_for_the_primary(
         )
         TimecardFactory(description="written while the standby is cut off")
         status.clear_cache()
-        assert _served_by(reporter.get(HOURS)) == ("default", decision.NOT_REPLICATING)
+        assert _served_by(reporter.get(HOURS)) == ("default", notices.NOT_REPLICATING)
         assert "written while the standby is cut off" in _export(reporter)
 
         settings.STANDBY_LAG_POLICY = "notice"
-        assert _served_by(reporter.get(HOURS)) == ("standby", decision.NOT_REPLICATING_NOTICE)
+        assert _served_by(reporter.get(HOURS)) == ("standby", notices.NOT_REPLICATING_NOTICE)
     status.clear_cache()
     settings.STANDBY_LAG_POLICY = "primary"
     _until(lambda: _standby_value("select count(*) from pg_stat_wal_receiver"), "streaming")

@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from accounts.factories import DEFAULT_PASSWORD
 from core.routing import positions, read_decision, read_from, read_your_writes, status
-from core.routing.decision import PINNED
 from core.routing.middleware import PIN_COOKIE
+from core.routing.notices import PINNED
 from tests.conftest import log_time, pinned_position
 from tests.postgres.conftest import replay_paused
 from timetrack.factories import ProjectFactory, TimecardFactory

@@ -12,17 +12,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from core.routing import breaker, status
 from core.routing.breaker import CircuitBreaker
-from core.routing.decision import (
-    PINNED,
-    UNMEASURED,
-    UNMEASURED_NOTICE,
-    UNREACHABLE,
-    ReadDecision,
-    Reason,
-    StandbyUnavailable,
-    decide,
-)
+from core.routing.decision import ReadDecision, Reason, StandbyUnavailable, decide
 from core.routing.members import staleness
+from core.routing.notices import PINNED, UNMEASURED, UNMEASURED_NOTICE, UNREACHABLE
 
 
 class FakeClock:

@@ -19,7 +19,6 @@ from django.http import HttpResponse
 from django.urls import reverse
 
 from accounts.factories import DEFAULT_PASSWORD
-from core.routing.decision import PINNED
 from core.routing.middleware import (
     OLD_PIN_COOKIE,
     OLD_PIN_SALT,
@@ -27,6 +26,7 @@ from core.routing.middleware import (
     PIN_SALT,
     last_write_of,
 )
+from core.routing.notices import PINNED
 from tests.conftest import log_time, pinned_position
 from timetrack.factories import ProjectFactory, TimecardFactory
 from timetrack.models import Timecard
