@@ -21,7 +21,8 @@ latest sample whose position is at or below ``R``, so its lag is at most the tim
 that sample (``StandbyStatus.fresh_as_of``). This needs no clock shared with the
 servers, and an idle primary does not make a healthy member look stale: its position does
 not move, so the sample just taken is covered. A member a moment behind the sample just
-taken (replay is not instant) is asked for its replay position once more.
+taken (replay is not instant) is asked for its replay position again, a few times within
+5 ms (``RECHECK_PAUSES``).
 
 **The cache only makes the check cheaper, never later.** ``StandbyStatus.lag_now()`` is
 the lag when measured plus the measurement's age (the time since ``fresh_as_of``): a
@@ -66,6 +67,10 @@ __all__ = [
 
 CACHE_SECONDS = 5.0
 """How long a measurement is reused: short next to any report, long next to a page view."""
+
+RECHECK_PAUSES = (0.0, 0.001, 0.004)
+"""How long to wait before asking a member behind the primary's sample again: replay is
+usually under a millisecond behind, so a healthy member passes it within these."""
 
 STATUS_SQL = """
 select pg_is_in_recovery(),
@@ -211,7 +216,10 @@ def _measure(alias: str) -> StandbyStatus:
             fresh_as_of = None
             if primary is not None and replay_lsn is not None:
                 fresh_as_of = primary_positions.covered_since(parse_lsn(replay_lsn))
-                if fresh_as_of is None or fresh_as_of < primary[0]:  # a moment behind it
+                for pause in RECHECK_PAUSES:  # a member a moment behind the sample
+                    if fresh_as_of is not None and fresh_as_of >= primary[0]:
+                        break
+                    time.sleep(pause)
                     cursor.execute("select pg_last_wal_replay_lsn()")
                     replay_lsn = cursor.fetchone()[0]
                     fresh_as_of = primary_positions.covered_since(parse_lsn(replay_lsn))

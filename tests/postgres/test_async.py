@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+from django.db import connections
 
 from config.asgi import application
 from core.routing import breaker, status
@@ -33,8 +34,14 @@ pytestmark = [
 
 
 @pytest.fixture
-def asgi_server() -> Iterator[str]:
-    """uvicorn serving the site's ASGI application in a thread; its base URL."""
+def asgi_server(monkeypatch) -> Iterator[str]:
+    """uvicorn serving the site's ASGI application in a thread; its base URL.
+
+    Its requests run in threads of their own: their connections close as each request
+    ends (no ``CONN_MAX_AGE``), so none is left open on the test database afterwards.
+    """
+    for alias in connections:
+        monkeypatch.setitem(connections.settings[alias], "CONN_MAX_AGE", 0)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

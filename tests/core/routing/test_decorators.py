@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.template import engines
 from django.template.response import SimpleTemplateResponse
@@ -373,7 +374,12 @@ def test_an_async_views_template_is_rendered_off_the_event_loop():
             template, {"timecards": Timecard.objects.all(), "where": requested_group()}
         )
 
-    response = asyncio.run(report(RequestFactory().get("/")))
+    async def scenario():
+        response = await report(RequestFactory().get("/"))
+        await sync_to_async(connections.close_all)()  # the worker thread's, not kept
+        return response
+
+    response = asyncio.run(scenario())
     assert response.content == b"0 on standby"
 
 
@@ -394,6 +400,7 @@ def test_an_async_class_based_view_decides_and_renders_off_the_event_loop():
 
     async def scenario():
         response = await AsyncReport.as_view()(RequestFactory().get("/"))
+        await sync_to_async(connections.close_all)()  # the worker thread's, not kept
         return response.content, response["X-Db"]
 
     assert asyncio.run(scenario()) == (b"0", "standby")
