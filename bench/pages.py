@@ -37,7 +37,7 @@ from bench import env, plans  # noqa: E402
 from bench.floor import FLOOR_URL  # noqa: E402
 from bench.markdown import PAGE_TARGET  # noqa: E402
 from bench.stats import median, summary  # noqa: E402
-from core.routing.status import STATUS_SQL  # noqa: E402
+from core.routing.measure import STATUS_SQL  # noqa: E402
 from timetrack.demo import STAFF_USERNAME  # noqa: E402
 from timetrack.periods import week_start  # noqa: E402
 

@@ -29,7 +29,8 @@ idea:
 ``members``            whether one member qualifies (rule 7)
 ``notices``            what a page says when it does not read a fresh member
 ``router``             the router named in ``DATABASE_ROUTERS``: asks ``decision``
-``status``             each member's replication state and lag, against the primary
+``status``             each member's replication state, cached briefly for decisions
+``measure``            one measurement of a member: its lag against the primary
 ``positions``          WAL positions: the primary's, and what a member has replayed
 ``breaker``            a member that failed is left alone for a cool-down
 ``retry``              a failed scope run once more on the primary, when it may be

@@ -16,7 +16,7 @@ SQLSTATE as ``pgcode``. A connection that drops has none: the server is gone. SQ
 errors say nothing about a server: a lock held past the wait is ``BUSY``, anything else
 the query's.
 
-The breaker's own probes (``core.routing.status``' query, ``has_replayed``) need
+The breaker's own probes (``core.routing.measure``' query, ``has_replayed``) need
 no reading: they read no table and run nothing of the page's, so any error of theirs is
 the member's, and the member counts as unreachable.
 """

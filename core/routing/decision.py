@@ -23,7 +23,7 @@ The router asks :func:`database_for_read` for every read. Its rules, first match
    b. it is **reachable** and **replicating** (in recovery, its receiver streaming);
    c. its **lag is within** ``STANDBY_MAX_LAG_SECONDS``, measured against the primary's
       own WAL position and counting the age of the measurement
-      (``core.routing.status``);
+      (``core.routing.measure``);
    d. it **has replayed the caller's last write** (``min_lsn``, from the browser's
       cookie or the context: ``core.routing.read_your_writes``), judged for this member
       alone: one member that caught up never clears the caller for another.

@@ -1,6 +1,6 @@
 """WAL positions: where the primary's WAL ends, and whether a member has replayed it.
 
-The status of each member (``core.routing.status``) is judged against the samples of the
+The status of each member (``core.routing.measure``) is judged against the samples of the
 primary's position that this process keeps (:class:`PrimaryPositions`).
 
 Read-your-writes compares the primary's WAL position after a write with a member's replay
@@ -10,7 +10,7 @@ position: a member that has replayed up to the write's position shows it::
     has_replayed("standby_2", lsn)       # may standby_2 serve this caller now?
     wait_for_replay(lsn, alias="standby")  # tests: wait until it does
 
-Every status measurement of a member (``core.routing.status``) notes how far it had
+Every status measurement of a member (``core.routing.measure``) notes how far it had
 replayed; replay only moves forward, so a position reached then is reached now, and
 :func:`has_replayed` asks the member again only when that falls short. Positions compare
 as numbers (:func:`parse_lsn`), never as text.

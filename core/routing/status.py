@@ -10,51 +10,28 @@ Report pages show it next to the data they read from the standby, and
     status.lag_now()                    # the lag when measured, plus the measurement's age
     status.summary                      # "in recovery, streaming; replay lag 0 bytes, 0.0 s"
 
-**Lag is measured against the primary, not on the standby alone.** A standby only knows
-the WAL it has received: with the primary's WAL sender stalled, or its own receiver
-paused, it reports "streaming, nothing left to replay" while the primary has moved on.
-So each measurement first takes the primary's WAL position (``pg_current_wal_lsn()``,
-one query that reads no table) with the time just before it, then the member's replay
-position. The process keeps those samples of the primary (``positions.PrimaryPositions``):
-a member that has replayed up to ``R`` has every commit the primary made before the
-latest sample whose position is at or below ``R``, so its lag is at most the time since
-that sample (``StandbyStatus.fresh_as_of``). This needs no clock shared with the
-servers, and an idle primary does not make a healthy member look stale: its position does
-not move, so the sample just taken is covered. A member a moment behind the sample just
-taken (replay is not instant) is asked for its replay position again, a few times within
-5 ms (``RECHECK_PAUSES``).
-
 **The cache only makes the check cheaper, never later.** ``StandbyStatus.lag_now()`` is
 the lag when measured plus the measurement's age (the time since ``fresh_as_of``): a
 member measured fresh five seconds ago may be five seconds behind by now, and counts so.
 ``current_status`` measures again when that crosses the lag bound.
 
-When the primary cannot be asked (down, or this thread is inside a transaction on it),
-the standby's own view is used: ``0`` when it has replayed all it received, else the time
-since the last commit it replayed. It cannot see WAL it never received.
-
 Why a cache: every report page asks, and a standby that is down would otherwise cost each
 page a connection attempt (up to the alias's connect_timeout). A failure is cached like a
 success. The cache is per process and per alias, guarded by a lock because a gthread
-worker serves requests on several threads.
-
-The embedded SQLite mode has no replica: the status then says so instead of failing.
-The ``streaming`` flag reads ``pg_stat_wal_receiver``, whose status only superusers and
-members of ``pg_read_all_stats`` can see; grant that role to the site's database user if it
-is neither.
+worker serves requests on several threads. How one measurement is taken, and why lag is
+measured against the primary: ``core.routing.measure``.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import Error, connections
 
-from core.routing.db_errors import first_line
-from core.routing.positions import forget_replayed, note_replayed, parse_lsn, primary_positions
+from core.routing.measure import StandbyStatus
+from core.routing.measure import measure as _measure
+from core.routing.positions import forget_replayed, primary_positions
 
 __all__ = [
     "CACHE_SECONDS",
@@ -68,80 +45,9 @@ __all__ = [
 CACHE_SECONDS = 5.0
 """How long a measurement is reused: short next to any report, long next to a page view."""
 
-RECHECK_PAUSES = (0.0, 0.001, 0.004)
-"""How long to wait before asking a member behind the primary's sample again: replay is
-usually under a millisecond behind, so a healthy member passes it within these."""
-
-STATUS_SQL = """
-select pg_is_in_recovery(),
-       exists (select 1 from pg_stat_wal_receiver where status = 'streaming'),
-       case when not pg_is_in_recovery() then null
-            when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
-            else extract(epoch from now() - pg_last_xact_replay_timestamp())
-       end,
-       pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()),
-       pg_last_wal_replay_lsn()
-"""
-
-
-@dataclass(frozen=True)
-class StandbyStatus:
-    """One measurement of a read alias. ``None`` where it could not be measured."""
-
-    alias: str
-    replicated: bool
-    """False for a database that has no replication at all (the embedded SQLite)."""
-    in_recovery: bool | None = None
-    streaming: bool | None = None
-    lag_bytes: int | None = None
-    lag_seconds: float | None = None
-    replay_lsn: str | None = None
-    """How far it had replayed when measured (``None`` for a server not in recovery)."""
-    error: str = ""
-    measured_at: float = 0.0
-    """``time.monotonic()`` when it was measured."""
-    fresh_as_of: float | None = None
-    """``time.monotonic()`` before which every commit on the primary was on this member,
-    from the primary's own positions; ``None`` when the primary could not be asked."""
-    behind_every_sample: bool = False
-    """Behind every position of the primary this process kept: how far behind is not
-    known (a new process has kept few), so it is not fresh."""
-
-    def lag_now(self, now: float | None = None) -> float | None:
-        """How far behind the member may be now: its lag when measured plus the age of
-        the measurement (``None`` when it could not be measured)."""
-        now = time.monotonic() if now is None else now
-        if self.fresh_as_of is not None:
-            return max(0.0, now - self.fresh_as_of)
-        if self.lag_seconds is None:
-            return None
-        return self.lag_seconds + max(0.0, now - self.measured_at)
-
-    @property
-    def healthy(self) -> bool:
-        """A hot standby that streams from its primary (or no replication to speak of)."""
-        if not self.replicated:
-            return not self.error
-        return bool(self.in_recovery and self.streaming and not self.error)
-
-    @property
-    def summary(self) -> str:
-        """One line for a page footer or an operator's terminal."""
-        if self.error:
-            return f"unreachable: {self.error}"
-        if not self.replicated:
-            return "embedded, no replication"
-        if not self.in_recovery:
-            return "not a standby: the server is not in recovery"
-        state = "streaming" if self.streaming else "NOT streaming from the primary"
-        return f"in recovery, {state}; replay lag {self.lag_text}"
-
-    @property
-    def lag_text(self) -> str:
-        size = "? bytes" if self.lag_bytes is None else f"{self.lag_bytes:,} bytes"
-        seconds = "? s" if self.lag_seconds is None else f"{self.lag_seconds:.1f} s"
-        return f"{size}, {seconds}"
-
+UNKNOWN_SECONDS = 0.25
+"""How long a member whose lag could not be bounded is left out before it is measured
+again (the primary's samples kept meanwhile may bound it)."""
 
 _cache: dict[str, tuple[float, StandbyStatus]] = {}
 _cache_lock = threading.Lock()
@@ -188,6 +94,8 @@ def current_status(alias: str, *, fresh: bool = False) -> StandbyStatus:
     if fresh:
         return standby_status(alias, max_age=0)
     status = standby_status(alias, max_age=status_interval())
+    if status.behind_every_sample and time.monotonic() - status.measured_at > UNKNOWN_SECONDS:
+        return standby_status(alias, max_age=0)  # the samples kept since may cover it now
     bound = settings.STANDBY_MAX_LAG_SECONDS
     measured_lag = status.lag_now(status.measured_at)
     lag_now = status.lag_now()
@@ -202,65 +110,3 @@ def clear_cache() -> None:
         _cache.clear()
     forget_replayed()
     primary_positions.clear()
-
-
-def _measure(alias: str) -> StandbyStatus:
-    connection = connections[alias]
-    if connection.vendor != "postgresql":
-        return StandbyStatus(alias=alias, replicated=False, measured_at=time.monotonic())
-    primary = primary_positions.sample()  # first: the member is judged against it
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(STATUS_SQL)
-            in_recovery, streaming, own_lag, unreplayed, replay_lsn = cursor.fetchone()
-            fresh_as_of = None
-            if primary is not None and replay_lsn is not None:
-                fresh_as_of = primary_positions.covered_since(parse_lsn(replay_lsn))
-                for pause in RECHECK_PAUSES:  # a member a moment behind the sample
-                    if fresh_as_of is not None and fresh_as_of >= primary[0]:
-                        break
-                    time.sleep(pause)
-                    cursor.execute("select pg_last_wal_replay_lsn()")
-                    replay_lsn = cursor.fetchone()[0]
-                    fresh_as_of = primary_positions.covered_since(parse_lsn(replay_lsn))
-    except Error as error:
-        # A connection the server dropped would fail every later query of this thread:
-        # close it, so that the next measurement connects afresh.
-        connection.close_if_unusable_or_obsolete()
-        return StandbyStatus(
-            alias=alias, replicated=True, error=first_line(error), measured_at=time.monotonic()
-        )
-    measured_at = time.monotonic()
-    note_replayed(alias, replay_lsn)
-    own_lag = None if own_lag is None else max(0.0, float(own_lag))
-    if primary is None or replay_lsn is None:  # the standby's own view: all there is
-        return StandbyStatus(
-            alias=alias,
-            replicated=True,
-            in_recovery=in_recovery,
-            streaming=streaming,
-            lag_bytes=None if unreplayed is None else int(unreplayed),
-            lag_seconds=own_lag,
-            replay_lsn=replay_lsn,
-            measured_at=measured_at,
-        )
-    behind_every_sample = False
-    if fresh_as_of is None and own_lag is not None and unreplayed:
-        # Behind every sample kept, but it holds WAL it has not replayed: the time since
-        # the last commit it replayed bounds how old what it misses can be.
-        fresh_as_of = measured_at - own_lag
-    elif fresh_as_of is None:  # behind by at least the age of the oldest sample kept
-        behind_every_sample = True
-    oldest = primary_positions.oldest()
-    return StandbyStatus(
-        alias=alias,
-        replicated=True,
-        in_recovery=in_recovery,
-        streaming=streaming,
-        lag_bytes=max(0, primary[1] - parse_lsn(replay_lsn)),
-        lag_seconds=max(0.0, measured_at - (oldest if fresh_as_of is None else fresh_as_of)),
-        replay_lsn=replay_lsn,
-        measured_at=measured_at,
-        fresh_as_of=fresh_as_of,
-        behind_every_sample=behind_every_sample,
-    )
