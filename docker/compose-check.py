@@ -161,7 +161,7 @@ def main() -> None:
     until(lambda: on_standby(saved) == "1", "the saved timecard on the standby")
     step("a timecard saved through the site is on the standby")
 
-    browser.forget("read_primary")  # from here, someone who saved nothing a moment ago
+    browser.forget("read_position")  # from here, someone who saved nothing a moment ago
     compose("stop", "standby")
     try:
         # A page may choose the standby from a status its worker process cached a moment
