@@ -129,6 +129,7 @@ def measure(alias: str) -> StandbyStatus:
     primary = primary_positions.sample()  # first: the member is judged against it
     try:
         with connection.cursor() as cursor:
+            asked_at = time.monotonic()  # at or before the standby's now() below
             cursor.execute(STATUS_SQL)
             row = cursor.fetchone()
             in_recovery, streaming, own_lag, unreplayed, replay_lsn, since_replayed = row
@@ -168,7 +169,7 @@ def measure(alias: str) -> StandbyStatus:
     if fresh_as_of is None and since_replayed is not None and float(since_replayed) <= bound:
         # Behind every sample kept (a new process has kept few): what it misses was
         # committed after the last commit it replayed, so no longer ago than that.
-        fresh_as_of = measured_at - max(0.0, float(since_replayed))
+        fresh_as_of = asked_at - max(0.0, float(since_replayed))
     elif fresh_as_of is None:  # behind by at least the age of the oldest sample kept
         behind_every_sample = True
     oldest = primary_positions.oldest()
