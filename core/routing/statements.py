@@ -17,9 +17,13 @@ twice. A statement is a read when all of these hold:
   ``SHOW``, ``EXPLAIN``, or a transaction or session command such as ``BEGIN``,
   ``SAVEPOINT``, ``SET``), after any opening parentheses;
 - it holds **no writing keyword** anywhere outside its strings, quoted names and
-  comments: ``INSERT``, ``UPDATE``, ``DELETE``, ``MERGE`` (a data-modifying ``WITH``,
-  an ``EXPLAIN ANALYZE`` of a write), ``INTO`` (``SELECT ... INTO new_table``), and no
+  comments: ``INSERT``, ``UPDATE``, ``DELETE``, ``MERGE`` (a data-modifying ``WITH``),
+  ``INTO`` (``SELECT ... INTO new_table``), ``CREATE``, ``EXECUTE``, ``PREPARED``
+  (``COMMIT PREPARED``), ``CONSTRAINTS`` (``SET CONSTRAINTS ... IMMEDIATE`` fires
+  deferred triggers), ``ANALYZE`` (``EXPLAIN ANALYZE`` runs what it explains), and no
   locking clause (``FOR UPDATE``, ``FOR SHARE``, ``FOR NO KEY UPDATE``, ``FOR KEY SHARE``);
+- it can be read with certainty: no nested ``/* */`` comment (PostgreSQL nests them), no
+  placeholder inside a comment, no SQLite ``[name]`` or backtick name holding a quote;
 - every **function it calls is known not to write**: ``SELECT f()`` runs whatever ``f``
   does, and ``nextval()`` or ``set_config()`` change state a second run would change
   again. :data:`READ_ONLY_FUNCTIONS` lists the built-ins the site's queries call (those
@@ -35,7 +39,9 @@ The text rules read what the server will run, from the statement the driver is g
 (parameters travel apart, as ``%s``, so no value can smuggle a keyword in; strings are
 read as standard-conforming, PostgreSQL's default since 9.1 and SQLite's), and answer
 from a cache for the statements a site repeats: ``make bench`` gives the cost per
-statement.
+statement. What no text shows is not seen: a view whose definition calls a writing
+function, PostgreSQL's ``t.f`` field syntax calling ``f(t)``, a user-defined operator or
+a domain check. Keep writes out of those, or run such reads outside ``read_from``.
 """
 
 from __future__ import annotations
@@ -52,12 +58,16 @@ __all__ = ["READ_ONLY_FUNCTIONS", "only_reads"]
 
 _READING_STARTS = frozenset(
     "SELECT WITH VALUES TABLE SHOW EXPLAIN SET RESET BEGIN START COMMIT END ROLLBACK"
-    " SAVEPOINT RELEASE DECLARE FETCH CLOSE MOVE PRAGMA".split()
+    " SAVEPOINT RELEASE DECLARE FETCH CLOSE MOVE".split()
 )
 """Keywords a read may start with: queries, and commands that change no data."""
 
-_WRITING_WORDS = frozenset("INSERT UPDATE DELETE MERGE INTO".split())
-"""Keywords that, anywhere in a statement, make it write (or create a table)."""
+_WRITING_WORDS = frozenset(
+    "INSERT UPDATE DELETE MERGE INTO CREATE EXECUTE PREPARED CONSTRAINTS ANALYZE ANALYSE".split()
+)
+"""Keywords that, anywhere in a statement, make it write, or may: create a table
+(``EXPLAIN ANALYZE CREATE TABLE ... AS``), run a prepared statement, commit a prepared
+transaction, fire deferred constraint triggers, or run what ``EXPLAIN ANALYZE`` explains."""
 
 _LOCKING_AFTER_FOR = frozenset("UPDATE SHARE KEY NO".split())
 """``FOR`` followed by one of these is a locking clause: a write's lock on the primary."""
@@ -140,6 +150,7 @@ _TOKEN = re.compile(
     r"""
       (?P<space>\s+)
     | (?P<comment>--[^\n\r]*|/\*.*?\*/)
+    | (?P<bracketed>\[[^\]]*\]|`[^`]*`)
     | (?P<estring>[Ee]'(?:[^'\\]|\\.|'')*')
     | (?P<string>'(?:[^']|'')*')
     | (?P<dollar>\$\$.*?\$\$|\$(?P<tag>[^\W\d]\w*)\$.*?\$(?P=tag)\$)
@@ -173,8 +184,6 @@ def _only_reads(sql: str, read_only_functions: frozenset[str]) -> bool:
     for previous, following in itertools.pairwise(words):
         if previous == "FOR" and following in _LOCKING_AFTER_FOR:
             return False
-    if first == "PRAGMA" and any(value in ("=", "(") for _, value in tokens):
-        return False  # sets a pragma: SQLite writes some to the file
     return all(name in read_only_functions for name in _called_functions(tokens))
 
 
@@ -185,9 +194,13 @@ def _significant_tokens(sql: str) -> list[tuple[str, str]] | None:
     ended = False
     for match in _TOKEN.finditer(sql):
         kind = match.lastgroup if match.lastgroup != "tag" else "dollar"
+        value = match.group()
+        if kind == "comment" and ("/*" in value[2:] or "%" in value):
+            return None  # nested (PostgreSQL's end later than ours), or a placeholder
+        if kind == "bracketed" and any(quote in value[1:-1] for quote in "'\"`"):
+            return None  # a SQLite name holding a quote, or a subscript by a string
         if kind in ("space", "comment"):
             continue
-        value = match.group()
         if ended:
             return None  # something after a ';': a second statement
         if kind == "other" and value == ";":
