@@ -12,7 +12,10 @@ PG_PRIMARY_PORT ?= 55432
 PG_STANDBY_PORT ?= 55433
 PG_STANDBY_2_PORT ?= 55434
 PG_STANDBYS := $(STANDBYS)
-export PG_PRIMARY_PORT PG_STANDBY_PORT PG_STANDBY_2_PORT PG_STANDBYS
+# asynchronous (the default) or synchronous: a save is confirmed only once a standby has it
+# too, and a failover loses no confirmed save (README: "When the primary fails").
+PG_REPLICATION_MODE ?= asynchronous
+export PG_PRIMARY_PORT PG_STANDBY_PORT PG_STANDBY_2_PORT PG_STANDBYS PG_REPLICATION_MODE
 PG_URL := postgres://postgres@127.0.0.1
 STANDBY_URLS_1 := $(PG_URL):$(PG_STANDBY_PORT)/timetrack
 STANDBY_URLS_2 := $(STANDBY_URLS_1),$(PG_URL):$(PG_STANDBY_2_PORT)/timetrack
@@ -27,7 +30,7 @@ PG_GROUP_ENV := DATABASE_URL=$(PG_URL):$(PG_PRIMARY_PORT)/timetrack \
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 export COMPOSE_PROJECT_NAME ?= timetrack
 
-.PHONY: pg-up pg-down pg-status pg-destroy run-pg test-sqlite test-pg up down logs compose-seed \
+.PHONY: pg-up pg-down pg-status pg-destroy pg-failover pg-switchover run-pg test-sqlite test-pg up down logs compose-seed \
 	compose-test docker-ready web-wheels test-pg-one test-pg-group
 
 pg-up: ## Start the native primary (127.0.0.1:55432) and STANDBYS standbys (55433, 55434) in .pg/
@@ -41,6 +44,13 @@ pg-status: ## Every native server, the replication state and the lag (fails if o
 
 pg-destroy: ## Stop the native servers and remove .pg/
 	$(PG_PAIR) destroy
+
+pg-failover: ## The leader is lost: stop it at once, promote the most advanced standby (`make pg-up` brings it back)
+	$(PG_PAIR) failover
+
+# The tests expect `primary` to lead: after a failover, hand the lead back without loss.
+pg-switchover: ## Make NODE (primary by default) lead again, stopping the leader cleanly first
+	$(PG_PAIR) switchover $(or $(NODE),primary)
 
 run-pg: install pg-up ## Serve the site on http://127.0.0.1:8000 against the native servers
 	$(DEV_ENV) $(PG_ENV) $(PY) manage.py migrate --noinput --database default
@@ -56,6 +66,7 @@ test-sqlite: install ## The whole suite on the embedded SQLite (the PostgreSQL t
 # against the primary and two standbys.
 test-pg: install ## The database tests against the native servers (starts them when needed)
 	$(MAKE) pg-up STANDBYS=2
+	$(MAKE) pg-switchover STANDBYS=2
 	$(MAKE) test-pg-one
 	$(MAKE) test-pg-group
 

@@ -64,9 +64,13 @@ slot_position="$(replication_command "READ_REPLICATION_SLOT $slot" | cut -d '|' 
 
 if [ -s "$PGDATA/PG_VERSION" ]; then
 	local_system="$(pg_controldata "$PGDATA" | sed -n 's/^Database system identifier: *//p')"
-	if [ "$local_system" != "$primary_system" ] || ! is_standby_copy; then
+	if [ "$local_system" != "$primary_system" ]; then
 		echo "standby-clone: $PGDATA is no standby of this primary (system ${local_system:-?}," \
 			"primary $primary_system): cloning it again" >&2
+	elif ! is_standby_copy; then
+		# A primary that failed over rejoins as a copy: it may hold commits that the new
+		# primary never received (it went another way), so it is not resumed.
+		echo "standby-clone: $PGDATA is no standby (an old primary): cloning it again" >&2
 	elif [ -z "$slot_position" ]; then
 		echo "standby-clone: slot $slot is gone or lost the WAL this copy needs:" \
 			"cloning it again" >&2

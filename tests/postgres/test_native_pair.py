@@ -43,8 +43,8 @@ def test_status_shows_both_ends_the_replication_state_and_the_lag():
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     primary, standby = NATIVE_PAIR_PORTS
-    assert f"primary    127.0.0.1:{primary}  running  in recovery: no" in lines
-    assert f"standby    127.0.0.1:{standby}  running  in recovery: yes" in lines
+    assert f"primary    127.0.0.1:{primary}  running  leader" in lines
+    assert f"standby    127.0.0.1:{standby}  running  standby" in lines
     assert any("| streaming |" in line for line in lines)  # pg_stat_replication.state
     assert any(line.startswith(" receiver ") and "lag_s" in line for line in lines)
     assert any(line.startswith("slots: standby (active, reserved)") for line in lines)
