@@ -11,7 +11,7 @@ the median per call is kept:
 - ``decide_pin_asked``: a write the cache has not seen passed, so the chosen member is
   asked for its replay position (one query on the standby);
 - ``take_position``: what a writing request pays once, at its end: the primary's
-  ``core.routing.positions.primary_write_lsn()``.
+  ``core.routing.positions.primary_write_position()``.
 """
 
 from __future__ import annotations
@@ -42,20 +42,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    position = positions.primary_write_lsn()
+    position = positions.primary_write_position()
     status.standby_status("standby", max_age=0)  # the cache, as a running site has it
     assert positions.has_replayed("standby", position), "the standby is behind the primary"
 
     def pin_asked() -> None:
         with status._cache_lock:
             positions._replayed.clear()  # what the cache knew: forgotten, so it asks
-        decision.decide("standby", min_lsn=position)
+        decision.decide("standby", min_position=position)
 
     ways = {
         "decide_unpinned": lambda: decision.decide("standby"),
-        "decide_pin_known": lambda: decision.decide("standby", min_lsn=position),
+        "decide_pin_known": lambda: decision.decide("standby", min_position=position),
         "decide_pin_asked": pin_asked,
-        "take_position": positions.primary_write_lsn,
+        "take_position": positions.primary_write_position,
     }
     samples: dict[str, list[float]] = {name: [] for name in ways}
     for _ in range(ROUNDS):

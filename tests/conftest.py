@@ -159,10 +159,10 @@ def log_time(client: Client, project, *, hours: str, description: str, date=None
 
 
 def pinned_position(browser: Client) -> str | None:
-    """The WAL position that ``browser``'s read-your-writes cookie holds, if any."""
+    """The timeline and WAL position that ``browser``'s read-your-writes cookie holds."""
     request = RequestFactory().get("/")
     request.COOKIES = {name: morsel.value for name, morsel in browser.cookies.items()}
-    return last_write_of(request).lsn
+    return last_write_of(request).position
 
 
 @pytest.fixture

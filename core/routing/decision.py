@@ -20,11 +20,13 @@ The router asks :func:`database_for_read` for every read. Its rules, first match
    a member that is down shares its load evenly among the others, where a round-robin
    would hand it all to its neighbour). A member qualifies when
    a. its **breaker** is closed (``core.routing.breaker``), or lets this caller probe;
-   b. it is **reachable** and **replicating** (in recovery, its receiver streaming);
+   b. it is **reachable** and **replicating** (in recovery, its receiver streaming the
+      primary's timeline): a member that leads now (every node of a failover cluster is
+      listed; the one promoted is the primary) is never read as a standby;
    c. its **lag is within** ``STANDBY_MAX_LAG_SECONDS``, measured against the primary's
       own WAL position and counting the age of the measurement
       (``core.routing.measure``);
-   d. it **has replayed the caller's last write** (``min_lsn``, from the browser's
+   d. it **has replayed the caller's last write** (``min_position``, from the browser's
       cookie or the context: ``core.routing.read_your_writes``), judged for this member
       alone: one member that caught up never clears the caller for another.
 8. **No member qualifies**:
@@ -33,7 +35,9 @@ The router asks :func:`database_for_read` for every read. Its rules, first match
    b. any member reachable but behind the caller's write: the primary (pinned);
    c. any member reachable but lagging or not replicating: the primary, saying so;
    d. every member unreachable: the primary, saying so, or with ``STANDBY_DOWN_POLICY =
-      "503"`` a 503 page (for sites whose primary must be protected).
+      "503"`` a 503 page (for sites whose primary must be protected);
+   e. every member leads (the group's only node is the primary now): the primary, saying
+      there is no standby.
 
 After a failure the scope may be moved to the primary once more (``core.routing.retry``).
 Writes always go to the primary, whatever the scope.
@@ -51,8 +55,14 @@ from django.db import connections
 
 from core.routing import read_your_writes
 from core.routing.groups import PRIMARY, members
-from core.routing.members import BEHIND_THE_WRITE, STALE_MEMBER, Refusal, refusal_of
-from core.routing.notices import PINNED, UNREACHABLE
+from core.routing.members import (
+    BEHIND_THE_WRITE,
+    LEADING_MEMBER,
+    STALE_MEMBER,
+    Refusal,
+    refusal_of,
+)
+from core.routing.notices import NO_STANDBY, PINNED, UNREACHABLE
 from core.routing.scope import Scope, current_scope
 
 __all__ = [
@@ -133,8 +143,8 @@ def decision_of(scope: Scope) -> ReadDecision:
         return decided
     with scope.lock:
         if scope.decision is None:
-            pinned, min_lsn = read_your_writes.current_requirement()
-            scope.decision = decide(scope.group, pinned=pinned, min_lsn=min_lsn)
+            pinned, min_position = read_your_writes.current_requirement()
+            scope.decision = decide(scope.group, pinned=pinned, min_position=min_position)
         return scope.decision
 
 
@@ -161,11 +171,11 @@ def read_decision() -> ReadDecision | None:
     return decision_of(scope)
 
 
-def decide(group: str, *, pinned: bool = False, min_lsn: str | None = None) -> ReadDecision:
+def decide(group: str, *, pinned: bool = False, min_position: str | None = None) -> ReadDecision:
     """Where the reads of a scope that names ``group`` should go now (rules 5-8).
 
     ``pinned``: the caller wrote within the read-your-writes window and no WAL position
-    is known, so only the primary will do. ``min_lsn``: the primary's WAL position after
+    is known, so only the primary will do. ``min_position``: the primary's WAL position after
     the caller's last write; only a member that has replayed up to it may serve.
     """
     order = list(members(group))
@@ -181,7 +191,7 @@ def decide(group: str, *, pinned: bool = False, min_lsn: str | None = None) -> R
     _random.shuffle(order)
     refusals: list[Refusal] = []
     for member in order:  # 7
-        refusal = refusal_of(member, min_lsn)
+        refusal = refusal_of(member, min_position)
         if refusal is None:
             return ReadDecision(group, member)
         refusals.append(refusal)
@@ -204,6 +214,8 @@ def _fallback(group: str, refusals: list[Refusal]) -> ReadDecision:
     for refusal in refusals:  # 8c
         if refusal.reason == STALE_MEMBER:
             return ReadDecision(group, PRIMARY, refusal.fallback_notice, Reason.LAG)
+    if reasons == {LEADING_MEMBER}:  # 8e
+        return ReadDecision(group, PRIMARY, NO_STANDBY, Reason.NO_MEMBER)
     if settings.STANDBY_DOWN_POLICY == "503":  # 8d
         raise StandbyUnavailable(UNREACHABLE)
     return ReadDecision(group, PRIMARY, UNREACHABLE, Reason.UNREACHABLE)

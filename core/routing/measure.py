@@ -22,9 +22,12 @@ When the primary cannot be asked (down, or this thread is inside a transaction o
 the standby's own view is used: ``0`` when it has replayed all it received, else the time
 since the last commit it replayed. It cannot see WAL it never received.
 
-When the primary cannot be asked (down, or this thread is inside a transaction on it),
-the standby's own view is used: ``0`` when it has replayed all it received, else the time
-since the last commit it replayed. It cannot see WAL it never received.
+**A member on another timeline than the primary is not healthy.** After a failover the
+standbys that were repointed follow the new primary's timeline; one that still receives
+the old one (not repointed yet, or cut off) replays WAL the new primary never had, and
+its positions cannot be held against the new primary's samples. It is left out until it
+follows (``StandbyStatus.timeline``). A member that is not in recovery at all leads now
+(a promoted standby): ``core.routing.members`` never reads it as a standby.
 
 The embedded SQLite mode has no replica: the status then says so instead of failing.
 The ``streaming`` flag reads ``pg_stat_wal_receiver``, whose status only superusers and
@@ -58,7 +61,8 @@ select pg_is_in_recovery(),
        end,
        pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()),
        pg_last_wal_replay_lsn(),
-       extract(epoch from now() - pg_last_xact_replay_timestamp())
+       extract(epoch from now() - pg_last_xact_replay_timestamp()),
+       (select received_tli from pg_stat_wal_receiver)
 """
 
 
@@ -84,6 +88,10 @@ class StandbyStatus:
     behind_every_sample: bool = False
     """Behind every position of the primary this process kept: how far behind is not
     known (a new process has kept few), so it is not fresh."""
+    timeline: int | None = None
+    """The timeline its WAL receiver receives (``None``: no receiver, or no privilege)."""
+    primary_timeline: int | None = None
+    """The primary's timeline when this member was measured (``None``: not asked)."""
 
     def lag_now(self, now: float | None = None) -> float | None:
         """How far behind the member may be now: its lag when measured plus the age of
@@ -100,7 +108,15 @@ class StandbyStatus:
         """A hot standby that streams from its primary (or no replication to speak of)."""
         if not self.replicated:
             return not self.error
-        return bool(self.in_recovery and self.streaming and not self.error)
+        return bool(
+            self.in_recovery and self.streaming and not self.error and not self.other_timeline
+        )
+
+    @property
+    def other_timeline(self) -> bool:
+        """It receives another timeline than the primary's (the primary failed over)."""
+        known = self.timeline is not None and self.primary_timeline is not None
+        return known and self.timeline != self.primary_timeline
 
     @property
     def summary(self) -> str:
@@ -110,7 +126,12 @@ class StandbyStatus:
         if not self.replicated:
             return "embedded, no replication"
         if not self.in_recovery:
-            return "not a standby: the server is not in recovery"
+            return "not a standby: the server is not in recovery (it leads)"
+        if self.other_timeline:
+            return (
+                f"in recovery on timeline {self.timeline}, NOT the primary's"
+                f" ({self.primary_timeline})"
+            )
         state = "streaming" if self.streaming else "NOT streaming from the primary"
         return f"in recovery, {state}; replay lag {self.lag_text}"
 
@@ -127,12 +148,13 @@ def measure(alias: str) -> StandbyStatus:
     if connection.vendor != "postgresql":
         return StandbyStatus(alias=alias, replicated=False, measured_at=time.monotonic())
     primary = primary_positions.sample()  # first: the member is judged against it
+    primary_timeline = primary_positions.timeline
     try:
         with connection.cursor() as cursor:
             asked_at = time.monotonic()  # at or before the standby's now() below
             cursor.execute(STATUS_SQL)
             row = cursor.fetchone()
-            in_recovery, streaming, own_lag, unreplayed, replay_lsn, since_replayed = row
+            in_recovery, streaming, own_lag, unreplayed, replay_lsn, since_replayed, timeline = row
             fresh_as_of = None
             if primary is not None and replay_lsn is not None:
                 fresh_as_of = primary_positions.covered_since(parse_lsn(replay_lsn))
@@ -151,7 +173,7 @@ def measure(alias: str) -> StandbyStatus:
             alias=alias, replicated=True, error=first_line(error), measured_at=time.monotonic()
         )
     measured_at = time.monotonic()
-    note_replayed(alias, replay_lsn)
+    note_replayed(alias, replay_lsn, timeline)
     own_lag = None if own_lag is None else max(0.0, float(own_lag))
     if primary is None or replay_lsn is None:  # the standby's own view: all there is
         return StandbyStatus(
@@ -163,6 +185,7 @@ def measure(alias: str) -> StandbyStatus:
             lag_seconds=own_lag,
             replay_lsn=replay_lsn,
             measured_at=measured_at,
+            timeline=timeline,
         )
     behind_every_sample = False
     bound = settings.STANDBY_MAX_LAG_SECONDS
@@ -184,4 +207,6 @@ def measure(alias: str) -> StandbyStatus:
         measured_at=measured_at,
         fresh_as_of=fresh_as_of,
         behind_every_sample=behind_every_sample,
+        timeline=timeline,
+        primary_timeline=primary_timeline,
     )

@@ -1,8 +1,10 @@
 """Whether one member of a group may serve a scope now (rule 7 of ``decision``).
 
-A member qualifies when (7a) its breaker lets the caller through, (7b) it answers and
-replicates, (7c) its lag, measured against the primary, is within
-``STANDBY_MAX_LAG_SECONDS``, and (7d) it has replayed the caller's last write.
+A member qualifies when (7a) its breaker lets the caller through, (7b) it answers, is a
+standby (a node that leads now, a promoted standby, is never read as one, whatever the
+lag policy) and replicates on the primary's timeline, (7c) its lag, measured against
+the primary, is within ``STANDBY_MAX_LAG_SECONDS``, and (7d) it has replayed the
+caller's last write.
 :func:`refusal_of` answers ``None`` for a member that qualifies, or a :class:`Refusal`
 that says why not, and what the page says if the scope reads elsewhere.
 """
@@ -27,11 +29,21 @@ from core.routing.notices import (
 from core.routing.positions import has_replayed
 from core.routing.status import StandbyStatus, current_status
 
-__all__ = ["BEHIND_THE_WRITE", "STALE_MEMBER", "UNREACHABLE_MEMBER", "Refusal", "refusal_of"]
+__all__ = [
+    "BEHIND_THE_WRITE",
+    "LEADING_MEMBER",
+    "STALE_MEMBER",
+    "UNREACHABLE_MEMBER",
+    "Refusal",
+    "refusal_of",
+]
 
 UNREACHABLE_MEMBER = "unreachable"
 BEHIND_THE_WRITE = "behind"
 STALE_MEMBER = "stale"
+LEADING_MEMBER = "leading"
+"""The member is no standby: it leads (every node is listed as a member, and the one
+that is the primary now is left out by this)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,7 @@ class Refusal:
     """Set for a stale member that has the caller's writes: readable with this notice."""
 
 
-def refusal_of(member: str, min_lsn: str | None) -> Refusal | None:
+def refusal_of(member: str, min_position: str | None) -> Refusal | None:
     """``None`` when ``member`` may serve the scope now (rule 7), else why it may not."""
     breaker = breaker_for(member)
     if not breaker.allow():  # 7a
@@ -56,13 +68,16 @@ def refusal_of(member: str, min_lsn: str | None) -> Refusal | None:
         if status.error:  # 7b
             breaker.record_failure(status.error)
             return Refusal(member, UNREACHABLE_MEMBER)
+        if status.replicated and status.in_recovery is False:  # 7b: it leads
+            breaker.record_success(status.measured_at)
+            return Refusal(member, LEADING_MEMBER)
         stale = staleness(status)  # 7b, 7c
         readable_stale = settings.STANDBY_LAG_POLICY == "notice"
         if stale and not readable_stale and not status.behind_every_sample:
             breaker.record_success(status.measured_at)
             return Refusal(member, STALE_MEMBER, fallback_notice=stale[0])
         # A member behind by an unknown time that lacks the caller's write: that says more.
-        caught_up = min_lsn is None or has_replayed(member, min_lsn)  # 7d
+        caught_up = min_position is None or has_replayed(member, min_position)  # 7d
     except Error as error:  # has_replayed() on a member that has just gone away
         breaker.record_failure(first_line(error))
         return Refusal(member, UNREACHABLE_MEMBER)

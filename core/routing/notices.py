@@ -19,5 +19,9 @@ NOT_REPLICATING_NOTICE = (
 )
 UNMEASURED = "The reporting replica is behind by an unknown time, so this page reads the primary."
 UNMEASURED_NOTICE = "The reporting replica is behind by an unknown time: changes may be missing."
+NO_STANDBY = (
+    "No reporting replica is running (the one there was took over as the primary), so this"
+    " page reads from the primary."
+)
 RETRIED = "The reporting replica failed during this page, so it was read from the primary."
 WRITES = "This page writes, so it was read from the primary."

@@ -14,7 +14,7 @@ wait for, and only a browser keeps the window (its cookie then says "1", see
 
 The position is taken lazily, once per batch of writes: every write marks the
 :class:`LastWrite` of the current context (``core.routing.writes``), and the position is
-read from the primary (``positions.primary_write_lsn()``, one cheap query) when a later
+read from the primary (``positions.primary_write_position()``, one cheap query) when a later
 scope first needs it, or when the request ends and the middleware puts it in the
 browser's signed cookie. Inside a request, ``core.routing.middleware`` makes one
 ``LastWrite`` per request from that cookie; outside one, the first write of a context
@@ -38,7 +38,7 @@ from django.conf import settings
 from django.db import Error, connections
 
 from core.routing.groups import PRIMARY
-from core.routing.positions import primary_write_lsn
+from core.routing.positions import primary_write_position
 
 __all__ = ["LastWrite", "active", "current_requirement", "ensure", "forget", "note_write"]
 
@@ -47,14 +47,15 @@ __all__ = ["LastWrite", "active", "current_requirement", "ensure", "forget", "no
 class LastWrite:
     """Where the caller's last write ended on the primary, and until when that matters."""
 
-    lsn: str | None = None
-    """The primary's WAL position after the write: read a standby that has replayed it."""
+    position: str | None = None
+    """The primary's timeline and WAL position after the write (``"2/0/3000060"``): read
+    a standby of that timeline that has replayed it (``core.routing.positions``)."""
     pinned: bool = False
     """No position to wait for, but the write must be seen: read the primary."""
     expires_at: float = 0.0
     """Wall-clock time after which reads need not see the write any more."""
     unresolved: bool = False
-    """Written since ``lsn`` was taken: take it again before a scope relies on it."""
+    """Written since ``position`` was taken: take it again before a scope relies on it."""
 
     def note_write(self) -> None:
         self.unresolved = True
@@ -70,27 +71,27 @@ class LastWrite:
             return
         self.unresolved = False
         self.expires_at = time.time() + settings.READ_YOUR_WRITES_SECONDS
-        self.lsn, self.pinned = None, True
+        self.position, self.pinned = None, True
         if settings.READ_YOUR_WRITES_BY == "wal":
             try:
-                self.lsn = primary_write_lsn()
+                self.position = primary_write_position()
             except Error:  # the primary cannot say: reading it is never wrong
                 return
             # None: the embedded SQLite, with nothing to replay (see the module's docstring).
             self.pinned = False
 
     def requirement(self) -> tuple[bool, str | None]:
-        """``(pinned, min_lsn)`` for ``core.routing.decision.decide``.
+        """``(pinned, min_position)`` for ``core.routing.decision.decide``.
 
         ``pinned``: read the primary (a write within the window, no position known).
-        ``min_lsn``: read only a standby that has replayed up to it.
+        ``min_position``: read only a standby that has replayed up to it.
         """
         self.resolve()
         if self.unresolved:  # written in a transaction that is still open: the primary
             return True, None
         if time.time() >= self.expires_at:
             return False, None
-        return self.pinned, self.lsn
+        return self.pinned, self.position
 
 
 _last_write: contextvars.ContextVar[LastWrite | None] = contextvars.ContextVar(

@@ -127,7 +127,7 @@ READ_ONLY_FUNCTIONS = frozenset(
     """pg_current_wal_lsn pg_current_wal_insert_lsn pg_current_wal_flush_lsn
     pg_last_wal_replay_lsn pg_last_wal_receive_lsn pg_last_xact_replay_timestamp
     pg_is_in_recovery pg_is_wal_replay_paused pg_get_wal_replay_pause_state
-    pg_wal_lsn_diff pg_backend_pid pg_postmaster_start_time pg_control_system
+    pg_wal_lsn_diff pg_walfile_name pg_backend_pid pg_postmaster_start_time pg_control_system
     current_setting current_database current_schema current_user session_user version
     pg_typeof pg_sleep inet_server_addr inet_server_port
     """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
@@ -25,12 +25,19 @@ from timetrack.models import Timecard
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, databases="__all__")]
 
 HOURS = "/reports/hours/"
-REPLAY_CHECK = "select pg_last_wal_replay_lsn()"
+REPLAY_CHECK = positions.REPLAY_POSITION_SQL
 
 
 def _lsn(text: str | None) -> int:
+    """The WAL position of a read-your-writes position (its timeline aside)."""
     assert text is not None
-    return positions.parse_lsn(text)
+    return positions.parse_position(text)[1]
+
+
+def _timeline() -> int:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("select timeline_id from pg_control_checkpoint()")
+        return cursor.fetchone()[0]
 
 
 def test_a_write_pins_the_browser_to_its_wal_position_and_a_caught_up_standby_serves_it(
@@ -43,6 +50,7 @@ def test_a_write_pins_the_browser_to_its_wal_position_and_a_caught_up_standby_se
     assert staff_client.cookies[PIN_COOKIE]["httponly"]
     pin = pinned_position(staff_client)
     assert _lsn(before) < _lsn(pin) <= _lsn(after), "the position after the write's commit"
+    assert positions.parse_position(pin)[0] == _timeline(), "with the primary's timeline"
 
     # staff_client waits for replay before each request: the standby has the write now.
     response = staff_client.get(HOURS)

@@ -88,7 +88,7 @@ class TestDecide:
     def test_a_site_without_a_standby_reads_the_primary_with_nothing_to_tell(self, settings):
         settings.STANDBY_GROUPS = {"standby": []}
         settings.STANDBY_DOWN_POLICY = "503"  # no member is down: there is none
-        for decision in (decide("standby"), decide("standby", min_lsn="0/1")):
+        for decision in (decide("standby"), decide("standby", min_position="1/0/1")):
             assert decision == ReadDecision("standby", "default", reason=Reason.NO_MEMBER)
 
     def test_an_open_breaker_answers_503_when_set_to(self, settings):

@@ -182,19 +182,21 @@ def _signed_pin(value: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("value", "lsn", "pinned"),
+    ("value", "position", "pinned"),
     [
-        ("16/B374D848", "16/B374D848", False),  # a WAL position: wait for it on a standby
+        ("2/16/B374D848", "2/16/B374D848", False),  # timeline 2: wait for it on a standby
         ("1", None, True),  # the window (SQLite, or READ_YOUR_WRITES_BY=window)
+        ("16/B374D848", None, True),  # no timeline (an older cookie): the window
+        ("0/16/B374D848", None, True),  # no timeline 0: signed but unknown, the window
         ("not-a-position", None, True),  # signed but unknown: the safe side, the window
     ],
 )
-def test_the_cookie_says_what_the_reads_must_see(rf, value, lsn, pinned):
+def test_the_cookie_says_what_the_reads_must_see(rf, value, position, pinned):
     request = rf.get("/")
     request.COOKIES[PIN_COOKIE] = _signed_pin(value)
     last_write = last_write_of(request)
-    assert (last_write.lsn, last_write.pinned) == (lsn, pinned)
-    assert last_write.requirement() == (pinned, lsn)
+    assert (last_write.position, last_write.pinned) == (position, pinned)
+    assert last_write.requirement() == (pinned, position)
 
 
 def test_no_cookie_and_a_forged_one_require_nothing(rf):
