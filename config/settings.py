@@ -133,14 +133,45 @@ if env.str("DATABASE_URL", default="") and not given_sources and not DEBUG:
         " the primary."
     )
 
+
+def member_on_host(primary: dict, host: str) -> dict:
+    """The primary's connection settings for a standby on ``host`` (``STANDBY_HOSTS``).
+
+    A primary found among several nodes (``DATABASE_URL`` listing every node with
+    ``target_session_attrs=read-write``, see README "When the primary fails") has one
+    port per node: the member takes the port of its own host there (the first one when
+    its host is not listed), and is not asked to accept writes.
+    """
+    member = {**copy.deepcopy(primary), "HOST": host}
+    hosts = str(primary.get("HOST") or "").split(",")
+    ports = str(primary.get("PORT") or "").split(",")
+    if len(ports) > 1:
+        member["PORT"] = ports[hosts.index(host)] if host in hosts[: len(ports)] else ports[0]
+    member.get("OPTIONS", {}).pop("target_session_attrs", None)
+    return member
+
+
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
+    # The primary may go away (a failover): a connection attempt to a node that does not
+    # answer gives up after PRIMARY_CONNECT_TIMEOUT_SECONDS and tries the next node of
+    # the URL, and a kept connection to a host that stopped answering is found dead by
+    # TCP keepalives instead of hanging a save. A value in DATABASE_URL wins.
+    primary_options = DATABASES["default"].setdefault("OPTIONS", {})
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        for option, value in {
+            "connect_timeout": env.int("PRIMARY_CONNECT_TIMEOUT_SECONDS", default=5),
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 2,
+        }.items():
+            primary_options.setdefault(option, value)
     if no_standby or not given_sources:  # only DEBUG gets here without saying which
         standbys = []
     elif env.str("STANDBY_HOSTS", default=""):
         standbys = [
-            {**copy.deepcopy(DATABASES["default"]), "HOST": host}
-            for host in env.list("STANDBY_HOSTS")
+            member_on_host(DATABASES["default"], host) for host in env.list("STANDBY_HOSTS")
         ]
     else:
         standby_urls = env.list("STANDBY_DATABASE_URLS", default=[]) or [

@@ -19,9 +19,15 @@ export PG_PRIMARY_PORT PG_STANDBY_PORT PG_STANDBY_2_PORT PG_STANDBYS PG_REPLICAT
 PG_URL := postgres://postgres@127.0.0.1
 STANDBY_URLS_1 := $(PG_URL):$(PG_STANDBY_PORT)/timetrack
 STANDBY_URLS_2 := $(STANDBY_URLS_1),$(PG_URL):$(PG_STANDBY_2_PORT)/timetrack
-# The site against the native servers: writes on the primary, reports on the standbys.
-PG_ENV := DATABASE_URL=$(PG_URL):$(PG_PRIMARY_PORT)/timetrack \
-	STANDBY_DATABASE_URLS=$(STANDBY_URLS_$(STANDBYS))
+# The site against the native servers, whichever of them leads: writes on the node that
+# accepts them (every node in one URL, libpq's target_session_attrs=read-write), reports
+# on every node as a member of the standby group (the leader is left out as no standby).
+NODES_1 := 127.0.0.1:$(PG_PRIMARY_PORT),127.0.0.1:$(PG_STANDBY_PORT)
+NODES_2 := $(NODES_1),127.0.0.1:$(PG_STANDBY_2_PORT)
+MEMBERS_1 := $(PG_URL):$(PG_PRIMARY_PORT)/timetrack,$(STANDBY_URLS_1)
+MEMBERS_2 := $(PG_URL):$(PG_PRIMARY_PORT)/timetrack,$(STANDBY_URLS_2)
+PG_ENV := DATABASE_URL='postgres://postgres@$(NODES_$(STANDBYS))/timetrack?target_session_attrs=read-write' \
+	STANDBY_DATABASE_URLS=$(MEMBERS_$(STANDBYS))
 # The group tests (pytest -m postgres_group): the primary and two standbys.
 PG_GROUP_ENV := DATABASE_URL=$(PG_URL):$(PG_PRIMARY_PORT)/timetrack \
 	STANDBY_DATABASE_URLS=$(STANDBY_URLS_2)

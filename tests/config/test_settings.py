@@ -179,6 +179,30 @@ def test_standby_hosts_reach_each_standby_as_the_primary_is_reached():
     )
 
 
+def test_a_primary_among_several_nodes_writes_where_writes_are_accepted_and_reads_each_node():
+    show = (
+        "from django.conf import settings; d = settings.DATABASES; "
+        "print([(a, d[a]['HOST'], str(d[a]['PORT']),"
+        " d[a]['OPTIONS'].get('target_session_attrs'), d[a]['OPTIONS'].get('connect_timeout'))"
+        " for a in d])"
+    )
+    result = _print(
+        show,
+        DATABASE_URL="postgres://site@node-1:5432,node-2:5433,node-3:5434/timetrack"
+        "?target_session_attrs=read-write",
+        STANDBY_HOSTS="node-1,node-2,node-3",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(
+        [
+            ("default", "node-1,node-2,node-3", "5432,5433,5434", "read-write", 5),
+            ("standby", "node-1", "5432", None, 3),
+            ("standby_2", "node-2", "5433", None, 3),
+            ("standby_3", "node-3", "5434", None, 3),
+        ]
+    )
+
+
 def test_production_with_a_primary_refuses_to_start_without_naming_its_standby():
     result = _manage(
         "check",
