@@ -11,3 +11,6 @@ urlpatterns = [
     path("", include("timetrack.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "core.routing.middleware.server_error"
+"""A database server lost outside a view answers 503, as inside one."""

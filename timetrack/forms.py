@@ -9,6 +9,7 @@ rules live in ``timetrack.services``, which the views call with ``cleaned_data``
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -159,6 +160,12 @@ class TimecardForm(forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.timecard = timecard
+        if timecard is None:
+            # The id of this form: sent again (after an error page, or twice), it logs
+            # the time once (services.timecard_create).
+            self.fields["submission"] = forms.UUIDField(
+                required=False, initial=uuid.uuid4, widget=forms.HiddenInput
+            )
         # Closed projects take no new time, but a timecard already on one may keep it.
         active = Q(is_active=True)
         if timecard is not None:

@@ -88,6 +88,15 @@ class Timecard(models.Model):
         blank=True,
         help_text="The owner's hourly rate frozen when the timecard was invoiced.",
     )
+    submission = models.UUIDField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=(
+            "The id of the form that logged it: a form sent twice (again after the"
+            " database failed over) logs it once."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -113,6 +122,12 @@ class Timecard(models.Model):
             ),
         ]
         constraints = [
+            # Only the forms' own ids: no index entry for the timecards logged otherwise.
+            models.UniqueConstraint(
+                fields=["submission"],
+                condition=Q(submission__isnull=False),
+                name="timecard_submitted_once",
+            ),
             models.CheckConstraint(
                 condition=Q(hours__gt=0, hours__lte=MAX_HOURS_PER_DAY),
                 name="timecard_hours_within_a_day",

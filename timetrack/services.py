@@ -7,6 +7,7 @@ tests assert on. A rule broken raises ``ValidationError`` and changes nothing.
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -52,13 +53,13 @@ NOT_SENDABLE = "Only draft invoices can be marked as sent; this one is {status}.
 NOT_PAYABLE = "Only sent invoices can be marked as paid; this one is {status}."
 PAID_BEFORE_SENT = "An invoice cannot be paid before it was sent ({sent_on})."
 NOT_YOURS = "You can only invoice your own time."
+SUBMITTED_BY_ANOTHER = "This form was sent by someone else: open Log time again."
 
 
 def _today() -> datetime.date:
     return timezone.localdate()
 
 
-@transaction.atomic
 def timecard_create(
     *,
     user: AbstractBaseUser,
@@ -67,18 +68,47 @@ def timecard_create(
     hours: Decimal,
     description: str = "",
     billable: bool = True,
+    submission: uuid.UUID | None = None,
 ) -> Timecard:
-    check_date(date, field="date")
-    if not project.is_active:
-        raise ValidationError(INACTIVE_PROJECT.format(project=project))
-    timecard = Timecard(
-        user=user,
-        project=project,
-        date=date,
-        hours=hours,
-        description=description,
-        billable=billable,
-    )
+    """Log time. ``submission``, the id of the form sent, makes sending it again safe:
+    a form whose first sending was saved (though its answer was lost, the primary
+    failing over under it) returns that timecard instead of logging the time twice."""
+    if submission is not None:
+        earlier = _submitted_before(user, submission)
+        if earlier is not None:
+            return earlier
+    try:
+        return _create_timecard(
+            Timecard(
+                user=user,
+                project=project,
+                date=date,
+                hours=hours,
+                description=description,
+                billable=billable,
+                submission=submission,
+            )
+        )
+    except IntegrityError:
+        # The same form sent twice at once: the other sending saved it first.
+        earlier = None if submission is None else _submitted_before(user, submission)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _submitted_before(user: AbstractBaseUser, submission: uuid.UUID) -> Timecard | None:
+    earlier = Timecard.objects.filter(submission=submission).first()
+    if earlier is not None and earlier.user_id != user.pk:
+        raise ValidationError(SUBMITTED_BY_ANOTHER)
+    return earlier
+
+
+@transaction.atomic
+def _create_timecard(timecard: Timecard) -> Timecard:
+    check_date(timecard.date, field="date")
+    if not timecard.project.is_active:
+        raise ValidationError(INACTIVE_PROJECT.format(project=timecard.project))
     return _checked_and_saved(timecard)
 
 

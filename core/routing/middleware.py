@@ -2,12 +2,14 @@
 
 **Read your own writes** (``core.routing.read_your_writes``). A request that wrote anything
 (``core.routing.writes`` marks it) gives the browser a signed cookie, ``read_position``,
-holding the primary's WAL position after its writes, taken with one query when the
-request ends. For
+holding the primary's timeline and WAL position after its writes (``"2/0/3000060"``),
+taken with one query when the request ends. For
 ``READ_YOUR_WRITES_SECONDS`` the read scopes of that browser read only a standby that has
-replayed up to that position, or the primary while none has. Without a position (SQLite,
+replayed up to that position on that timeline, or the primary while none has: after a
+failover, until the window ends (``core.routing.positions``). Without a position (SQLite,
 ``READ_YOUR_WRITES_BY = "window"``) the cookie says "1" and the browser reads the primary
-for the whole window. A window and not a one-shot flag: a redirect, a second tab or a slow
+for the whole window, as it does for a position without a timeline (a cookie set before
+positions carried one). A window and not a one-shot flag: a redirect, a second tab or a slow
 page must not lose the pin. Inside the request itself, a read after a write goes to the
 primary. One limit: two tabs that save at once each send back the position taken at their
 own end, and the response that arrives last sets the cookie, even if its position is the
@@ -23,12 +25,15 @@ site's login or the admin's) sets no cookie. A cookie of the name used before
 **Clear answers instead of a 500.** A standby that is down while the site is set to
 answer 503 (``STANDBY_DOWN_POLICY``), a report stopped by its statement timeout or by a
 recovery conflict that could not be retried, a server lost under a request that must not
-run twice, or SQLite's lock held past its wait, gets a 503 page that says so
-(``core.routing.db_errors.classify`` reads the error).
+run twice (the primary failing over among them), or SQLite's lock held past its wait,
+gets a 503 page that says so (``core.routing.db_errors.classify`` reads the error). A
+server lost outside the view (saving the session after it) reaches Django's 500
+handler instead: ``server_error`` gives the same 503 there.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -37,13 +42,16 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.views import defaults
 
 from core.routing import db_errors
 from core.routing.db_errors import Failure
 from core.routing.decision import StandbyUnavailable
-from core.routing.positions import parse_lsn
+from core.routing.positions import parse_position
 from core.routing.read_your_writes import LastWrite, active
+from core.routing.retry import SAFE_METHODS
 from core.routing.scope import WriteTracker, track_writes
 
 PIN_COOKIE = "read_position"
@@ -66,6 +74,12 @@ SERVER_LOST = (
     "A database server stopped answering during this page. Nothing was run twice: try"
     " again in a moment."
 )
+SAVE_INTERRUPTED = (
+    "The database stopped answering while this change was being saved (the primary may be"
+    " failing over to a standby). Send it again in a moment: a change that did get"
+    " through is not saved twice."
+)
+
 DATABASE_BUSY = (
     "The database was busy with other changes and this page could not wait for them."
     " Try again in a moment."
@@ -107,10 +121,29 @@ class ReadYourWritesMiddleware:
         return await sync_to_async(_pin_if_written)(request, response, writes, last_write)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError) and db_errors.server_gone(exception):
+            return server_gone_page(request)
         message = _message_for(exception)
         if message is None:
             return None
         return TemplateResponse(request, "503.html", {"message": message}, status=503)
+
+
+def server_gone_page(request: HttpRequest) -> HttpResponse:
+    """The 503 for a database server that stopped answering, standby or primary.
+
+    Rendered at once and without the site's layout, which would ask the session and the
+    user of the primary that may be the server gone. A request that may have changed
+    something is told to send it again: the site's changes are safe to repeat (a
+    timecard form carries its own submission id, a state change refuses a second run).
+    """
+    resend = request.method not in SAFE_METHODS
+    context = {
+        "message": SAVE_INTERRUPTED if resend else SERVER_LOST,
+        "resend": resend,
+        "path": request.get_full_path(),
+    }
+    return HttpResponse(render_to_string("503_database.html", context), status=503)
 
 
 def last_write_of(request: HttpRequest) -> LastWrite:
@@ -128,17 +161,18 @@ def last_write_of(request: HttpRequest) -> LastWrite:
     if value is None:
         return LastWrite()
     expires_at = time.time() + settings.READ_YOUR_WRITES_SECONDS
-    if _is_lsn(value):
-        return LastWrite(lsn=value, expires_at=expires_at)
+    if _has_timeline(value):
+        return LastWrite(position=value, expires_at=expires_at)
     return LastWrite(pinned=True, expires_at=expires_at)
 
 
-def _is_lsn(value: str) -> bool:
+def _has_timeline(value: str) -> bool:
+    """A position with its timeline; a bare one cannot be told apart across a failover."""
     try:
-        parse_lsn(value)
+        timeline, _ = parse_position(value)
     except ValueError:
         return False
-    return True
+    return timeline is not None
 
 
 def logins_pin_nothing(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
@@ -157,7 +191,7 @@ def _pin_if_written(
         last_write.resolve()  # the view has returned: its writes have committed
         response.set_signed_cookie(
             PIN_COOKIE,
-            last_write.lsn or WINDOW_PIN,
+            last_write.position or WINDOW_PIN,
             salt=PIN_SALT,
             max_age=settings.READ_YOUR_WRITES_SECONDS,
             secure=settings.SESSION_COOKIE_SECURE,
@@ -173,3 +207,12 @@ def _message_for(exception: Exception) -> str | None:
     if isinstance(exception, OperationalError):
         return _MESSAGES.get(db_errors.classify(exception))
     return None
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The site's 500 handler (``handler500``): a database server lost outside a view
+    (the session saved after it, a middleware's query) is the 503 it is anywhere else."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, OperationalError) and db_errors.server_gone(exception):
+        return server_gone_page(request)
+    return defaults.server_error(request)

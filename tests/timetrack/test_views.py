@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -253,6 +255,48 @@ def test_create_logs_time(user_client, user):
     assert timecard.billable is True
     assert timecard.status == TimecardStatus.OPEN
     assert messages_of(response) == [f"Logged 7.50 h on {project} for 2025-03-03."]
+
+
+def test_a_form_sent_twice_logs_the_time_once(user_client, user):
+    """A save whose answer was lost (the primary failed over under it) is sent again."""
+    project = ProjectFactory()
+    page = user_client.get(reverse("timetrack:timecard_create")).content.decode()
+    submission = re.search(r'name="submission" value="([0-9a-f-]{36})"', page)
+    assert submission is not None, "the form carries its own id"
+    data = {**timecard_data(project), "submission": submission[1]}
+
+    first = user_client.post(reverse("timetrack:timecard_create"), data)
+    again = user_client.post(reverse("timetrack:timecard_create"), data)
+
+    assert (first.status_code, again.status_code) == (302, 302)
+    timecard = Timecard.objects.get()
+    assert str(timecard.submission) == submission[1]
+    assert set(messages_of(again)) == {f"Logged 7.50 h on {project} for 2025-03-03."}
+    other_form = {**data, "submission": str(uuid.uuid4())}
+    assert user_client.post(reverse("timetrack:timecard_create"), other_form).status_code == 302
+    assert Timecard.objects.count() == 2, "another form is other time"
+
+
+def test_each_form_has_an_id_of_its_own(user_client):
+    ids = {
+        user_client.get(reverse("timetrack:timecard_create")).context["form"]["submission"].value()
+        for _ in range(2)
+    }
+    assert len(ids) == 2
+
+
+def test_another_persons_form_id_logs_nothing(client, user, other_user):
+    project = ProjectFactory()
+    data = {**timecard_data(project), "submission": str(uuid.uuid4())}
+    client.force_login(other_user)
+    client.post(reverse("timetrack:timecard_create"), data)
+    client.force_login(user)
+
+    response = client.post(reverse("timetrack:timecard_create"), data)
+
+    assert response.status_code == 200
+    assert services.SUBMITTED_BY_ANOTHER in response.content.decode()
+    assert list(Timecard.objects.values_list("user", flat=True)) == [other_user.pk]
 
 
 def test_create_without_billable_box_logs_non_billable_time(user_client):

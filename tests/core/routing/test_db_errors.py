@@ -14,8 +14,11 @@ from core.routing.middleware import (
     DATABASE_BUSY,
     REPORT_CANCELLED,
     REPORT_TIMED_OUT,
+    SAVE_INTERRUPTED,
     SERVER_LOST,
+    ReadYourWritesMiddleware,
     _message_for,
+    server_error,
 )
 
 
@@ -56,6 +59,39 @@ def test_each_sqlstate_has_one_reading_and_one_page(pgcode, failure, message):
     assert db_errors.classify(error) is failure
     assert db_errors.server_gone(error) is (failure is Failure.SERVER_GONE)
     assert _message_for(error) == message
+
+
+@pytest.mark.parametrize(
+    ("method", "message", "resend"),
+    [("get", SERVER_LOST, False), ("post", SAVE_INTERRUPTED, True)],
+)
+def test_a_server_gone_is_a_503_that_needs_no_database(rf, method, message, resend):
+    """The server gone may be the primary: the page asks nothing of the session or user
+    (a request without either would fail rendering the site's layout)."""
+    request = getattr(rf, method)("/timecards/new/")
+    gone = django_error(None, "server closed the connection unexpectedly")
+
+    in_view = ReadYourWritesMiddleware(lambda request: None).process_exception(request, gone)
+    try:  # outside a view (the session saved after it): Django's 500 handler
+        raise gone
+    except OperationalError:
+        outside_view = server_error(request)
+
+    for response in (in_view, outside_view):
+        content = response.content.decode()
+        assert response.status_code == 503
+        assert message in content
+        assert ("send the form again" in content) is resend
+        assert "Log out" not in content, "not the layout, which would ask for the user"
+
+
+def test_any_other_error_outside_a_view_is_the_500_page(rf):
+    try:
+        raise django_error("42P01")
+    except OperationalError:
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
 
 
 def sqlite_error(tmp_path, *, locked: bool) -> OperationalError:
