@@ -8,7 +8,7 @@ PY := $(BIN)/python
 # The development server runs with DEBUG on and the embedded SQLite databases.
 DEV_ENV := DEBUG=true
 
-.PHONY: help install run migrate seed test test-sqlite-and-chaos lint format migrations-check ci clean
+.PHONY: help install run migrate seed test test-sqlite-and-chaos test-pg-and-failover lint format migrations-check ci clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -33,13 +33,17 @@ run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
 
 # Two sides at once, each one's output shown when it ends: the SQLite pass and then the
 # chaos run (on servers of its own), beside the PostgreSQL passes, which take the native
-# servers in turn and mostly wait on them.
-test: install lint migrations-check ## Lint, the suite on SQLite, its database tests on the native servers, a short chaos run
-	$(MAKE) -j2 --output-sync=target test-sqlite-and-chaos test-pg
+# servers in turn and mostly wait on them, and then the failover run (servers of its own).
+test: install lint migrations-check ## Lint, the suite on SQLite and on the native servers, short chaos and failover runs
+	$(MAKE) -j2 --output-sync=target test-sqlite-and-chaos test-pg-and-failover
 
 test-sqlite-and-chaos: install
 	$(MAKE) test-sqlite
 	$(MAKE) chaos-short
+
+test-pg-and-failover: install
+	$(MAKE) test-pg
+	$(MAKE) chaos-failover-short
 
 lint: install ## Ruff: lint and format check
 	$(BIN)/ruff check .
@@ -52,7 +56,7 @@ format: install ## Ruff: fix what it can and format
 migrations-check: install ## Fail when a model change has no migration
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 
-ci: test ## What CI runs (.ci/run): lint, migrations check, both test passes, chaos-short
+ci: test ## What CI runs (.ci/run): lint, migrations check, both test passes, the short chaos and failover runs
 
 include make/postgres.mk
 include make/bench.mk

@@ -380,7 +380,7 @@ def main() -> None:
     if args.markdown:
         from bench import reliability
 
-        args.markdown.write_text(reliability.render(figures))
+        reliability.write(args.markdown)
     print(json.dumps({key: figures[key] for key in ("requests", "breaker", "broken_promises")}))
     if figures["broken_promises"]:
         raise SystemExit("chaos: broken promises: " + "; ".join(figures["broken_promises"]))

@@ -1,8 +1,24 @@
-"""RELIABILITY.md from the figures of one ``make chaos`` run."""
+"""RELIABILITY.md from the figures of the last ``make chaos`` and ``make chaos-failover``
+runs (``bench/results/chaos.json`` and ``failover.json``)."""
 
 from __future__ import annotations
 
-from bench import chaos
+import json
+from pathlib import Path
+
+from bench import chaos, env
+
+
+def write(path: Path) -> None:
+    """RELIABILITY.md from the results of both runs kept in ``bench/results``."""
+    sections = []
+    chaos_results = env.RESULTS / "chaos.json"
+    if chaos_results.exists():
+        sections.append(render(json.loads(chaos_results.read_text())))
+    failover_results = env.RESULTS / "failover.json"
+    if failover_results.exists():
+        sections.append(render_failover(json.loads(failover_results.read_text())))
+    path.write_text("\n".join(sections))
 
 
 def render(figures: dict) -> str:
@@ -22,6 +38,8 @@ def render(figures: dict) -> str:
         else "**Broken:** " + "; ".join(figures["broken_promises"])
     )
     return f"""# Reliability
+
+## When a standby fails
 
 `make chaos` ({figures["seconds"]:.0f} s): gunicorn serves the site on the native pair while
 people save timecards and others load the report pages and the CSV export, and a loop
@@ -67,3 +85,61 @@ def counts_of(actions: list[dict]) -> dict[str, int]:
     for action in actions:
         counts[action["action"]] = counts.get(action["action"], 0) + 1
     return counts
+
+
+def render_failover(figures: dict) -> str:
+    from bench import failover
+
+    timeline = figures["timeline"]
+    rows = []
+    for kind, found in figures["answers"].items():
+        statuses = ", ".join(
+            f"{status}: {count}" for status, count in sorted(found["statuses"].items())
+        )
+        p50 = "" if found["p50_ms"] is None else f"{found['p50_ms']:.0f}"
+        p99 = "" if found["p99_ms"] is None else f"{found['p99_ms']:.0f}"
+        rows.append(f"| {kind} | {found['count']:,} | {statuses} | {p50} | {p99} |")
+    verdict = (
+        "Every promise held."
+        if not figures["broken_promises"]
+        else "**Broken:** " + "; ".join(figures["broken_promises"])
+    )
+    settings = ", ".join(f"`{name}={value}`" for name, value in failover.SITE.items())
+    missing = len(figures["confirmed_missing"])
+    standbys = ", ".join(f"{n} {c:,}" for n, c in figures["saved_on_standbys"].items())
+    return f"""
+## When the primary fails
+
+`make chaos-failover` ({figures["seconds"]:.0f} s, {figures["mode"]} replication): three
+native nodes (`.pg-failover/`), gunicorn with every node in `DATABASE_URL`
+(`target_session_attrs=read-write`) and every node a member of the standby group. Three
+people save timecards at a steady pace (each form sent again, the same form, until it is
+confirmed) and read the CSV export after each confirmed save; two others load the report
+pages. {timeline["killed_at_s"]} s in, the leader (`{timeline["lost"]}`) was killed
+(`SIGKILL` on its postmaster); `native-pair.sh failover` promoted `{timeline["promoted"]}`
+{timeline["promoted_after_s"]} s after the kill, and `native-pair.sh up` brought
+`{timeline["lost"]}` back as a standby {timeline["rejoined_after_s"]} s after it (a fresh
+clone, {timeline["rejoin_took_s"]} s). The method is in `bench/failover.py`, the figures in
+`bench/results/failover.json`; `make test` runs a short form of it.
+
+{verdict}
+
+| answers | count | status codes | p50 ms | p99 ms |
+|---|---|---|---|---|
+{chr(10).join(rows)}
+
+- **Time to recover**: the first save sent after the kill was confirmed
+  **{figures["first_save_after_kill_s"]} s** after it (goal: under 10 s natively).
+- **Refused meanwhile**: from the kill to the first save sent after it,
+  {figures["sendings_refused"]} sendings of a form were answered with the 503 page ("send
+  it again"); requests that got no answer at all: {figures["errors"] or "none"}.
+- **Lost confirmed saves: {missing}** of {figures["saves_confirmed"]:,} confirmed
+  ({figures["mode"]} replication: a commit is confirmed once a standby has it on disk).
+- **Saved twice: {len(figures["saved_twice"])}**: every form resent after a 503 carried its
+  submission id, and the leader holds {figures["saved_on_leader"]:,} of the run's timecards;
+  the standbys, once caught up: {standbys}.
+- **Read-your-writes across the failover**: after each confirmed save the writer's next
+  read (the export) held it: {len(figures["stale_reads"])} did not.
+
+The site's settings for this run: {settings}.
+"""

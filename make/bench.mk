@@ -3,7 +3,7 @@
 
 BENCH_SCALE ?= 1000000
 
-.PHONY: bench chaos chaos-short
+.PHONY: bench chaos chaos-short chaos-failover chaos-failover-short
 
 bench: install pg-up ## Benchmark at BENCH_SCALE timecards (default 1M) into BENCHMARKS.md
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || \
@@ -32,4 +32,24 @@ chaos-short: install
 	$(CHAOS_PAIR_ENV) $(PG_PAIR) up
 	$(CHAOS_PAIR_ENV) $(PY) -m bench.chaos --seconds 15 --hold 2 --calm 1 \
 		--out var/bench/chaos-short.json; status=$$?; $(CHAOS_PAIR_ENV) $(PG_PAIR) down; \
+		exit $$status
+
+# The primary killed under load (bench/failover.py): three nodes of its own in
+# .pg-failover/ (PG_FAILOVER_*_PORT), synchronous replication, stopped again afterwards.
+PG_FAILOVER_PRIMARY_PORT ?= 55452
+PG_FAILOVER_STANDBY_PORT ?= 55453
+PG_FAILOVER_STANDBY_2_PORT ?= 55454
+FAILOVER_SECONDS ?= 60
+FAILOVER_PAIR_ENV := PG_DIR=$(CURDIR)/.pg-failover PG_STANDBYS=2 PG_REPLICATION_MODE=synchronous \
+	PG_PRIMARY_PORT=$(PG_FAILOVER_PRIMARY_PORT) PG_STANDBY_PORT=$(PG_FAILOVER_STANDBY_PORT) \
+	PG_STANDBY_2_PORT=$(PG_FAILOVER_STANDBY_2_PORT)
+
+chaos-failover: install ## The primary killed under load, a standby promoted, nothing confirmed lost: RELIABILITY.md
+	$(FAILOVER_PAIR_ENV) $(PY) -m bench.failover --seconds $(FAILOVER_SECONDS) \
+		--markdown RELIABILITY.md; status=$$?; $(FAILOVER_PAIR_ENV) $(PG_PAIR) down; exit $$status
+
+# What `make test` runs: the same in 20 s, failing on any broken promise.
+chaos-failover-short: install
+	$(FAILOVER_PAIR_ENV) $(PY) -m bench.failover --seconds 20 --before-kill 4 --before-rejoin 4 \
+		--out var/bench/failover-short.json; status=$$?; $(FAILOVER_PAIR_ENV) $(PG_PAIR) down; \
 		exit $$status
