@@ -239,7 +239,7 @@ def writer(people: dict, session: str, log: Log, stop: threading.Event, pace: fl
                 time.sleep(0.2)  # the 503 says "in a moment"
         if confirmed:
             read_own_save(browser, number, log)
-        time.sleep(pace)
+        stop.wait(pace)
     browser.close()
 
 
@@ -257,9 +257,11 @@ def read_own_save(browser: Browser, number: int, log: Log) -> None:
             log.stale_reads.append(f"#{number} missing from the writer's next read")
 
 
-def reader(cookie_name: str, session: str, turn: int, log: Log, stop: threading.Event) -> None:
+def reader(
+    cookie_name: str, session: str, turn: int, log: Log, stop: threading.Event, pace: float
+) -> None:
     browser = Browser(cookie_name, session)
-    while not stop.is_set():
+    while not stop.wait(pace):
         path = REPORTS[turn % len(REPORTS)]
         turn += 1
         started = time.monotonic()
@@ -284,7 +286,7 @@ def kill_leader() -> tuple[str, float]:
     return lost, time.monotonic()
 
 
-def run(seconds: float, before_kill: float, before_rejoin: float) -> dict:
+def run(seconds: float, before_kill: float, before_rejoin: float, pace: float) -> dict:
     prepare()
     people = env.run_django("bench.writers", "--people", "3", **_django_db())
     staff_session = env.run_django("bench.session", **_django_db())
@@ -293,12 +295,13 @@ def run(seconds: float, before_kill: float, before_rejoin: float) -> dict:
     process = start_site(log_file)
     log, stop = Log(), threading.Event()
     threads = [
-        threading.Thread(target=writer, args=(people, session, log, stop, 0.05))
+        threading.Thread(target=writer, args=(people, session, log, stop, pace))
         for session in people["cookies"]
     ]
     threads += [
         threading.Thread(
-            target=reader, args=(staff_session["name"], staff_session["value"], n, log, stop)
+            target=reader,
+            args=(staff_session["name"], staff_session["value"], n, log, stop, pace),
         )
         for n in range(2)
     ]
@@ -506,11 +509,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="the whole run under load")
     parser.add_argument("--before-kill", type=float, default=10)
     parser.add_argument("--before-rejoin", type=float, default=10)
+    parser.add_argument(
+        "--pace", type=float, default=0.05, help="the pause between two saves, or two pages"
+    )
     parser.add_argument("--out", type=Path, default=env.RESULTS / "failover.json")
     parser.add_argument("--markdown", type=Path, help="write RELIABILITY.md here")
     args = parser.parse_args()
     env.VAR.mkdir(parents=True, exist_ok=True)
-    figures = run(args.seconds, args.before_kill, args.before_rejoin)
+    figures = run(args.seconds, args.before_kill, args.before_rejoin, args.pace)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
     if args.markdown:
