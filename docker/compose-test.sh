@@ -7,14 +7,17 @@
 #   2. `make up` (base image, wheels, images, start, wait until healthy), `make
 #      compose-seed`.
 #   3. docker/compose-check.py: as the logged-in staff demo user, through
-#      http://127.0.0.1:$WEB_HOST_PORT, a report page served by the standby container, the
-#      standby in recovery, a timecard saved through the site on the standby, the standby
-#      stopped (reports from the primary, with the notice) and started again (back on it).
+#      http://127.0.0.1:$WEB_HOST_PORT, the report pages served by standby nodes, a
+#      timecard saved through the site on every standby; then the leader's container
+#      killed: a save goes through on the new leader (sent again after each 503), nothing
+#      confirmed is lost or saved twice, the reports on a standby of the new leader, and
+#      the old leader back as a standby.
 #   4. `make down`: the stack, its network and its volumes removed (also on failure), and
 #      checked gone.
 #
-# Bounded by COMPOSE_TEST_TIMEOUT_SECONDS (480, image builds on a cold machine included;
-# the teardown comes on top).
+# Synchronous replication (REPLICATION_MODE, unless set): a save is confirmed only once a
+# standby has it, so the failover may lose none. Bounded by COMPOSE_TEST_TIMEOUT_SECONDS
+# (600, image builds on a cold machine included; the teardown comes on top).
 set -o errexit -o nounset -o pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,6 +27,7 @@ project="${COMPOSE_PROJECT_NAME:-timetrack}"
 export COMPOSE_PROJECT_NAME="$project"
 # A short cool-down, so that the reports return to a restarted standby within the test.
 export STANDBY_COOL_DOWN_SECONDS="${STANDBY_COOL_DOWN_SECONDS:-2}"
+export REPLICATION_MODE="${REPLICATION_MODE:-synchronous}"
 started=$SECONDS
 
 say() {
@@ -88,7 +92,7 @@ teardown() {
 
 # Each step may take what is left of the budget: the whole run stays within it, and the
 # teardown (an EXIT trap of this shell) still runs when a step is stopped.
-deadline=$((SECONDS + ${COMPOSE_TEST_TIMEOUT_SECONDS:-480}))
+deadline=$((SECONDS + ${COMPOSE_TEST_TIMEOUT_SECONDS:-600}))
 
 within_budget() {
 	local left=$((deadline - SECONDS))

@@ -91,9 +91,11 @@ test-pg-group: install
 	pathlib.Path('.env').write_text(re.sub('change-me', lambda _: secrets.token_hex(24), text))"
 	@echo "wrote .env with random secrets"
 
-# STANDBYS=2 adds the second standby (the compose profile) and points web at both.
-COMPOSE_STANDBYS_1 :=
-COMPOSE_STANDBYS_2 := COMPOSE_PROFILES=second-standby STANDBY_HOSTS=standby,standby-2
+# How many standbys compose runs beside the leader: 2 (three nodes) unless STANDBYS says
+# otherwise; with 1, node-3 (the third-node profile) stays off and web lists two nodes.
+COMPOSE_STANDBY_COUNT := $(if $(filter command line environment,$(origin STANDBYS)),$(STANDBYS),2)
+COMPOSE_STANDBYS_1 := DATABASE_NODES=node-1:5432,node-2:5432 STANDBY_HOSTS=node-1,node-2
+COMPOSE_STANDBYS_2 := COMPOSE_PROFILES=third-node
 
 docker-ready:
 	@docker info >/dev/null 2>&1 || { echo "make: no Docker engine answers: start dockerd" \
@@ -103,14 +105,14 @@ docker-ready:
 web-wheels: install ## Build the web image's dependency wheels on the host (docker/web/wheels/)
 	bash docker/web/wheels.sh $(PY)
 
-up: docker-ready web-wheels | .env ## docker compose: build the images and start primary, standby(s) and web; wait until healthy
+up: docker-ready web-wheels | .env ## docker compose: build and start etcd, three Patroni nodes (STANDBYS=1: two) and web; wait until healthy
 	bash docker/base-image.sh
-	$(COMPOSE_STANDBYS_$(STANDBYS)) $(COMPOSE) up --build --detach
-	$(COMPOSE_STANDBYS_$(STANDBYS)) COMPOSE="$(COMPOSE)" bash docker/compose-wait.sh
+	$(COMPOSE_STANDBYS_$(COMPOSE_STANDBY_COUNT)) $(COMPOSE) up --build --detach
+	$(COMPOSE_STANDBYS_$(COMPOSE_STANDBY_COUNT)) COMPOSE="$(COMPOSE)" bash docker/compose-wait.sh
 	@echo "the site: http://127.0.0.1:$${WEB_HOST_PORT:-8000} (make compose-seed for demo data)"
 
-down: ## docker compose: stop and remove the stack, second standby and data volumes included
-	COMPOSE_PROFILES=second-standby $(COMPOSE) down --volumes --remove-orphans
+down: ## docker compose: stop and remove the stack, third node and data volumes included
+	COMPOSE_PROFILES=third-node $(COMPOSE) down --volumes --remove-orphans
 
 logs: ## docker compose: follow the logs of every service
 	$(COMPOSE) logs --follow

@@ -1,84 +1,113 @@
 #!/usr/bin/env bash
-# Entrypoint of the compose stack's PostgreSQL image (docker/postgres/Dockerfile), started
-# as root; the server itself runs as the postgres user, as this process (exec), so that it
-# receives the container's signals.
+# Entrypoint of the compose stack's PostgreSQL nodes (docker/postgres/Dockerfile), started
+# as root: writes Patroni's configuration from the environment, then runs Patroni as the
+# postgres user in this process (exec), so that it receives the container's signals.
 #
-# POSTGRES_ROLE=primary: the first start (an empty data volume) creates the cluster, the
-#   superuser POSTGRES_USER with POSTGRES_PASSWORD, the database POSTGRES_DB, and, with
-#   primary-init.sh (as the native servers do), the replication role, its slot, its
-#   pg_hba.conf line and the include of reporting-replica.conf. Later starts reuse it.
-# POSTGRES_ROLE=standby: standby-clone.sh makes the data volume a copy of the primary
-#   (pg_basebackup -R; again when the primary was made anew), then the server starts as a
-#   hot standby that streams from it.
+# Patroni, not this script, decides each node's role: the first node to take the leader
+# key in etcd initialises the cluster (initdb, the superuser POSTGRES_USER with
+# POSTGRES_PASSWORD, the replication role, then patroni-post-bootstrap.sh: the database
+# POSTGRES_DB) and leads; the others clone it (pg_basebackup) and stream from it. When
+# the leader is lost (its key expires after `ttl`, or it hands the key over when stopped)
+# a standby that is close enough (`maximum_lag_on_failover`) takes over; the old leader
+# comes back as a standby (pg_rewind). Settings shared with the native servers:
+# reporting-replica.conf, included as Patroni's custom_conf.
+#
+# Environment: NODE_NAME (this node, also its host name on the compose network),
+# POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB, REPLICATION_USER, REPLICATION_PASSWORD,
+# REPLICATION_MODE (asynchronous or synchronous: Patroni's synchronous_mode), ETCD_HOSTS
+# (etcd:2379), and Patroni's timings: PATRONI_TTL (10), PATRONI_LOOP_WAIT (2),
+# PATRONI_RETRY_TIMEOUT (4), MAXIMUM_LAG_ON_FAILOVER (1048576 bytes).
 #
 # Connections: any address with a password (scram-sha-256); inside the container, the
-# local socket without one (the health checks). Compose publishes the ports on 127.0.0.1.
+# local socket without one (health checks, patronictl). Compose publishes the ports on
+# 127.0.0.1.
 set -o errexit -o nounset -o pipefail
 
 : "${PGDATA:=/var/lib/postgresql/data}"
-export PGDATA
-here="$(dirname "$0")"
+here="$(cd "$(dirname "$0")" && pwd)"
+config=/etc/patroni/patroni.yml
 
-as_postgres() {
-	setpriv --reuid=postgres --regid=postgres --init-groups "$@"
-}
-
-init_primary() {
-	: "${POSTGRES_USER:?set POSTGRES_USER}" "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"
-	local password_file
-	password_file="$(mktemp)"
-	printf '%s\n' "$POSTGRES_PASSWORD" >"$password_file"
-	chown postgres: "$password_file"
-	as_postgres initdb --pgdata "$PGDATA" --username "$POSTGRES_USER" \
-		--pwfile "$password_file" --auth-local trust --auth-host scram-sha-256 \
-		--encoding UTF8 --no-locale >/dev/null
-	rm -f "$password_file"
-	as_postgres tee -a "$PGDATA/postgresql.conf" >/dev/null <<-CONF
-
-		# --- compose (docker/postgres/entrypoint.sh) ---
-		listen_addresses = '*'
-	CONF
-	echo "host all all all scram-sha-256" | as_postgres tee -a "$PGDATA/pg_hba.conf" >/dev/null
-
-	# A server on the local socket only while the cluster is prepared: nobody outside
-	# connects to it, and the health check (over TCP) waits for the real start.
-	as_postgres pg_ctl start --pgdata "$PGDATA" --wait --silent \
-		--options "-c listen_addresses=''" --log "$PGDATA/init.log"
-	as_postgres psql --no-psqlrc --quiet --username "$POSTGRES_USER" --dbname postgres \
-		--set ON_ERROR_STOP=1 --set db="${POSTGRES_DB:-$POSTGRES_USER}" <<-'SQL'
-			select format('create database %I', :'db')
-			where not exists (select from pg_database where datname = :'db') \gexec
-		SQL
-	as_postgres env REPORTING_REPLICA_CONF="$here/reporting-replica.conf" \
-		"$here/primary-init.sh"
-	as_postgres pg_ctl stop --pgdata "$PGDATA" --mode fast --wait --silent
-	rm -f "$PGDATA/init.log"
-	echo "entrypoint: primary initialised in $PGDATA"
-}
-
-# The volume's mount point belongs to root on some engines: hand it to postgres first.
-mkdir -p "$PGDATA"
-chown postgres: "$PGDATA"
-chmod 0700 "$PGDATA"
-
-case "${POSTGRES_ROLE:-}" in
-primary)
-	if [ ! -s "$PGDATA/PG_VERSION" ]; then
-		init_primary
-	fi
-	;;
-standby)
-	PGPASSWORD="${REPLICATION_PASSWORD:?set REPLICATION_PASSWORD}" \
-		as_postgres "$here/standby-clone.sh"
-	;;
+: "${NODE_NAME:?set NODE_NAME (node-1, node-2, ...)}"
+: "${POSTGRES_USER:?set POSTGRES_USER}" "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"
+: "${REPLICATION_PASSWORD:?set REPLICATION_PASSWORD}"
+case "${REPLICATION_MODE:=asynchronous}" in
+asynchronous) synchronous_mode=false ;;
+synchronous) synchronous_mode=true ;;
 *)
-	echo "entrypoint: set POSTGRES_ROLE to primary or standby" >&2
+	echo "entrypoint: REPLICATION_MODE must be asynchronous or synchronous, not '$REPLICATION_MODE'" >&2
 	exit 2
 	;;
 esac
 
-if [ "$1" = postgres ]; then
+# The volume's mount point belongs to root on some engines: hand it to postgres first.
+mkdir -p "$PGDATA" /etc/patroni /var/run/postgresql
+chown postgres: "$PGDATA" /var/run/postgresql
+chmod 0700 "$PGDATA"
+
+# Written on every start, so a changed setting applies (the bootstrap section only
+# matters to the node that initialises the cluster; the others read it from etcd).
+# Passwords stay in the container: the file is readable by postgres alone.
+install -m 0600 -o postgres -g postgres /dev/null "$config"
+cat >"$config" <<YAML
+scope: timetrack
+name: ${NODE_NAME}
+log:
+  level: INFO
+restapi:
+  listen: 0.0.0.0:8008
+  connect_address: ${NODE_NAME}:8008
+etcd3:
+  hosts: ${ETCD_HOSTS:-etcd:2379}
+bootstrap:
+  dcs:
+    ttl: ${PATRONI_TTL:-10}
+    loop_wait: ${PATRONI_LOOP_WAIT:-2}
+    retry_timeout: ${PATRONI_RETRY_TIMEOUT:-4}
+    maximum_lag_on_failover: ${MAXIMUM_LAG_ON_FAILOVER:-1048576}
+    synchronous_mode: ${synchronous_mode}
+    postgresql:
+      use_pg_rewind: true
+      use_slots: true
+      # An old leader that cannot be rewound onto the new timeline is cloned again.
+      remove_data_directory_on_rewind_failure: true
+      remove_data_directory_on_diverged_timelines: true
+  initdb:
+    - encoding: UTF8
+    - no-locale
+    - data-checksums
+  pg_hba:
+    - local all all trust
+    - host replication ${REPLICATION_USER:-replicator} all scram-sha-256
+    - host all all all scram-sha-256
+  post_bootstrap: ${here}/patroni-post-bootstrap.sh
+postgresql:
+  listen: 0.0.0.0:5432
+  connect_address: ${NODE_NAME}:5432
+  data_dir: ${PGDATA}
+  bin_dir: /usr/lib/postgresql/15/bin
+  pgpass: /var/lib/postgresql/.pgpass-patroni
+  # A standby's first copy starts at once (pg_basebackup's default waits for a spread
+  # checkpoint: minutes on an idle leader).
+  basebackup:
+    - checkpoint: fast
+  custom_conf: ${here}/reporting-replica.conf
+  authentication:
+    superuser:
+      username: ${POSTGRES_USER}
+      password: ${POSTGRES_PASSWORD}
+    replication:
+      username: ${REPLICATION_USER:-replicator}
+      password: ${REPLICATION_PASSWORD}
+  parameters:
+    unix_socket_directories: /var/run/postgresql
+    password_encryption: scram-sha-256
+watchdog:
+  mode: off
+YAML
+
+if [ "$1" = patroni ]; then
 	shift
-	exec setpriv --reuid=postgres --regid=postgres --init-groups postgres -D "$PGDATA" "$@"
+	exec setpriv --reuid=postgres --regid=postgres --init-groups \
+		env POSTGRES_DB="${POSTGRES_DB:-timetrack}" patroni "$config" "$@"
 fi
 exec "$@"

@@ -3,10 +3,9 @@
 # physical replication slot, a pg_hba.conf line that lets the role replicate, and an
 # `include` of the shared reporting-replica.conf.
 #
-# The compose image's entrypoint (docker/postgres/entrypoint.sh) runs it once, on an empty
-# data folder, against a temporary socket-only server (then restarts, which applies the
-# settings). docker/postgres/native-pair.sh runs the same script against the native
-# primary with PGHOST/PGPORT set, on every `up`: each step is idempotent.
+# docker/postgres/native-pair.sh runs it against the native leader with PGHOST/PGPORT
+# set, on every `up`: each step is idempotent. (In compose, Patroni makes the role and
+# the slots itself, and includes reporting-replica.conf as its custom_conf.)
 #
 # Environment:
 #   PGDATA                   data folder of the primary (edits its .conf files)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Make $PGDATA a streaming hot standby of the primary, unless it already is a copy of it.
 #
-# Shared by docker/postgres/entrypoint.sh (compose, before the server starts) and
-# docker/postgres/native-pair.sh (the native pair, with the standby stopped). Run it as the
-# user that owns the data folder, with the server binaries on PATH.
+# Used by docker/postgres/native-pair.sh (the native servers, with the standby stopped;
+# in compose, Patroni clones its standbys itself). Run it as the user that owns the data
+# folder, with the server binaries on PATH.
 #
 #   - $PGDATA holds a copy of this primary (same database system identifier, still a
 #     standby) and its slot still holds the WAL it needs: nothing to do, the server resumes
