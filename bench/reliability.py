@@ -15,9 +15,16 @@ def write(path: Path) -> None:
     chaos_results = env.RESULTS / "chaos.json"
     if chaos_results.exists():
         sections.append(render(json.loads(chaos_results.read_text())))
-    failover_results = env.RESULTS / "failover.json"
-    if failover_results.exists():
-        sections.append(render_failover(json.loads(failover_results.read_text())))
+    runs = [
+        json.loads(results.read_text())
+        for results in (env.RESULTS / "failover.json", env.RESULTS / "failover-asynchronous.json")
+        if results.exists()
+    ]
+    if runs:
+        sections.append(render_failover(runs))
+    compose_results = env.RESULTS / "compose-failover.json"
+    if compose_results.exists():
+        sections.append(render_compose(json.loads(compose_results.read_text())))
     path.write_text("\n".join(sections))
 
 
@@ -87,9 +94,27 @@ def counts_of(actions: list[dict]) -> dict[str, int]:
     return counts
 
 
-def render_failover(figures: dict) -> str:
+def render_failover(runs: list[dict]) -> str:
     from bench import failover
 
+    settings = ", ".join(f"`{name}={value}`" for name, value in failover.SITE.items())
+    return f"""
+## When the primary fails
+
+`make chaos-failover`: three native nodes (`.pg-failover/`), gunicorn with every node in
+`DATABASE_URL` (`target_session_attrs=read-write`) and every node a member of the standby
+group. Three people save timecards at a steady pace (each form sent again, the same form,
+until it is confirmed) and read the CSV export after each confirmed save; two others load
+the report pages. Mid-run the leader is killed (`SIGKILL` on its postmaster),
+`native-pair.sh failover` promotes the standby that received the most (at once: what
+Patroni does once the lost leader's key expires), and `native-pair.sh up` brings the old
+leader back as a standby (a fresh clone). The method is in `bench/failover.py`; `make
+test` runs a short form of it (synchronous, 14 s) and fails on any broken promise. The
+site's settings: {settings}.
+{"".join(_failover_run(figures) for figures in runs)}"""
+
+
+def _failover_run(figures: dict) -> str:
     timeline = figures["timeline"]
     rows = []
     for kind, found in figures["answers"].items():
@@ -104,25 +129,16 @@ def render_failover(figures: dict) -> str:
         if not figures["broken_promises"]
         else "**Broken:** " + "; ".join(figures["broken_promises"])
     )
-    settings = ", ".join(f"`{name}={value}`" for name, value in failover.SITE.items())
     missing = len(figures["confirmed_missing"])
     standbys = ", ".join(f"{n} {c:,}" for n, c in figures["saved_on_standbys"].items())
+    risk = figures.get("bytes_at_risk") or {}
     return f"""
-## When the primary fails
+### {figures["mode"].capitalize()} replication ({figures["seconds"]:.0f} s)
 
-`make chaos-failover` ({figures["seconds"]:.0f} s, {figures["mode"]} replication): three
-native nodes (`.pg-failover/`), gunicorn with every node in `DATABASE_URL`
-(`target_session_attrs=read-write`) and every node a member of the standby group. Three
-people save timecards at a steady pace (each form sent again, the same form, until it is
-confirmed) and read the CSV export after each confirmed save; two others load the report
-pages. {timeline["killed_at_s"]} s in, the leader (`{timeline["lost"]}`) was killed
-(`SIGKILL` on its postmaster); `native-pair.sh failover` promoted `{timeline["promoted"]}`
-{timeline["promoted_after_s"]} s after the kill, and `native-pair.sh up` brought
-`{timeline["lost"]}` back as a standby {timeline["rejoined_after_s"]} s after it (a fresh
-clone, {timeline["rejoin_took_s"]} s). The method is in `bench/failover.py`, the figures in
-`bench/results/failover.json`; `make test` runs a short form of it.
-
-{verdict}
+{timeline["killed_at_s"]} s in, `{timeline["lost"]}` was killed; `{timeline["promoted"]}`
+led {timeline["promoted_after_s"]} s after the kill, and `{timeline["lost"]}` was a
+standby again {timeline["rejoined_after_s"]} s after it (the clone took
+{timeline["rejoin_took_s"]} s). {verdict}
 
 | answers | count | status codes | p50 ms | p99 ms |
 |---|---|---|---|---|
@@ -130,16 +146,39 @@ clone, {timeline["rejoin_took_s"]} s). The method is in `bench/failover.py`, the
 
 - **Time to recover**: the first save sent after the kill was confirmed
   **{figures["first_save_after_kill_s"]} s** after it (goal: under 10 s natively).
-- **Refused meanwhile**: from the kill to the first save sent after it,
-  {figures["sendings_refused"]} sendings of a form were answered with the 503 page ("send
-  it again"); requests that got no answer at all: {figures["errors"] or "none"}.
-- **Lost confirmed saves: {missing}** of {figures["saves_confirmed"]:,} confirmed
-  ({figures["mode"]} replication: a commit is confirmed once a standby has it on disk).
+- **Refused meanwhile**: from the kill to that save, {figures["sendings_refused"]}
+  sendings of a form were answered with the 503 page ("send it again"); requests that
+  got no answer at all: {figures["errors"] or "none"}.
+- **Lost confirmed saves: {missing}** of {figures["saves_confirmed"]:,} confirmed.
+- **Bytes at risk**: the WAL the leader had written that its most advanced standby had
+  not flushed, sampled every 50 ms before the kill: median {_bytes(risk.get("median"))},
+  largest {_bytes(risk.get("max"))}, at the kill {_bytes(risk.get("at_kill"))}. In
+  asynchronous mode a failover loses up to that (Patroni refuses to promote a standby
+  further behind than `maximum_lag_on_failover`); in synchronous mode no commit is
+  confirmed beyond it.
 - **Saved twice: {len(figures["saved_twice"])}**: every form resent after a 503 carried its
-  submission id, and the leader holds {figures["saved_on_leader"]:,} of the run's timecards;
-  the standbys, once caught up: {standbys}.
+  submission id; the leader holds {figures["saved_on_leader"]:,} of the run's timecards,
+  and the standbys, once caught up: {standbys}.
 - **Read-your-writes across the failover**: after each confirmed save the writer's next
   read (the export) held it: {len(figures["stale_reads"])} did not.
+"""
 
-The site's settings for this run: {settings}.
+
+def _bytes(value: int | None) -> str:
+    return "?" if value is None else f"{value:,} bytes"
+
+
+def render_compose(figures: dict) -> str:
+    return f"""
+### In compose, with Patroni
+
+`make compose-test` kills the leader's container outright (`docker kill`: its host lost)
+in {figures["replication_mode"]} mode, with `PATRONI_TTL={figures["patroni_ttl"]}`: the
+lost leader's key expires in etcd, a standby takes over, and the site finds it through
+`DATABASE_URL`. `{figures["lost"]}` was killed and `{figures["promoted"]}` took over; a
+save filled in before the kill and sent again after each 503 went through
+**{figures["first_save_after_kill_s"]} s** after the kill (goal: under 30 s), with
+{figures["sendings_refused"]} sendings refused meanwhile; confirmed saves lost:
+{figures["confirmed_lost"]}. `{figures["lost"]}`, started again, was back as a standby
+with every save {figures["rejoined_after_s"]} s after the kill.
 """

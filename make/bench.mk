@@ -35,12 +35,14 @@ chaos-short: install
 		exit $$status
 
 # The primary killed under load (bench/failover.py): three nodes of its own in
-# .pg-failover/ (PG_FAILOVER_*_PORT), synchronous replication, stopped again afterwards.
+# .pg-failover/ (PG_FAILOVER_*_PORT), stopped again afterwards. Synchronous replication;
+# FAILOVER_MODE=asynchronous measures what that mode puts at risk instead.
 PG_FAILOVER_PRIMARY_PORT ?= 55452
 PG_FAILOVER_STANDBY_PORT ?= 55453
 PG_FAILOVER_STANDBY_2_PORT ?= 55454
 FAILOVER_SECONDS ?= 60
-FAILOVER_PAIR_ENV := PG_DIR=$(CURDIR)/.pg-failover PG_STANDBYS=2 PG_REPLICATION_MODE=synchronous \
+FAILOVER_MODE ?= synchronous
+FAILOVER_PAIR_ENV := PG_DIR=$(CURDIR)/.pg-failover PG_STANDBYS=2 PG_REPLICATION_MODE=$(FAILOVER_MODE) \
 	PG_PRIMARY_PORT=$(PG_FAILOVER_PRIMARY_PORT) PG_STANDBY_PORT=$(PG_FAILOVER_STANDBY_PORT) \
 	PG_STANDBY_2_PORT=$(PG_FAILOVER_STANDBY_2_PORT)
 
