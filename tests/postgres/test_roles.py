@@ -59,7 +59,7 @@ def test_a_standby_receives_the_primarys_timeline():
 def test_a_position_of_another_timeline_is_never_replayed(replayed):
     position = positions.primary_write_position()
     replayed()
-    timeline, lsn = positions.parse_position(position)
+    timeline, _ = positions.parse_position(position)
     assert timeline == _timeline()
     bare = position.split("/", 1)[1]
 
