@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import chaos, env
+from bench import chaos, env, failover
 
 
 def write(path: Path) -> None:
@@ -16,9 +16,10 @@ def write(path: Path) -> None:
     if chaos_results.exists():
         sections.append(render(json.loads(chaos_results.read_text())))
     runs = [
-        json.loads(results.read_text())
-        for results in (env.RESULTS / "failover.json", env.RESULTS / "failover-asynchronous.json")
-        if results.exists()
+        json.loads((env.RESULTS / failover.results_name(cluster, mode)).read_text())
+        for cluster in ("native", "compose")
+        for mode in ("synchronous", "asynchronous")
+        if (env.RESULTS / failover.results_name(cluster, mode)).exists()
     ]
     if runs:
         sections.append(render_failover(runs))
@@ -95,22 +96,24 @@ def counts_of(actions: list[dict]) -> dict[str, int]:
 
 
 def render_failover(runs: list[dict]) -> str:
-    from bench import failover
-
     settings = ", ".join(f"`{name}={value}`" for name, value in failover.SITE.items())
     return f"""
 ## When the primary fails
 
 `make chaos-failover`: three native nodes (`.pg-failover/`), gunicorn with every node in
-`DATABASE_URL` (`target_session_attrs=read-write`) and every node a member of the standby
-group. Three people save timecards at a steady pace (each form sent again, the same form,
-until it is confirmed) and read the CSV export after each confirmed save; two others load
-the report pages. Mid-run the leader is killed (`SIGKILL` on its postmaster),
-`native-pair.sh failover` promotes the standby that received the most (at once: what
-Patroni does once the lost leader's key expires), and `native-pair.sh up` brings the old
-leader back as a standby (a fresh clone). The method is in `bench/failover.py`; `make
-test` runs a short form of it (synchronous, 14 s) and fails on any broken promise. The
-site's settings: {settings}.
+`DATABASE_URL` (`target_session_attrs=read-write`) and every node a member of the
+standby group; `make chaos-failover-compose` runs the same against the compose stack
+(Patroni and etcd). Three people save timecards at a steady pace (each form sent again,
+the same form, until it is confirmed) and read the CSV export after each confirmed save;
+two others load the report pages. Mid-run the leader is killed: natively `SIGKILL` on its
+postmaster, then `native-pair.sh failover` promotes the standby that received the most
+(at once: what Patroni does once the lost leader's key expires), and `native-pair.sh up`
+brings the old leader back as a standby (a fresh clone); in compose its container is
+killed (`docker kill`), Patroni elects the next leader once the lost one's key expires
+(`PATRONI_TTL`), and `compose start` brings the old one back (`pg_rewind`). The method is
+in `bench/failover.py`; `make test` runs a short native form of it (synchronous, 14 s)
+and fails on any broken promise. The native site's settings: {settings} (compose's:
+`.env`).
 {"".join(_failover_run(figures) for figures in runs)}"""
 
 
@@ -133,7 +136,7 @@ def _failover_run(figures: dict) -> str:
     standbys = ", ".join(f"{n} {c:,}" for n, c in figures["saved_on_standbys"].items())
     risk = figures.get("bytes_at_risk") or {}
     return f"""
-### {figures["mode"].capitalize()} replication ({figures["seconds"]:.0f} s)
+### {_cluster_name(figures)}, {figures["mode"]} replication ({figures["seconds"]:.0f} s)
 
 {timeline["killed_at_s"]} s in, `{timeline["lost"]}` was killed; `{timeline["promoted"]}`
 led {timeline["promoted_after_s"]} s after the kill, and `{timeline["lost"]}` was a
@@ -145,7 +148,8 @@ standby again {timeline["rejoined_after_s"]} s after it (the clone took
 {chr(10).join(rows)}
 
 - **Time to recover**: the first save sent after the kill was confirmed
-  **{figures["first_save_after_kill_s"]} s** after it (goal: under 10 s natively).
+  **{figures["first_save_after_kill_s"]} s** after it (goal: under 10 s natively, under
+  30 s with Patroni).
 - **Refused meanwhile**: from the kill to that save, {figures["sendings_refused"]}
   sendings of a form were answered with the 503 page ("send it again"); requests that
   got no answer at all: {figures["errors"] or "none"}.
@@ -162,6 +166,12 @@ standby again {timeline["rejoined_after_s"]} s after it (the clone took
 - **Read-your-writes across the failover**: after each confirmed save the writer's next
   read (the export) held it: {len(figures["stale_reads"])} did not.
 """
+
+
+def _cluster_name(figures: dict) -> str:
+    return {"native": "Native nodes", "compose": "Compose, with Patroni"}[
+        figures.get("cluster", "native")
+    ]
 
 
 def _bytes(value: int | None) -> str:

@@ -3,7 +3,7 @@
 
 BENCH_SCALE ?= 1000000
 
-.PHONY: bench chaos chaos-short chaos-failover chaos-failover-short
+.PHONY: bench chaos chaos-short chaos-failover chaos-failover-short chaos-failover-compose
 
 bench: install pg-up ## Benchmark at BENCH_SCALE timecards (default 1M) into BENCHMARKS.md
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || \
@@ -47,13 +47,20 @@ FAILOVER_PAIR_ENV := PG_DIR=$(CURDIR)/.pg-failover PG_STANDBYS=2 PG_REPLICATION_
 	PG_STANDBY_2_PORT=$(PG_FAILOVER_STANDBY_2_PORT)
 
 chaos-failover: install ## The primary killed under load, a standby promoted, nothing confirmed lost: RELIABILITY.md
-	$(FAILOVER_PAIR_ENV) $(PY) -m bench.failover --seconds $(FAILOVER_SECONDS) \
-		--markdown RELIABILITY.md; status=$$?; $(FAILOVER_PAIR_ENV) $(PG_PAIR) down; exit $$status
+	$(FAILOVER_PAIR_ENV) $(PY) -m bench.failover --mode $(FAILOVER_MODE) \
+		--seconds $(FAILOVER_SECONDS) --markdown RELIABILITY.md; \
+		status=$$?; $(FAILOVER_PAIR_ENV) $(PG_PAIR) down; exit $$status
+
+# The same against the compose stack (make up, seeded): Patroni promotes the standby.
+chaos-failover-compose: install up compose-seed ## The same on compose: the leader's container killed, Patroni elects the next
+	COMPOSE="$(COMPOSE)" $(PY) -m bench.failover --cluster compose \
+		--seconds $(FAILOVER_SECONDS) --before-rejoin 20 --markdown RELIABILITY.md
 
 # What `make test` runs: the same in 14 s at a slower pace (it shares the machine with the
 # other tests), failing on any broken promise.
 chaos-failover-short: install
-	$(FAILOVER_PAIR_ENV) $(PY) -m bench.failover --seconds 14 --before-kill 3 --before-rejoin 3 \
+	$(FAILOVER_PAIR_ENV) $(PY) -m bench.failover --mode synchronous \
+		--seconds 14 --before-kill 3 --before-rejoin 3 \
 		--pace 0.3 \
 		--out var/bench/failover-short.json; status=$$?; $(FAILOVER_PAIR_ENV) $(PG_PAIR) down; \
 		exit $$status
