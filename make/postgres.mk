@@ -109,6 +109,9 @@ up: docker-ready web-wheels | .env ## docker compose: build and start etcd, thre
 	bash docker/base-image.sh
 	$(COMPOSE_STANDBYS_$(COMPOSE_STANDBY_COUNT)) $(COMPOSE) up --build --detach
 	$(COMPOSE_STANDBYS_$(COMPOSE_STANDBY_COUNT)) COMPOSE="$(COMPOSE)" bash docker/compose-wait.sh
+	@# The replication mode and Patroni's timings of .env, also on a cluster made before.
+	$(COMPOSE) exec -T node-1 setpriv --reuid=postgres --regid=postgres --init-groups \
+		/opt/timetrack/postgres/patroni-settings.sh
 	@echo "the site: http://127.0.0.1:$${WEB_HOST_PORT:-8000} (make compose-seed for demo data)"
 
 down: ## docker compose: stop and remove the stack, third node and data volumes included

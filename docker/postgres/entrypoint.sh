@@ -44,8 +44,9 @@ mkdir -p "$PGDATA" /etc/patroni /var/run/postgresql
 chown postgres: "$PGDATA" /var/run/postgresql
 chmod 0700 "$PGDATA"
 
-# Written on every start, so a changed setting applies (the bootstrap section only
-# matters to the node that initialises the cluster; the others read it from etcd).
+# Written on every start, so a changed setting applies. The bootstrap section matters
+# only to the node that initialises the cluster; its `dcs` settings live in etcd from
+# then on, and `make up` applies the environment's to them (patroni-settings.sh).
 # Passwords stay in the container: the file is readable by postgres alone.
 install -m 0600 -o postgres -g postgres /dev/null "$config"
 cat >"$config" <<YAML
