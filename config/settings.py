@@ -155,8 +155,10 @@ if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
     # The primary may go away (a failover): a connection attempt to a node that does not
     # answer gives up after PRIMARY_CONNECT_TIMEOUT_SECONDS and tries the next node of
-    # the URL, and a kept connection to a host that stopped answering is found dead by
-    # TCP keepalives instead of hanging a save. A value in DATABASE_URL wins.
+    # the URL, and a connection to a host that stopped answering is found dead by TCP
+    # keepalives when idle and by tcp_user_timeout (10 s of unacknowledged data) when a
+    # statement is in flight, instead of hanging a save for the kernel's 15 minutes. A
+    # value in DATABASE_URL wins.
     primary_options = DATABASES["default"].setdefault("OPTIONS", {})
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         for option, value in {
@@ -165,6 +167,7 @@ if env.str("DATABASE_URL", default=""):
             "keepalives_idle": 10,
             "keepalives_interval": 5,
             "keepalives_count": 2,
+            "tcp_user_timeout": 10_000,
         }.items():
             primary_options.setdefault(option, value)
     if no_standby or not given_sources:  # only DEBUG gets here without saying which
@@ -195,7 +198,13 @@ if env.str("DATABASE_URL", default=""):
             member["ENGINE"] = "core.routing.backends.postgresql_standby"
             member.setdefault("OPTIONS", {}).update(
                 connect_timeout=env.int("STANDBY_CONNECT_TIMEOUT_SECONDS", default=3),
-                options=f"-c statement_timeout={report_timeout_ms:.0f}",
+                # Read-only sessions: every node is a member, and a status cached for a
+                # few seconds may still call a node standby that leads now; a write
+                # routed as a read (raw()) is refused there as on a standby.
+                options=(
+                    f"-c statement_timeout={report_timeout_ms:.0f}"
+                    " -c default_transaction_read_only=on"
+                ),
                 # A host that stops acknowledging: an idle kept connection is found dead
                 # within about 20 s, one with unacknowledged data within 10 s.
                 keepalives=1,

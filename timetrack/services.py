@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import UserProfile
+from core.routing.writes import mark_written
 from presentation import numbers
 from timetrack.date_bounds import check_date
 from timetrack.invoice_numbers import next_invoice_numbers
@@ -54,6 +55,9 @@ NOT_PAYABLE = "Only sent invoices can be marked as paid; this one is {status}."
 PAID_BEFORE_SENT = "An invoice cannot be paid before it was sent ({sent_on})."
 NOT_YOURS = "You can only invoice your own time."
 SUBMITTED_BY_ANOTHER = "This form was sent by someone else: open Log time again."
+SUBMITTED_ALREADY = (
+    "This form was saved already, with other entries: to log more time, open Log time again."
+)
 
 
 def _today() -> datetime.date:
@@ -73,35 +77,23 @@ def timecard_create(
     """Log time. ``submission``, the id of the form sent, makes sending it again safe:
     a form whose first sending was saved (though its answer was lost, the primary
     failing over under it) returns that timecard instead of logging the time twice."""
-    if submission is not None:
-        earlier = _submitted_before(user, submission)
-        if earlier is not None:
-            return earlier
+    timecard = Timecard(
+        user=user,
+        project=project,
+        date=date,
+        hours=hours,
+        description=description,
+        billable=billable,
+        submission=submission,
+    )
     try:
-        return _create_timecard(
-            Timecard(
-                user=user,
-                project=project,
-                date=date,
-                hours=hours,
-                description=description,
-                billable=billable,
-                submission=submission,
-            )
-        )
+        return _create_timecard(timecard)
     except IntegrityError:
-        # The same form sent twice at once: the other sending saved it first.
-        earlier = None if submission is None else _submitted_before(user, submission)
+        # The same form sent twice at once, past the lock (a database without row locks).
+        earlier = None if submission is None else _submitted_before(timecard)
         if earlier is None:
             raise
         return earlier
-
-
-def _submitted_before(user: AbstractBaseUser, submission: uuid.UUID) -> Timecard | None:
-    earlier = Timecard.objects.filter(submission=submission).first()
-    if earlier is not None and earlier.user_id != user.pk:
-        raise ValidationError(SUBMITTED_BY_ANOTHER)
-    return earlier
 
 
 @transaction.atomic
@@ -109,7 +101,34 @@ def _create_timecard(timecard: Timecard) -> Timecard:
     check_date(timecard.date, field="date")
     if not timecard.project.is_active:
         raise ValidationError(INACTIVE_PROJECT.format(project=timecard.project))
+    if timecard.submission is not None:
+        # The person's saves one at a time (their profile row locked, as _check_day
+        # does): a form sent twice at once finds the first sending's timecard here.
+        UserProfile.objects.select_for_update().filter(user=timecard.user).first()
+        earlier = _submitted_before(timecard)
+        if earlier is not None:
+            return earlier
     return _checked_and_saved(timecard)
+
+
+def _submitted_before(timecard: Timecard) -> Timecard | None:
+    """The timecard an earlier sending of the same form saved, if any.
+
+    Only the same person's, with the same entries: a form saved once and then sent with
+    other entries (the browser's Back button keeps its id) is refused, not taken for the
+    first. The request then counts as having written (``mark_written``): its answer may
+    be the first one its browser sees of the save, with the read-your-writes pin.
+    """
+    earlier = Timecard.objects.filter(submission=timecard.submission).first()
+    if earlier is None:
+        return None
+    if earlier.user_id != timecard.user_id:
+        raise ValidationError(SUBMITTED_BY_ANOTHER)
+    fields = ("project_id", "date", "hours", "description", "billable")
+    if any(getattr(earlier, field) != getattr(timecard, field) for field in fields):
+        raise ValidationError(SUBMITTED_ALREADY)
+    mark_written()
+    return earlier
 
 
 @transaction.atomic

@@ -71,6 +71,9 @@ def refusal_of(member: str, min_position: str | None) -> Refusal | None:
         if status.replicated and status.in_recovery is False:  # 7b: it leads
             breaker.record_success(status.measured_at)
             return Refusal(member, LEADING_MEMBER)
+        if status.other_timeline:  # 7b: it may hold commits the primary never had
+            breaker.record_success(status.measured_at)
+            return Refusal(member, STALE_MEMBER, fallback_notice=NOT_REPLICATING)
         stale = staleness(status)  # 7b, 7c
         readable_stale = settings.STANDBY_LAG_POLICY == "notice"
         if stale and not readable_stale and not status.behind_every_sample:

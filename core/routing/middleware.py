@@ -40,7 +40,7 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -76,8 +76,9 @@ SERVER_LOST = (
 )
 SAVE_INTERRUPTED = (
     "The database stopped answering while this change was being saved (the primary may be"
-    " failing over to a standby). Send it again in a moment: a change that did get"
-    " through is not saved twice."
+    " failing over to a standby), so it may or may not have gone through. Send it again in"
+    " a moment: time sent again from the Log time form is not logged twice, and a step"
+    " already taken (a submission, an approval, an invoice) says so."
 )
 
 DATABASE_BUSY = (
@@ -121,12 +122,20 @@ class ReadYourWritesMiddleware:
         return await sync_to_async(_pin_if_written)(request, response, writes, last_write)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, OperationalError) and db_errors.server_gone(exception):
+        if _lost_server(exception):
             return server_gone_page(request)
         message = _message_for(exception)
         if message is None:
             return None
         return TemplateResponse(request, "503.html", {"message": message}, status=503)
+
+
+def _lost_server(exception: BaseException | None) -> bool:
+    """A server that stopped answering: an OperationalError that says so, or the
+    InterfaceError ("connection already closed") of the next use of its connection."""
+    if isinstance(exception, InterfaceError):
+        return True
+    return isinstance(exception, OperationalError) and db_errors.server_gone(exception)
 
 
 def server_gone_page(request: HttpRequest) -> HttpResponse:
@@ -212,7 +221,6 @@ def _message_for(exception: Exception) -> str | None:
 def server_error(request: HttpRequest) -> HttpResponse:
     """The site's 500 handler (``handler500``): a database server lost outside a view
     (the session saved after it, a middleware's query) is the 503 it is anywhere else."""
-    exception = sys.exc_info()[1]
-    if isinstance(exception, OperationalError) and db_errors.server_gone(exception):
+    if _lost_server(sys.exc_info()[1]):
         return server_gone_page(request)
     return defaults.server_error(request)

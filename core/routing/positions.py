@@ -286,6 +286,8 @@ class PrimaryPositions:
 
     def add(self, at: float, lsn: int, timeline: int | None = None) -> None:
         with self._lock:
+            if timeline is not None and self.timeline is not None and timeline < self.timeline:
+                return  # a late answer of the old primary: timelines only grow
             if timeline is not None and timeline != self.timeline:
                 self._samples.clear()
                 self.timeline = timeline

@@ -21,7 +21,7 @@ from core.routing import read_your_writes, statements
 from core.routing.groups import PRIMARY
 from core.routing.scope import current_writes
 
-__all__ = ["note_statement", "watch_primary_statements"]
+__all__ = ["mark_written", "note_statement", "watch_primary_statements"]
 
 
 def note_statement(execute: Callable, sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -37,6 +37,17 @@ def note_statement(execute: Callable, sql: str, params: Any, many: bool, context
             writes.wrote = True
         read_your_writes.note_write()
     return execute(sql, params, many, context)
+
+
+def mark_written() -> None:
+    """Count the current request (or context) as having written though it ran no write:
+    it answers for a write made earlier, which the caller may not have seen confirmed (a
+    form sent again after its first answer was lost). Its reads then go to the primary,
+    and the browser gets the read-your-writes position, as after the write itself."""
+    writes = current_writes()
+    if writes is not None:
+        writes.wrote = True
+    read_your_writes.note_write()
 
 
 def watch_primary_statements(sender: Any, connection: Any, **kwargs: Any) -> None:

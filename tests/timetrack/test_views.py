@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.factories import StaffFactory, UserFactory
 from accounts.models import UserProfile
+from core.routing.middleware import PIN_COOKIE
 from timetrack import forms, services
 from timetrack.factories import ClientFactory, InvoiceFactory, ProjectFactory, TimecardFactory
 from timetrack.models import Invoice, InvoiceStatus, Timecard, TimecardStatus
@@ -275,6 +276,32 @@ def test_a_form_sent_twice_logs_the_time_once(user_client, user):
     other_form = {**data, "submission": str(uuid.uuid4())}
     assert user_client.post(reverse("timetrack:timecard_create"), other_form).status_code == 302
     assert Timecard.objects.count() == 2, "another form is other time"
+
+
+def test_a_form_sent_again_pins_the_browser_to_its_save(user_client):
+    """The answer to a resend may be the first the browser sees of the save: it gets the
+    read-your-writes pin as the first answer did."""
+    data = {**timecard_data(ProjectFactory()), "submission": str(uuid.uuid4())}
+    user_client.post(reverse("timetrack:timecard_create"), data)
+    user_client.cookies.pop(PIN_COOKIE)  # the first answer never arrived
+
+    again = user_client.post(reverse("timetrack:timecard_create"), data)
+
+    assert again.status_code == 302 and Timecard.objects.count() == 1
+    assert PIN_COOKIE in again.cookies
+
+
+def test_a_saved_form_sent_with_other_entries_is_refused(user_client):
+    """The browser's Back button keeps the form's id: other time on it is refused, not
+    taken for the time saved first."""
+    data = {**timecard_data(ProjectFactory()), "submission": str(uuid.uuid4())}
+    user_client.post(reverse("timetrack:timecard_create"), data)
+
+    response = user_client.post(reverse("timetrack:timecard_create"), {**data, "hours": "2"})
+
+    assert response.status_code == 200
+    assert services.SUBMITTED_ALREADY in response.content.decode()
+    assert list(Timecard.objects.values_list("hours", flat=True)) == [Decimal("7.50")]
 
 
 def test_each_form_has_an_id_of_its_own(user_client):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 
 from core.routing import db_errors
 from core.routing.backends.postgresql_standby.base import ServerSilent
@@ -83,6 +83,20 @@ def test_a_server_gone_is_a_503_that_needs_no_database(rf, method, message, rese
         assert message in content
         assert ("send the form again" in content) is resend
         assert "Log out" not in content, "not the layout, which would ask for the user"
+
+
+def test_a_connection_already_closed_is_a_server_gone_too(rf):
+    """The next use of a connection psycopg2 lost raises InterfaceError, not
+    OperationalError: after a view's 503, the session saved in the middleware does."""
+    try:
+        raise InterfaceError("connection already closed")
+    except InterfaceError as closed:
+        in_view = ReadYourWritesMiddleware(lambda request: None).process_exception(
+            rf.post("/"), closed
+        )
+        outside_view = server_error(rf.post("/"))
+    assert (in_view.status_code, outside_view.status_code) == (503, 503)
+    assert SAVE_INTERRUPTED in outside_view.content.decode()
 
 
 def test_any_other_error_outside_a_view_is_the_500_page(rf):

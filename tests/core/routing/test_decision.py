@@ -14,7 +14,14 @@ from core.routing import breaker, status
 from core.routing.breaker import CircuitBreaker
 from core.routing.decision import ReadDecision, Reason, StandbyUnavailable, decide
 from core.routing.members import staleness
-from core.routing.notices import PINNED, UNMEASURED, UNMEASURED_NOTICE, UNREACHABLE
+from core.routing.notices import (
+    NOT_REPLICATING,
+    PINNED,
+    UNMEASURED,
+    UNMEASURED_NOTICE,
+    UNREACHABLE,
+)
+from core.routing.status import StandbyStatus
 
 
 class FakeClock:
@@ -206,3 +213,28 @@ def test_read_decision_answers_what_the_router_answers_after_a_write():
         ClientFactory()
         assert read_decision().database == "default"
         assert read_decision().reason == "wrote"
+
+
+def test_a_member_on_another_timeline_is_never_read_even_with_a_notice(settings):
+    """After a failover, a member still on the old timeline may hold commits the new
+    primary never had: not even STANDBY_LAG_POLICY="notice" reads it."""
+    settings.STANDBY_LAG_POLICY = "notice"
+    now = time.monotonic()
+    measured = StandbyStatus(
+        alias="standby",
+        replicated=True,
+        in_recovery=True,
+        streaming=True,
+        lag_seconds=0.0,
+        measured_at=now,
+        fresh_as_of=now,
+        timeline=1,
+        primary_timeline=2,
+    )
+    with status._cache_lock:  # as if measured just now (the embedded file has no timeline)
+        status._cache["standby"] = (now, measured)
+
+    decision = decide("standby")
+
+    assert not measured.healthy
+    assert (decision.database, decision.notice) == ("default", NOT_REPLICATING)

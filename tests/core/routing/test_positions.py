@@ -94,3 +94,5 @@ def test_primary_samples_of_a_new_timeline_drop_the_old_ones():
     assert samples.timeline == 2
     assert samples.covered_since(200) == 3.0, "only the new timeline's sample is kept"
     assert samples.covered_since(149) is None
+    samples.add(4.0, 300, timeline=1)  # a late answer of the lost primary
+    assert (samples.timeline, samples.covered_since(300)) == (2, 3.0), "not taken"
