@@ -181,16 +181,20 @@ value_at() {
 	psql_at "$1" --dbname postgres --tuples-only --no-align --command "$2" 2>/dev/null || true
 }
 
-# The postmaster of a folder is a live process (not gone, not a zombie).
+# The postmaster of a folder is a live process (not gone, not a zombie, not another
+# program that was given its old pid).
 postmaster_alive() {
 	local pid
 	pid="$(head -n 1 "$1/postmaster.pid" 2>/dev/null)" || return 1
 	[ -n "$pid" ] && [ -r "/proc/$pid/stat" ] &&
-		[ "$(cut -d ' ' -f 3 "/proc/$pid/stat" 2>/dev/null)" != Z ]
+		[ "$(cut -d ' ' -f 3 "/proc/$pid/stat" 2>/dev/null)" != Z ] &&
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = postgres ]
 }
 
+# pg_ctl status alone takes a killed postmaster that lingers as a zombie for running.
 is_running() {
-	[ -s "$1/PG_VERSION" ] && as_server pg_ctl status --pgdata "$1" >/dev/null 2>&1
+	[ -s "$1/PG_VERSION" ] && postmaster_alive "$1" &&
+		as_server pg_ctl status --pgdata "$1" >/dev/null 2>&1
 }
 
 # A server of someone else's on our port would be mistaken for ours: refuse to go on.
@@ -318,7 +322,8 @@ ensure_leader() {
 	# A pair made before the replication mode existed includes it from now on.
 	append_once "include_if_exists '$PG_DIR/replication-mode.conf'" "$data/postgresql.conf"
 	if is_running "$data" && [ "$(value_at "$port" "select pg_is_in_recovery()")" = t ]; then
-		die "$name should lead but is a standby: \`$0 failover $name\` makes it lead"
+		die "$name should lead ($PG_DIR/leader says so) but is a standby: write the node" \
+			"that leads there, or run \`$0 destroy\` and \`up\` to start afresh"
 	fi
 	if ! is_running "$data"; then
 		start_server "$data" "$port" "$name"
@@ -390,9 +395,19 @@ cmd_up() {
 			ensure_port_free "$(standby_port "$n")" "$(standby_name "$n")"
 	done
 	prepare_dir
-	# Asynchronous while the nodes start: in synchronous mode the leader's own setup
-	# (primary-init.sh) would wait for a standby that is not started yet.
-	write_replication_mode asynchronous
+	# Asynchronous while the nodes start when no standby streams yet: in synchronous
+	# mode the leader's own setup (primary-init.sh) would wait for a standby that is not
+	# started. With one streaming (`up` bringing an old leader back under load), commits
+	# keep waiting for it: synchronous mode never lapses while a standby can confirm.
+	local streaming=0
+	for n in $(followers); do
+		is_running "$PG_DIR/$(standby_name "$n")" && standby_healthy "$n" && streaming=1
+	done
+	if [ "$streaming" = 0 ]; then
+		write_replication_mode asynchronous
+	else
+		write_replication_mode "$MODE"
+	fi
 	if is_running "$PG_DIR/$(leader)"; then
 		as_server pg_ctl reload --pgdata "$PG_DIR/$(leader)" --silent
 	fi
@@ -472,8 +487,12 @@ repoint_standby() {
 }
 
 cmd_failover() {
-	local target="${1:-}" old new n started=$SECONDS repointed=0 deadline
+	local target="${1:-}" old new n best started=$SECONDS repointed=0 deadline
 	prepare_dir
+	# A standby beyond PG_STANDBYS that runs (an earlier `up` started it) counts too.
+	for n in $(seq "$((STANDBYS + 1))" 9); do
+		if is_running "$PG_DIR/$(standby_name "$n")"; then STANDBYS="$n"; fi
+	done
 	old="$(leader)"
 	# A postmaster killed outright leaves its pid file behind and may linger a moment as a
 	# zombie: gone is gone.
@@ -489,6 +508,14 @@ cmd_failover() {
 	if [ -n "$target" ]; then
 		new="$(node_number "$target")"
 		[ -n "$(received_position "$new")" ] || die "$target is no running standby to promote"
+		# Another standby ahead of it could never follow it (it holds WAL the new
+		# leader lacks): promote that one, or stop it first.
+		best="$(most_advanced_standby)"
+		if [ "$best" != "$new" ] &&
+			(($(received_position "$best") > $(received_position "$new"))); then
+			die "$(standby_name "$best") received more WAL than $target: promote it," \
+				"or stop it first"
+		fi
 	else
 		new="$(most_advanced_standby)"
 		[ -n "$new" ] || die "no running standby to promote"
