@@ -140,7 +140,7 @@ def _failover_run(figures: dict) -> str:
 
 {timeline["killed_at_s"]} s in, `{timeline["lost"]}` was killed; `{timeline["promoted"]}`
 led {timeline["promoted_after_s"]} s after the kill, and `{timeline["lost"]}` was a
-standby again {timeline["rejoined_after_s"]} s after it (the clone took
+standby again {timeline["rejoined_after_s"]} s after it (bringing it back took
 {timeline["rejoin_took_s"]} s). {verdict}
 
 | answers | count | status codes | p50 ms | p99 ms |
