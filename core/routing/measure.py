@@ -186,6 +186,7 @@ def measure(alias: str) -> StandbyStatus:
             replay_lsn=replay_lsn,
             measured_at=measured_at,
             timeline=timeline,
+            primary_timeline=primary_timeline,  # the last one known: it only grows
         )
     behind_every_sample = False
     bound = settings.STANDBY_MAX_LAG_SECONDS
