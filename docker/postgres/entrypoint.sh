@@ -10,7 +10,9 @@
 # the leader is lost (its key expires after `ttl`, or it hands the key over when stopped)
 # a standby that is close enough (`maximum_lag_on_failover`) takes over; the old leader
 # comes back as a standby (pg_rewind). Settings shared with the native servers:
-# reporting-replica.conf, included as Patroni's custom_conf.
+# reporting-replica.conf, included as Patroni's custom_conf (in place of initdb's
+# postgresql.conf, so PostgreSQL's own defaults hold for everything else: time zone
+# GMT, which the site does not rely on, as it writes UTC).
 #
 # Environment: NODE_NAME (this node, also its host name on the compose network),
 # POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB, REPLICATION_USER, REPLICATION_PASSWORD,
@@ -44,10 +46,16 @@ mkdir -p "$PGDATA" /etc/patroni /var/run/postgresql
 chown postgres: "$PGDATA" /var/run/postgresql
 chmod 0700 "$PGDATA"
 
+# The credentials are not in it: Patroni reads them from its environment
+# (PATRONI_SUPERUSER_*, PATRONI_REPLICATION_*, PATRONI_RESTAPI_*), given to it alone
+# below, so no value needs quoting for YAML. The REST API answers health checks to
+# anyone on the compose network, and changes (a switchover, a new configuration) only
+# with its password (PATRONI_API_PASSWORD, else REPLICATION_PASSWORD). etcd itself has
+# no authentication: keep the compose network private, as it is.
+#
 # Written on every start, so a changed setting applies. The bootstrap section matters
 # only to the node that initialises the cluster; its `dcs` settings live in etcd from
 # then on, and `make up` applies the environment's to them (patroni-settings.sh).
-# Passwords stay in the container: the file is readable by postgres alone.
 install -m 0600 -o postgres -g postgres /dev/null "$config"
 cat >"$config" <<YAML
 scope: timetrack
@@ -92,13 +100,6 @@ postgresql:
   basebackup:
     - checkpoint: fast
   custom_conf: ${here}/reporting-replica.conf
-  authentication:
-    superuser:
-      username: ${POSTGRES_USER}
-      password: ${POSTGRES_PASSWORD}
-    replication:
-      username: ${REPLICATION_USER:-replicator}
-      password: ${REPLICATION_PASSWORD}
   parameters:
     unix_socket_directories: /var/run/postgresql
     password_encryption: scram-sha-256
@@ -109,6 +110,13 @@ YAML
 if [ "$1" = patroni ]; then
 	shift
 	exec setpriv --reuid=postgres --regid=postgres --init-groups \
-		env POSTGRES_DB="${POSTGRES_DB:-timetrack}" patroni "$config" "$@"
+		env POSTGRES_DB="${POSTGRES_DB:-timetrack}" \
+		PATRONI_SUPERUSER_USERNAME="$POSTGRES_USER" \
+		PATRONI_SUPERUSER_PASSWORD="$POSTGRES_PASSWORD" \
+		PATRONI_REPLICATION_USERNAME="${REPLICATION_USER:-replicator}" \
+		PATRONI_REPLICATION_PASSWORD="$REPLICATION_PASSWORD" \
+		PATRONI_RESTAPI_USERNAME=patroni \
+		PATRONI_RESTAPI_PASSWORD="${PATRONI_API_PASSWORD:-$REPLICATION_PASSWORD}" \
+		patroni "$config" "$@"
 fi
 exec "$@"
