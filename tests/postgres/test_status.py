@@ -117,7 +117,11 @@ def test_replication_status_command_fails_on_an_unreachable_standby(standby_unre
 def test_report_queries_on_the_standby_have_a_statement_timeout():
     options = connections["standby"].settings_dict["OPTIONS"]
     seconds = float(os.environ.get("REPORT_STATEMENT_TIMEOUT_SECONDS", "15"))
-    assert options["options"] == f"-c statement_timeout={seconds * 1000:.0f}"  # milliseconds
+    assert options["options"] == (
+        f"-c statement_timeout={seconds * 1000:.0f}"  # milliseconds
+        " -c default_transaction_read_only=on"  # a node promoted meanwhile refuses writes
+    )
+    assert _setting("standby", "default_transaction_read_only") == "on"
     with connections["standby"].cursor() as cursor:
         cursor.execute("select setting::int from pg_settings where name = 'statement_timeout'")
         assert cursor.fetchone()[0] == seconds * 1000
