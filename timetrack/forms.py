@@ -9,6 +9,7 @@ rules live in ``timetrack.services``, which the views call with ``cleaned_data``
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -30,6 +31,7 @@ from timetrack.models import (
     Project,
     Timecard,
     TimecardStatus,
+    validate_quarter_hours,
 )
 from timetrack.widgets import LongSelect
 
@@ -180,6 +182,7 @@ class TimecardForm(forms.Form):
             raise ValidationError(HOURS_NOT_POSITIVE, code="min_value")
         if hours > MAX_HOURS_PER_DAY:
             raise ValidationError(HOURS_OVER_A_DAY, code="max_value")
+        validate_quarter_hours(hours)
         return hours
 
 
@@ -197,10 +200,12 @@ class TimecardFilterForm(forms.Form):
         value = self.cleaned_data["month"].strip()
         if not value:
             return None
+        # Four digits of year first: int() of any run of digits would reach
+        # datetime.date's limits (an OverflowError, not a ValueError).
+        written = re.fullmatch(r"(\d{4})-(\d{1,2})", value)
         try:
-            year, month = (int(part) for part in value.split("-"))
-            first_day = datetime.date(year, month, 1)
-        except ValueError as exc:
+            first_day = datetime.date(int(written[1]), int(written[2]), 1)
+        except (TypeError, ValueError) as exc:  # TypeError: no match at all
             raise ValidationError(MONTH_INVALID, code="invalid") from exc
         refuse_out_of_range(first_day)
         return first_day

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -18,6 +19,17 @@ from presentation import numbers
 from timetrack.date_bounds import DATABASE_FLOOR
 
 MAX_HOURS_PER_DAY = Decimal("24")
+HOUR_STEP = Decimal("0.25")
+"""Time is logged in quarter hours: the form's step, checked by the model too."""
+HOURS_NOT_QUARTER = "Hours are logged in quarter hours: 7.25, 7.5 or 7.75, not {hours}."
+
+
+def validate_quarter_hours(hours: Decimal) -> None:
+    """A number of hours on the quarter (the form, the service's full_clean, the admin)."""
+    if hours is not None and hours % HOUR_STEP != 0:
+        raise ValidationError(
+            HOURS_NOT_QUARTER.format(hours=numbers.plain_decimal(hours)), code="step"
+        )
 
 
 class Client(models.Model):
@@ -63,7 +75,7 @@ class Timecard(models.Model):
     )
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="timecards")
     date = models.DateField()
-    hours = models.DecimalField(max_digits=4, decimal_places=2)
+    hours = models.DecimalField(max_digits=4, decimal_places=2, validators=[validate_quarter_hours])
     description = models.CharField(max_length=500, blank=True)
     billable = models.BooleanField(default=True)
     status = models.CharField(

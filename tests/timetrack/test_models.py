@@ -52,7 +52,7 @@ def test_amount_exists_once_billed():
     assert Timecard(hours=Decimal("2.5"), billed_rate=Decimal("80")).amount == Decimal("200.0")
 
 
-@pytest.mark.parametrize("hours", ["0", "-0.5", "24.01"])
+@pytest.mark.parametrize("hours", ["0", "-0.5", "24.25"])
 def test_full_clean_rejects_hours_outside_a_day(hours):
     timecard = TimecardFactory.build(
         user=UserFactory(), project=ProjectFactory(), hours=Decimal(hours)

@@ -15,7 +15,13 @@ from accounts.models import UserProfile
 from timetrack import services
 from timetrack.factories import ClientFactory, InvoiceFactory, ProjectFactory, TimecardFactory
 from timetrack.invoice_numbers import invoice_number, parse_invoice_number
-from timetrack.models import Invoice, InvoiceStatus, Timecard, TimecardStatus
+from timetrack.models import (
+    HOURS_NOT_QUARTER,
+    Invoice,
+    InvoiceStatus,
+    Timecard,
+    TimecardStatus,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +90,7 @@ def test_create_on_a_closed_project_is_refused(user):
     assert not Timecard.objects.exists()
 
 
-@pytest.mark.parametrize("hours", ["0", "-1", "24.01", "25"])
+@pytest.mark.parametrize("hours", ["0", "-1", "24.25", "25"])
 def test_create_rejects_hours_outside_a_day_through_full_clean(user, hours):
     with pytest.raises(ValidationError) as excinfo:
         services.timecard_create(
@@ -98,7 +104,21 @@ def test_create_rejects_hours_outside_a_day_through_full_clean(user, hours):
     assert not Timecard.objects.exists()
 
 
-@pytest.mark.parametrize("hours", ["0.01", "24"])
+@pytest.mark.parametrize("hours", ["3.33", "0.1", "7.05"])
+def test_create_refuses_hours_off_the_quarter(user, hours):
+    with pytest.raises(ValidationError) as excinfo:
+        services.timecard_create(
+            user=user,
+            project=ProjectFactory(),
+            date=datetime.date(2025, 3, 3),
+            hours=Decimal(hours),
+        )
+
+    assert messages_of(excinfo) == [HOURS_NOT_QUARTER.format(hours=hours)]
+    assert not Timecard.objects.exists()
+
+
+@pytest.mark.parametrize("hours", ["0.25", "24"])
 def test_create_accepts_the_bounds_of_a_day(user, hours):
     timecard = services.timecard_create(
         user=user, project=ProjectFactory(), date=datetime.date(2025, 3, 3), hours=Decimal(hours)
@@ -409,7 +429,7 @@ def test_invoice_bills_approved_billable_time_of_the_period_at_the_rate(user):
 def test_invoice_total_equals_the_sum_of_hours_times_rate_of_its_timecards(user):
     UserProfile.objects.filter(user=user).update(hourly_rate=Decimal("72.50"))
     project = ProjectFactory()
-    for day, hours in [(3, "7.75"), (4, "0.25"), (5, "3.33"), (6, "24")]:
+    for day, hours in [(3, "7.75"), (4, "0.25"), (5, "3.25"), (6, "24")]:
         approved(user, project, day, hours)
 
     invoice = generate(user, project.client)
@@ -417,11 +437,11 @@ def test_invoice_total_equals_the_sum_of_hours_times_rate_of_its_timecards(user)
     cards = list(invoice.timecards.all())
     assert len(cards) == 4
     exact = sum(card.hours * card.billed_rate for card in cards)
-    assert exact == Decimal("2561.4250")
-    assert invoice.total == Decimal("2561.43")  # rounded once, half up, to the cent
+    assert exact == Decimal("2555.6250")
+    assert invoice.total == Decimal("2555.63")  # rounded once, half up, to the cent
     assert sum(card.amount for card in cards) == exact
     invoice.refresh_from_db()
-    assert invoice.total == Decimal("2561.43")
+    assert invoice.total == Decimal("2555.63")
 
 
 def test_the_rate_is_frozen_on_the_invoice(user):

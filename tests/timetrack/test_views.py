@@ -19,7 +19,13 @@ from accounts.models import UserProfile
 from core.routing.middleware import PIN_COOKIE
 from timetrack import forms, services
 from timetrack.factories import ClientFactory, InvoiceFactory, ProjectFactory, TimecardFactory
-from timetrack.models import Invoice, InvoiceStatus, Timecard, TimecardStatus
+from timetrack.models import (
+    HOURS_NOT_QUARTER,
+    Invoice,
+    InvoiceStatus,
+    Timecard,
+    TimecardStatus,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -170,10 +176,13 @@ def test_timecard_list_filter_with_no_match_says_so(user_client, user):
     assert "No timecards match these filters." in response.content.decode()
 
 
-def test_timecard_list_reports_a_bad_month_and_shows_everything(user_client, user):
+@pytest.mark.parametrize(
+    "month", ["March", "99999999999999999999-01", "2025-13", "2025-00", "-1-01", "2025-1-1"]
+)
+def test_timecard_list_reports_a_bad_month_and_shows_everything(user_client, user, month):
     TimecardFactory(user=user)
 
-    response = user_client.get(reverse("timetrack:timecard_list"), {"month": "March"})
+    response = user_client.get(reverse("timetrack:timecard_list"), {"month": month})
 
     assert response.status_code == 200
     assert forms.MONTH_INVALID in response.content.decode()
@@ -344,6 +353,7 @@ def test_create_without_billable_box_logs_non_billable_time(user_client):
         ("24.5", forms.HOURS_OVER_A_DAY),
         ("100", forms.HOURS_OVER_A_DAY),
         ("1.255", forms.HOURS_DECIMAL_PLACES),
+        ("3.33", HOURS_NOT_QUARTER.format(hours="3.33")),  # the field's step is 0.25
     ],
 )
 def test_create_refuses_bad_hours_with_a_clear_message(user_client, hours, message):
