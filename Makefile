@@ -25,11 +25,15 @@ install: $(VENV)/.installed ## Create .venv and install the project with its dev
 migrate: install ## Apply migrations to the primary (default) database
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 
-seed: migrate ## Fill the demo data (only when the database is empty)
-	$(DEV_ENV) $(PY) manage.py seed --if-empty
+# The port `make run` and `make run-pg` serve on: `make run PORT=8123`.
+PORT ?= 8000
+SITE_URL = http://127.0.0.1:$(PORT)/
 
-run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+seed: migrate ## Fill the demo data (only when the database is empty)
+	$(DEV_ENV) $(PY) manage.py seed --if-empty --site-url $(SITE_URL)
+
+run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite; PORT=8123 for another port)
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Two sides at once, each one's output shown when it ends: the SQLite pass and then the
 # chaos run (on servers of its own), beside the PostgreSQL passes, which take the native

@@ -58,11 +58,11 @@ pg-failover: ## The leader is lost: stop it at once, promote the most advanced s
 pg-switchover: ## Make NODE (primary by default) lead again, stopping the leader cleanly first
 	$(PG_PAIR) switchover $(or $(NODE),primary)
 
-run-pg: install pg-up ## Serve the site on http://127.0.0.1:8000 against the native servers
+run-pg: install pg-up ## Serve the site on http://127.0.0.1:8000 against the native servers (PORT=8123 for another port)
 	$(DEV_ENV) $(PG_ENV) $(PY) manage.py migrate --noinput --database default
-	$(DEV_ENV) $(PG_ENV) $(PY) manage.py seed --if-empty
+	$(DEV_ENV) $(PG_ENV) $(PY) manage.py seed --if-empty --site-url $(SITE_URL)
 	$(DEV_ENV) $(PG_ENV) $(PY) manage.py replication_status
-	$(DEV_ENV) $(PG_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) $(PG_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test-sqlite: install ## The whole suite on the embedded SQLite (the PostgreSQL tests deselected)
 	$(PY) -m pytest -m "not postgres and not postgres_group"
@@ -121,7 +121,8 @@ logs: ## docker compose: follow the logs of every service
 	$(COMPOSE) logs --follow
 
 compose-seed: ## docker compose: fill the demo data on the primary (only when it is empty)
-	$(COMPOSE) exec -T web python manage.py seed --if-empty
+	$(COMPOSE) exec -T web python manage.py seed --if-empty \
+		--site-url http://127.0.0.1:$${WEB_HOST_PORT:-8000}/
 
 compose-test: install ## docker compose for real: up, seed, check through the published port, down
 	COMPOSE="$(COMPOSE)" bash docker/compose-test.sh

@@ -29,6 +29,10 @@ HAS_DATA = (
 EITHER_OR = "Use either --if-empty or --append, not both."
 
 
+DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
+"""Where `make run` serves the site unless told another port."""
+
+
 class Command(BaseCommand):
     help = (
         "Fill the database with demo data: clients, projects, people and weeks of timecards"
@@ -76,6 +80,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help="Do not draw the progress bar."
         )
+        parser.add_argument(
+            "--site-url",
+            default=DEFAULT_SITE_URL,
+            help="Where the site is served, for the closing line (`make run PORT=8123`"
+            " passes its own; default %(default)s).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -112,7 +122,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             progress_file=self._progress_file(options["no_progress"]),
         )
-        self._report(summary, time.monotonic() - started)
+        self._report(summary, time.monotonic() - started, options["site_url"])
 
     def _progress_file(self, no_progress: bool) -> Any:
         """The terminal behind stderr, or ``None`` (no bar) for pipes, files and tests."""
@@ -122,7 +132,7 @@ class Command(BaseCommand):
         # which would end every redraw with a new line.
         return getattr(self.stderr, "_out", sys.stderr)
 
-    def _report(self, summary: demo.SeedSummary, seconds: float) -> None:
+    def _report(self, summary: demo.SeedSummary, seconds: float, site_url: str) -> None:
         timecards = ", ".join(
             f"{numbers.count(count)} {status}"
             for status, count in summary.timecards_by_status.items()
@@ -153,7 +163,7 @@ class Command(BaseCommand):
         if demo.MEMBER_USERNAME in summary.logins:
             logins.append(f"{demo.MEMBER_USERNAME} / {password}")
         if logins:
-            write(f"Log in at http://127.0.0.1:8000/ as {' or '.join(logins)}.")
+            write(f"Log in at {site_url} as {' or '.join(logins)}.")
         skipped = sorted({demo.STAFF_USERNAME, demo.MEMBER_USERNAME} - set(summary.logins))
         for username in skipped:
             write(f"User {username!r} existed already and was left unchanged.")

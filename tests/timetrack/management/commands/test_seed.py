@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import json
 import statistics
+import subprocess
 from collections import Counter, defaultdict
 from decimal import Decimal
 from io import StringIO
@@ -230,6 +231,28 @@ def test_summary_prints_the_demo_logins():
         " or alice / demo-password." in out
     )
     assert "local use only" in out
+
+
+def test_summary_names_the_port_the_site_is_served_on():
+    """`make run PORT=8123` passes its own address (the Makefile's SITE_URL)."""
+    out, _ = seed(
+        "--users", "3", "--weeks", "2", "--no-progress", "--site-url", "http://127.0.0.1:8123/"
+    )
+
+    assert "Log in at http://127.0.0.1:8123/ as demo" in out
+    assert "8000" not in out
+
+
+def test_make_run_serves_and_seeds_on_the_port_it_is_given():
+    dry_run = subprocess.run(
+        ["make", "--dry-run", "--always-make", "run", "PORT=8123"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "seed --if-empty --site-url http://127.0.0.1:8123/" in dry_run
+    assert "runserver 127.0.0.1:8123" in dry_run
 
 
 def test_demo_users_can_log_in(client):
