@@ -588,6 +588,7 @@ EXPORT_HEADER = (
     "person",
     "client",
     "project",
+    "project_code",
     "hours",
     "billable",
     "status",
@@ -607,6 +608,7 @@ EXPORT_FIELDS = (
     "date",
     "user__username",
     "project__client__name",
+    "project__name",  # as every page names it; the code has a column of its own
     "project__code",
     "hours",
     "billable",
@@ -653,7 +655,8 @@ def _sql_text(value: str) -> str:
 EXPORT_COPY_SELECT = f"""
 select to_char(e.date, 'YYYY-MM-DD') as date, {_guarded("e.person")} as person,
        {_guarded("e.client")} as client, {_guarded("e.project")} as project,
-       e.hours::text as hours, case when e.billable then 'yes' else 'no' end as billable,
+       {_guarded("e.project_code")} as project_code, e.hours::text as hours,
+       case when e.billable then 'yes' else 'no' end as billable,
        {_guarded("e.status")} as status, {_guarded("e.invoice")} as invoice,
        {_guarded("e.description")} as description
 from ({{timecards}}) as e({", ".join(EXPORT_HEADER)})

@@ -110,7 +110,7 @@ def test_filters_narrow_the_copy_as_they_narrow_the_rows(awkward_timecards):
     one_day = TimecardFilters(start=DAY, end=DAY, status="approved")
     copy = _copy_writer(one_day)
     assert copy == _python_writer(one_day)
-    assert copy.startswith(b"date,person,client,project,hours,billable,status,invoice,")
+    assert copy.startswith(b"date,person,client,project,project_code,hours,billable,status,")
     assert 1 < copy.count(b"\n") < len(AWKWARD_TEXT)
 
 

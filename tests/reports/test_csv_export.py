@@ -36,7 +36,7 @@ def timecards():
     alice = UserFactory(username="alice", hourly_rate=Decimal("100"))
     bob = UserFactory(username="bob")
     acme = ClientFactory(name="Acme, Inc.")
-    web = ProjectFactory(client=acme, code="web")
+    web = ProjectFactory(client=acme, code="web", name="Website")
     ops = ProjectFactory(code="ops")
     billed = TimecardFactory(
         user=alice,
@@ -85,7 +85,8 @@ def test_header_and_rows_in_date_order(staff_client, timecards):
         "2025-03-04",
         "alice",
         "Acme, Inc.",
-        "web",
+        "Website",  # the project as the pages name it
+        "web",  # and its code
         "7.50",
         "yes",
         "invoiced",
@@ -93,14 +94,14 @@ def test_header_and_rows_in_date_order(staff_client, timecards):
         "Homepage",
     ]
     assert [row[0] for row in rows[1:]] == ["2025-03-04", "2025-03-05", "2025-03-06"]
-    assert rows[2][5] == "no"
-    assert rows[2][7] == ""
+    assert rows[2][6] == "no"
+    assert rows[2][8] == ""
 
 
 def test_formula_cells_are_neutralised(staff_client, timecards):
     rows = rows_of(staff_client.get(reverse(URL), {"start": "2025-03-01", "end": "2025-03-31"}))
 
-    descriptions = [row[8] for row in rows[1:]]
+    descriptions = [row[9] for row in rows[1:]]
     assert "'=SUM(A1:A9)" in descriptions
     assert "'-rm everything" in descriptions
     assert "=SUM(A1:A9)" not in descriptions
@@ -134,7 +135,7 @@ def test_default_range_is_the_last_nine_weeks(staff_client):
 
     rows = rows_of(staff_client.get(reverse(URL)))
 
-    assert [row[8] for row in rows[1:]] == ["recent"]
+    assert [row[9] for row in rows[1:]] == ["recent"]
 
 
 def test_no_matching_rows_gives_just_the_header(staff_client):
