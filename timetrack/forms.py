@@ -25,6 +25,7 @@ from presentation import numbers
 from timetrack import periods, selectors
 from timetrack.date_bounds import BoundedDateField, refuse_out_of_range
 from timetrack.models import (
+    DESCRIPTION_NEEDED,
     MAX_HOURS_PER_DAY,
     Client,
     InvoiceStatus,
@@ -144,7 +145,7 @@ class TimecardForm(forms.Form):
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What you worked on; it appears on the invoice.",
+        help_text="What you worked on; billable time appears on the invoice with it.",
     )
     billable = forms.BooleanField(required=False, initial=True, label="Billable to the client")
 
@@ -175,6 +176,12 @@ class TimecardForm(forms.Form):
         self.fields["project"].queryset = Project.objects.filter(active).select_related("client")
         if timecard is None:
             self.fields["date"].initial = timezone.localdate
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("billable") and not cleaned.get("description", "").strip():
+            self.add_error("description", DESCRIPTION_NEEDED)
+        return cleaned
 
     def clean_hours(self) -> Decimal:
         hours = self.cleaned_data["hours"]

@@ -22,6 +22,9 @@ MAX_HOURS_PER_DAY = Decimal("24")
 HOUR_STEP = Decimal("0.25")
 """Time is logged in quarter hours: the form's step, checked by the model too."""
 HOURS_NOT_QUARTER = "Hours are logged in quarter hours: 7.25, 7.5 or 7.75, not {hours}."
+DESCRIPTION_NEEDED = (
+    "Describe the work: billable time appears on the client's invoice with its description."
+)
 
 
 def validate_quarter_hours(hours: Decimal) -> None:
@@ -171,6 +174,11 @@ class Timecard(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("timetrack:timecard_edit", args=[self.pk])
+
+    def clean(self) -> None:
+        """Billable time reaches an invoice with its description: it needs one."""
+        if self.billable and not self.description.strip():
+            raise ValidationError({"description": DESCRIPTION_NEEDED})
 
     @property
     def is_editable(self) -> bool:

@@ -97,7 +97,7 @@ def test_a_write_inside_a_standby_scope_lands_on_the_primary(wait_for_replay, qu
         assert Timecard.objects.filter(project=project).count() == 0
         created = Timecard.objects.create(user=user, project=project, date=DAY, hours=Decimal("4"))
         serviced = services.timecard_create(
-            user=user, project=project, date=DAY, hours=Decimal("2")
+            user=user, project=project, date=DAY, hours=Decimal("2"), description="Work"
         )
     assert created._state.db == serviced._state.db == "default"
     assert len(captured.touching("default", 'INSERT INTO "timetrack_timecard"')) == 2

@@ -56,7 +56,11 @@ def test_the_earliest_date_is_a_setting(user_client, settings):
 def test_the_service_refuses_a_date_before_the_earliest(user):
     with pytest.raises(ValidationError) as refused:
         services.timecard_create(
-            user=user, project=ProjectFactory(), date=datetime.date(1, 1, 1), hours=Decimal("1")
+            user=user,
+            project=ProjectFactory(),
+            date=datetime.date(1, 1, 1),
+            hours=Decimal("1"),
+            description="Work",
         )
     assert refused.value.message_dict == {"date": [out_of_range_message()]}
     assert not Timecard.objects.exists()
@@ -69,9 +73,13 @@ def test_a_date_out_of_range_is_the_first_thing_the_services_say(user):
     submitted = TimecardFactory(user=user, submitted=True)
     far = datetime.date(1, 1, 1)
     with pytest.raises(ValidationError) as creating:
-        services.timecard_create(user=user, project=closed, date=far, hours=Decimal("1"))
+        services.timecard_create(
+            user=user, project=closed, date=far, hours=Decimal("1"), description="Work"
+        )
     with pytest.raises(ValidationError) as updating:
-        services.timecard_update(timecard=submitted, project=closed, date=far, hours=Decimal("1"))
+        services.timecard_update(
+            timecard=submitted, project=closed, date=far, hours=Decimal("1"), description="Work"
+        )
     for refused in (creating, updating):
         assert refused.value.message_dict == {"date": [out_of_range_message()]}
 

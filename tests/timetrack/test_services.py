@@ -16,6 +16,7 @@ from timetrack import services
 from timetrack.factories import ClientFactory, InvoiceFactory, ProjectFactory, TimecardFactory
 from timetrack.invoice_numbers import invoice_number, parse_invoice_number
 from timetrack.models import (
+    DESCRIPTION_NEEDED,
     HOURS_NOT_QUARTER,
     Invoice,
     InvoiceStatus,
@@ -83,7 +84,11 @@ def test_create_on_a_closed_project_is_refused(user):
 
     with pytest.raises(ValidationError) as excinfo:
         services.timecard_create(
-            user=user, project=project, date=datetime.date(2025, 3, 3), hours=Decimal("1")
+            user=user,
+            project=project,
+            date=datetime.date(2025, 3, 3),
+            hours=Decimal("1"),
+            description="Work",
         )
 
     assert messages_of(excinfo) == [services.INACTIVE_PROJECT.format(project=project)]
@@ -98,6 +103,7 @@ def test_create_rejects_hours_outside_a_day_through_full_clean(user, hours):
             project=ProjectFactory(),
             date=datetime.date(2025, 3, 3),
             hours=Decimal(hours),
+            description="Work",
         )
 
     assert "timecard_hours_within_a_day" in " ".join(messages_of(excinfo))
@@ -112,6 +118,7 @@ def test_create_refuses_hours_off_the_quarter(user, hours):
             project=ProjectFactory(),
             date=datetime.date(2025, 3, 3),
             hours=Decimal(hours),
+            description="Work",
         )
 
     assert messages_of(excinfo) == [HOURS_NOT_QUARTER.format(hours=hours)]
@@ -121,35 +128,51 @@ def test_create_refuses_hours_off_the_quarter(user, hours):
 @pytest.mark.parametrize("hours", ["0.25", "24"])
 def test_create_accepts_the_bounds_of_a_day(user, hours):
     timecard = services.timecard_create(
-        user=user, project=ProjectFactory(), date=datetime.date(2025, 3, 3), hours=Decimal(hours)
+        user=user,
+        project=ProjectFactory(),
+        date=datetime.date(2025, 3, 3),
+        hours=Decimal(hours),
+        description="Work",
     )
     assert timecard.hours == Decimal(hours)
 
 
 def test_a_person_logs_at_most_24_hours_a_day_over_all_projects(user):
     day = datetime.date(2025, 3, 3)
-    services.timecard_create(user=user, project=ProjectFactory(), date=day, hours=Decimal("20"))
+    services.timecard_create(
+        user=user, project=ProjectFactory(), date=day, hours=Decimal("20"), description="Work"
+    )
     with pytest.raises(ValidationError) as excinfo:
         services.timecard_create(
-            user=user, project=ProjectFactory(), date=day, hours=Decimal("4.25")
+            user=user, project=ProjectFactory(), date=day, hours=Decimal("4.25"), description="Work"
         )
     assert messages_of(excinfo) == [
         "That would make 24.25 hours on 2025-03-03: a day has at most 24,"
         " and 20 are logged already."
     ]
     assert Timecard.objects.filter(user=user).count() == 1
-    services.timecard_create(user=user, project=ProjectFactory(), date=day, hours=Decimal("4"))
+    services.timecard_create(
+        user=user, project=ProjectFactory(), date=day, hours=Decimal("4"), description="Work"
+    )
     assert TimecardFactory(date=day).user != user  # other people's days are their own
 
 
 def test_editing_a_timecard_counts_the_rest_of_its_day(user):
     day = datetime.date(2025, 3, 3)
     project = ProjectFactory()
-    services.timecard_create(user=user, project=project, date=day, hours=Decimal("16"))
-    card = services.timecard_create(user=user, project=project, date=day, hours=Decimal("8"))
-    services.timecard_update(timecard=card, project=project, date=day, hours=Decimal("7"))
+    services.timecard_create(
+        user=user, project=project, date=day, hours=Decimal("16"), description="Work"
+    )
+    card = services.timecard_create(
+        user=user, project=project, date=day, hours=Decimal("8"), description="Work"
+    )
+    services.timecard_update(
+        timecard=card, project=project, date=day, hours=Decimal("7"), description="Work"
+    )
     with pytest.raises(ValidationError):
-        services.timecard_update(timecard=card, project=project, date=day, hours=Decimal("9"))
+        services.timecard_update(
+            timecard=card, project=project, date=day, hours=Decimal("9"), description="Work"
+        )
     card.refresh_from_db()
     assert card.hours == Decimal("7")
 
@@ -158,7 +181,11 @@ def test_time_in_the_future_is_refused(user):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     with pytest.raises(ValidationError) as excinfo:
         services.timecard_create(
-            user=user, project=ProjectFactory(), date=tomorrow, hours=Decimal("1")
+            user=user,
+            project=ProjectFactory(),
+            date=tomorrow,
+            hours=Decimal("1"),
+            description="Work",
         )
     assert messages_of(excinfo) == [services.FUTURE_DATE.format(date=tomorrow)]
     assert not Timecard.objects.exists()
@@ -242,7 +269,11 @@ def test_update_reads_the_status_under_lock_not_from_a_stale_object():
 
     with pytest.raises(ValidationError) as excinfo:
         services.timecard_update(
-            timecard=timecard, project=timecard.project, date=timecard.date, hours=Decimal("1")
+            timecard=timecard,
+            project=timecard.project,
+            date=timecard.date,
+            hours=Decimal("1"),
+            description="Work",
         )
 
     assert messages_of(excinfo) == [services.NOT_EDITABLE.format(status="submitted")]
@@ -254,7 +285,11 @@ def test_update_cannot_move_time_to_a_closed_project():
 
     with pytest.raises(ValidationError) as excinfo:
         services.timecard_update(
-            timecard=timecard, project=closed, date=timecard.date, hours=Decimal("1")
+            timecard=timecard,
+            project=closed,
+            date=timecard.date,
+            hours=Decimal("1"),
+            description="Work",
         )
 
     assert messages_of(excinfo) == [services.INACTIVE_PROJECT.format(project=closed)]
@@ -266,7 +301,11 @@ def test_update_may_keep_a_project_closed_since():
     timecard = TimecardFactory(project=ProjectFactory(is_active=False))
 
     services.timecard_update(
-        timecard=timecard, project=timecard.project, date=timecard.date, hours=Decimal("3")
+        timecard=timecard,
+        project=timecard.project,
+        date=timecard.date,
+        hours=Decimal("3"),
+        description="Work",
     )
 
     timecard.refresh_from_db()
@@ -278,7 +317,11 @@ def test_update_rejects_hours_over_a_day():
 
     with pytest.raises(ValidationError):
         services.timecard_update(
-            timecard=timecard, project=timecard.project, date=timecard.date, hours=Decimal("30")
+            timecard=timecard,
+            project=timecard.project,
+            date=timecard.date,
+            hours=Decimal("30"),
+            description="Work",
         )
 
     timecard.refresh_from_db()
@@ -379,7 +422,11 @@ def test_reject_sends_the_timecard_back_open(staff):
     assert timecard.approved_by is None
     # Open again: the owner can change and resubmit it.
     services.timecard_update(
-        timecard=timecard, project=timecard.project, date=timecard.date, hours=Decimal("5")
+        timecard=timecard,
+        project=timecard.project,
+        date=timecard.date,
+        hours=Decimal("5"),
+        description="Work",
     )
     services.timecard_submit(timecard=timecard)
     assert Timecard.objects.get(pk=timecard.pk).status == TimecardStatus.SUBMITTED
@@ -678,3 +725,30 @@ def test_invoice_numbers_go_on_past_five_digits(user, existing, expected):
     assert second.number == invoice_number(year, sequence + 1)
     numbers = list(Invoice.objects.values_list("number", flat=True))
     assert len(numbers) == len(set(numbers)) == len(existing) + 3
+
+
+@pytest.mark.parametrize("description", ["", "   "])
+def test_billable_time_needs_a_description_for_its_invoice(user, description):
+    with pytest.raises(ValidationError) as excinfo:
+        services.timecard_create(
+            user=user,
+            project=ProjectFactory(),
+            date=datetime.date(2025, 3, 3),
+            hours=Decimal("2"),
+            description=description,
+        )
+
+    assert messages_of(excinfo) == [DESCRIPTION_NEEDED]
+    assert not Timecard.objects.exists()
+
+
+def test_time_that_is_not_billed_may_go_undescribed(user):
+    timecard = services.timecard_create(
+        user=user,
+        project=ProjectFactory(),
+        date=datetime.date(2025, 3, 3),
+        hours=Decimal("2"),
+        billable=False,
+    )
+
+    assert timecard.pk and timecard.description == ""

@@ -20,6 +20,7 @@ from core.routing.middleware import PIN_COOKIE
 from timetrack import forms, services
 from timetrack.factories import ClientFactory, InvoiceFactory, ProjectFactory, TimecardFactory
 from timetrack.models import (
+    DESCRIPTION_NEEDED,
     HOURS_NOT_QUARTER,
     Invoice,
     InvoiceStatus,
@@ -333,6 +334,16 @@ def test_another_persons_form_id_logs_nothing(client, user, other_user):
     assert response.status_code == 200
     assert services.SUBMITTED_BY_ANOTHER in response.content.decode()
     assert list(Timecard.objects.values_list("user", flat=True)) == [other_user.pk]
+
+
+def test_billable_time_without_a_description_is_refused_on_the_form(user_client):
+    response = user_client.post(
+        reverse("timetrack:timecard_create"), timecard_data(ProjectFactory(), description=" ")
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["description"] == [DESCRIPTION_NEEDED]
+    assert not Timecard.objects.exists()
 
 
 def test_create_without_billable_box_logs_non_billable_time(user_client):
@@ -669,6 +680,21 @@ def test_invoice_detail_lists_its_timecards_and_amounts(user_client, user):
     assert invoice.number in content
     assert "225.00" in content  # 2.5 h x 90
     assert "Mark as sent" in content
+
+
+def test_a_draft_is_not_shown_as_issued(user_client, user):
+    draft = InvoiceFactory(user=user, issued_on=datetime.date(2026, 3, 2))
+    sent = InvoiceFactory(user=user, issued_on=datetime.date(2026, 3, 3), sent=True)
+
+    draft_page = user_client.get(reverse("timetrack:invoice_detail", args=[draft.pk]))
+    sent_page = user_client.get(reverse("timetrack:invoice_detail", args=[sent.pk]))
+    listed = user_client.get(reverse("timetrack:invoice_list")).content.decode()
+
+    assert "<th>Drafted on</th><td>2 Mar 2026</td>" in draft_page.content.decode()
+    assert "<th>Issued on</th><td>Not issued yet: a draft</td>" in draft_page.content.decode()
+    assert "<th>Issued on</th><td>3 Mar 2026</td>" in sent_page.content.decode()
+    assert "Drafted on" not in sent_page.content.decode()
+    assert "2 Mar 2026" not in listed and "3 Mar 2026" in listed
 
 
 def test_invoice_detail_queries_do_not_grow_with_timecards(user_client, user):
