@@ -117,10 +117,12 @@ class Log:
             self.requests.append((kind, 0, 0.0))
 
 
-def writer(session: dict, cookie: str, project: int, log: Log, stop: threading.Event) -> None:
+def writer(
+    session: dict, cookie: str, project: int, log: Log, stop: threading.Event, pace: float
+) -> None:
     person = mixed.Writer(session["cookie_name"], cookie, project)
     day = 0
-    while not stop.is_set():
+    while not stop.wait(pace):
         day += 1
         started = time.perf_counter()
         number = log.next_number()
@@ -140,11 +142,11 @@ def _days_ago(days: int) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400 * days))
 
 
-def reader(cookie: str, number: int, log: Log, stop: threading.Event) -> None:
+def reader(cookie: str, number: int, log: Log, stop: threading.Event, pace: float) -> None:
     connection = http.client.HTTPConnection(env.HOST, throughput.PORT, timeout=90)
     pages = [*REPORTS, EXPORT] if number == 0 else list(REPORTS)
     turn = number
-    while not stop.is_set():
+    while not stop.wait(pace):
         path = pages[turn % len(pages)]
         turn += 1
         kind = "export" if path == EXPORT else "report"
@@ -255,12 +257,15 @@ def torment(seconds: float, hold: float, calm: float, stop: threading.Event) -> 
 # --- The run --------------------------------------------------------------------------
 
 
-def prepare() -> dict:
+def prepare(users: int = 12, weeks: int = 26) -> dict:
     env.collect_static()
     env.recreate_database(DB)
     seeding.migrate(DB)
     subprocess.run(
-        [env.PYTHON, "manage.py", "seed", "--users", "12", "--weeks", "26", "--no-progress"],
+        [
+            *(env.PYTHON, "manage.py", "seed", "--no-progress"),
+            *("--users", str(users), "--weeks", str(weeks)),
+        ],
         cwd=env.REPO,
         env=env.django_env(DB),
         check=True,
@@ -297,18 +302,22 @@ def summarise(log: Log) -> dict:
     return by_kind
 
 
-def run(seconds: float, hold: float, calm: float) -> dict:
-    writers = prepare()
+def run(
+    seconds: float, hold: float, calm: float, pace: float = 0.0, demo: tuple[int, int] = (12, 26)
+) -> dict:
+    writers = prepare(*demo)
     cookie = env.staff_cookie(DB)
     log_file = env.VAR / "gunicorn-chaos.log"
     log_file.unlink(missing_ok=True)
     process = throughput.start_gunicorn(DB, "standby", log_file, **SITE)
     log, stop = Log(), threading.Event()
     threads = [
-        threading.Thread(target=writer, args=(writers, c, writers["project"], log, stop))
+        threading.Thread(target=writer, args=(writers, c, writers["project"], log, stop, pace))
         for c in writers["cookies"]
     ]
-    threads += [threading.Thread(target=reader, args=(cookie, n, log, stop)) for n in range(3)]
+    threads += [
+        threading.Thread(target=reader, args=(cookie, n, log, stop, pace)) for n in range(3)
+    ]
     try:
         for thread in threads:
             thread.start()
@@ -370,11 +379,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--hold", type=float, default=4, help="how long each failure lasts")
     parser.add_argument("--calm", type=float, default=3, help="the pause between two")
+    parser.add_argument(
+        "--pace", type=float, default=0.0, help="each person's pause between two requests"
+    )
+    parser.add_argument(
+        "--demo",
+        type=int,
+        nargs=2,
+        default=(12, 26),
+        metavar=("USERS", "WEEKS"),
+        help="the demo data the run starts from (seed --users, --weeks)",
+    )
     parser.add_argument("--out", type=Path, default=env.RESULTS / "chaos.json")
     parser.add_argument("--markdown", type=Path, help="write the report here (RELIABILITY.md)")
     args = parser.parse_args()
     env.VAR.mkdir(parents=True, exist_ok=True)
-    figures = run(args.seconds, args.hold, args.calm)
+    figures = run(args.seconds, args.hold, args.calm, args.pace, tuple(args.demo))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
     if args.markdown:
