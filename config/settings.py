@@ -253,8 +253,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Login throttling (django-axes), on the site's login and the admin's: after
-# LOGIN_FAILURE_LIMIT failed logins for one user name, or from one address, further
-# attempts from it are refused for LOGIN_LOCKOUT_MINUTES with the lockout page (429).
+# LOGIN_FAILURE_LIMIT failed logins for one user name from one address, further attempts
+# at that name from that address are refused for LOGIN_LOCKOUT_MINUTES with the lockout
+# page (429). The pair, not each on its own: a person mistyping locks out nobody else on
+# the same network, and a login to another account from the same address clears no
+# other name's failures. `manage.py axes_reset` (or axes_reset_username NAME) unlocks.
+# Behind a reverse proxy, TRUSTED_PROXY_COUNT says how many proxies of the site's own
+# stand in front of it, so the visitor's address is read from X-Forwarded-For
+# (accounts/client_address.py); without it the header is ignored (anyone can send one).
 # The failures are rows of axes' AccessAttempt, written (like every write) on the primary.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -262,8 +268,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair
+AXES_RESET_ON_SUCCESS = True  # the pair's failures only
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False  # no start-up banner in every process
 LOGIN_REDIRECT_URL = "timetrack:timecard_list"

@@ -1,4 +1,4 @@
-"""Login throttling (django-axes): failures lock a user name or an address for a while.
+"""Login throttling (django-axes): failures lock a user name at an address for a while.
 
 The test settings turn axes off (``client.login()`` sends no request, which axes needs);
 these tests turn it on and log in through the forms, as a browser does.
@@ -52,17 +52,76 @@ def test_failures_for_a_user_name_lock_it_even_for_the_right_password():
     assert person.last_login is None
 
 
-def test_failures_from_an_address_lock_it_for_every_user_name():
+def test_failures_lock_that_name_from_that_address_only():
+    """One person mistyping locks out nobody else on the same network (or proxy)."""
     UserFactory(username="ada")
-    browser = Client()
+    UserFactory(username="bob")
+    for _ in range(LIMIT):
+        _log_in(Client(), "ada", "wrong", ip="10.0.0.9")
+
+    ada_there = _log_in(Client(), "ada", DEFAULT_PASSWORD, ip="10.0.0.9")
+    ada_elsewhere = _log_in(Client(), "ada", DEFAULT_PASSWORD, ip="10.0.0.10")
+    bob_there = _log_in(Client(), "bob", DEFAULT_PASSWORD, ip="10.0.0.9")
+
+    assert ada_there.status_code == 429
+    assert (ada_elsewhere.status_code, bob_there.status_code) == (302, 302)
+
+
+def test_a_login_to_another_account_clears_no_failures():
+    """Guessing a password, with a login of one's own in between, still runs out."""
+    UserFactory(username="victim")
+    UserFactory(username="mallory")
+    for _ in range(LIMIT - 1):
+        _log_in(Client(), "victim", "guess")
+    assert _log_in(Client(), "mallory", DEFAULT_PASSWORD).status_code == 302
+
+    assert _log_in(Client(), "victim", "guess").status_code == 429
+
+
+def test_the_lockout_page_names_nobody():
+    UserFactory(username="ada")
+    for _ in range(LIMIT):
+        response = _log_in(Client(), "ada", "wrong")
+
+    assert response.status_code == 429
+    assert "ada" not in response.content.decode()
+
+
+def test_a_forwarded_address_counts_only_behind_a_trusted_proxy(settings):
+    UserFactory(username="ada")
+    # No proxy of ours: a header the visitor sends changes nothing.
     for number in range(LIMIT):
-        _log_in(browser, f"guess{number}", "wrong", ip="10.0.0.9")
+        Client().post(
+            SITE_LOGIN,
+            {"username": "ada", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{number}",
+        )
+    assert _log_in(Client(), "ada", DEFAULT_PASSWORD, ip="10.0.0.1").status_code == 429
 
-    from_there = _log_in(browser, "ada", DEFAULT_PASSWORD, ip="10.0.0.9")
-    from_elsewhere = _log_in(Client(), "ada", DEFAULT_PASSWORD, ip="10.0.0.10")
-
-    assert from_there.status_code == 429
-    assert from_elsewhere.status_code == 302  # logged in: only the address was locked
+    # Behind one proxy of ours: the address it was reached from, not what came before.
+    settings.TRUSTED_PROXY_COUNT = 1
+    behind_proxy = {"REMOTE_ADDR": "10.0.0.1"}  # the proxy, for everyone
+    for _ in range(LIMIT):
+        Client().post(
+            SITE_LOGIN,
+            {"username": "ada", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7",
+            **behind_proxy,
+        )
+    locked = Client().post(
+        SITE_LOGIN,
+        {"username": "ada", "password": DEFAULT_PASSWORD},
+        HTTP_X_FORWARDED_FOR="5.6.7.8, 198.51.100.7",  # a spoofed first entry: same visitor
+        **behind_proxy,
+    )
+    other_visitor = Client().post(
+        SITE_LOGIN,
+        {"username": "ada", "password": DEFAULT_PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.8",
+        **behind_proxy,
+    )
+    assert (locked.status_code, other_visitor.status_code) == (429, 302)
 
 
 def test_the_admin_login_is_throttled_too():

@@ -1,0 +1,34 @@
+"""The address a request came from, for login throttling (django-axes).
+
+Behind a reverse proxy every request comes from the proxy: ``REMOTE_ADDR`` is the
+proxy's address, and the visitor's is in the ``X-Forwarded-For`` header the proxy adds.
+That header is only as trustworthy as the proxies that wrote it: a visitor can send one
+of their own, with any address in it. So it is read only when ``TRUSTED_PROXY_COUNT``
+says how many proxies of the site's own stand in front of it, and then only the entry
+the outermost of them wrote (each proxy appends the address it was reached from;
+anything further left came from the visitor). Otherwise ``REMOTE_ADDR`` is the address.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+__all__ = ["client_address"]
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The visitor's address: ``REMOTE_ADDR``, or behind ``TRUSTED_PROXY_COUNT`` proxies
+    the address the outermost one was reached from."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    remote = request.META.get("REMOTE_ADDR")
+    if proxies <= 0:
+        return remote
+    forwarded = [
+        entry.strip()
+        for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if entry.strip()
+    ]
+    if len(forwarded) < proxies:  # not through all of our proxies: take what reached us
+        return remote
+    return forwarded[-proxies]
