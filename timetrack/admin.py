@@ -8,15 +8,41 @@ service too. Every changelist joins what it lists (``list_select_related``).
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from timetrack import services
 from timetrack.models import Client, Invoice, Project, Timecard, TimecardStatus
+
+DRILL_DOWN_OUT_OF_RANGE = (
+    "That date is outside the calendar the list can show: pick a year from the list's date bar."
+)
+
+
+class DrillDownWithinTheCalendar(admin.ModelAdmin):
+    """Django's date drill-down (``date_hierarchy``) reads the year, month and day from
+    the URL and counts to the next one: at the calendar's last year, 9999, or with a
+    number that is no date, that fails with a server error. Refused with a 400 instead."""
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        field = self.date_hierarchy
+        try:
+            year = int(request.GET.get(f"{field}__year", 2000))
+            month = int(request.GET.get(f"{field}__month", 1))
+            day = int(request.GET.get(f"{field}__day", 1))
+            datetime.date(year, month, day)
+        except (ValueError, OverflowError):
+            return HttpResponseBadRequest(DRILL_DOWN_OUT_OF_RANGE)
+        if year >= datetime.MAXYEAR:
+            return HttpResponseBadRequest(DRILL_DOWN_OUT_OF_RANGE)
+        return super().changelist_view(request, extra_context)
 
 
 class ProjectInline(admin.TabularInline):
@@ -60,7 +86,7 @@ def approve_timecards(
 
 
 @admin.register(Timecard)
-class TimecardAdmin(admin.ModelAdmin):
+class TimecardAdmin(DrillDownWithinTheCalendar):
     list_display = ["user", "project", "date", "hours", "billable", "status"]
     list_filter = ["status", "billable", "project__client"]
     date_hierarchy = "date"
@@ -117,7 +143,7 @@ class InvoiceTimecardInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(DrillDownWithinTheCalendar):
     list_display = [
         "number",
         "user",

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from presentation import numbers
-from timetrack.date_bounds import DATABASE_FLOOR
+from timetrack.date_bounds import DATABASE_FLOOR, refuse_out_of_range
 
 MAX_HOURS_PER_DAY = Decimal("24")
 HOUR_STEP = Decimal("0.25")
@@ -77,7 +77,7 @@ class Timecard(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="timecards"
     )
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="timecards")
-    date = models.DateField()
+    date = models.DateField(validators=[refuse_out_of_range])  # as the site's forms
     hours = models.DecimalField(max_digits=4, decimal_places=2, validators=[validate_quarter_hours])
     description = models.CharField(max_length=500, blank=True)
     billable = models.BooleanField(default=True)
@@ -206,8 +206,8 @@ class Invoice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invoices"
     )
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices")
-    period_start = models.DateField()
-    period_end = models.DateField()
+    period_start = models.DateField(validators=[refuse_out_of_range])
+    period_end = models.DateField(validators=[refuse_out_of_range])
     issued_on = models.DateField()
     due_on = models.DateField()
     sent_on = models.DateField(null=True, blank=True)

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts.factories import UserFactory
 from timetrack import services
+from timetrack.admin import DRILL_DOWN_OUT_OF_RANGE
 from timetrack.factories import InvoiceFactory, ProjectFactory, TimecardFactory
 from timetrack.models import Timecard, TimecardStatus
 
@@ -109,6 +110,59 @@ def test_a_timecard_added_in_the_admin_obeys_the_hours_rule(admin_client_):
 
     assert response.status_code == 200
     assert not Timecard.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("date", "hours", "description", "error"),
+    [
+        ("9999-12-31", "2", "Work", "Enter a date from"),  # as the site's forms refuse
+        ("1999-12-31", "2", "Work", "Enter a date from"),
+        ("2025-03-03", "3.33", "Work", "quarter hours"),
+        ("2025-03-03", "2", "", "Describe the work"),
+    ],
+)
+def test_the_admin_checks_a_timecard_as_the_site_does(
+    admin_client_, date, hours, description, error
+):
+    response = admin_client_.post(
+        reverse("admin:timetrack_timecard_add"),
+        {
+            "user": UserFactory().pk,
+            "project": ProjectFactory().pk,
+            "date": date,
+            "hours": hours,
+            "description": description,
+            "billable": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not Timecard.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date__year=9999",
+        "date__year=9999&date__month=12",
+        "date__year=99999999999999999999",
+        "date__year=2025&date__month=13",
+        "date__year=x",
+    ],
+)
+def test_a_date_drill_down_outside_the_calendar_is_a_400(admin_client_, query):
+    response = admin_client_.get(reverse("admin:timetrack_timecard_changelist") + "?" + query)
+
+    assert response.status_code == 400
+    assert DRILL_DOWN_OUT_OF_RANGE in response.content.decode()
+
+
+def test_a_date_drill_down_inside_the_calendar_lists(admin_client_):
+    response = admin_client_.get(
+        reverse("admin:timetrack_timecard_changelist") + "?date__year=2025&date__month=3"
+    )
+    assert response.status_code == 200
 
 
 def test_approve_action_calls_the_service(admin_client_):
