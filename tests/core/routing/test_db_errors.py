@@ -105,7 +105,11 @@ def test_any_other_error_outside_a_view_is_the_500_page(rf):
     except OperationalError:
         response = server_error(rf.get("/"))
     assert response.status_code == 500
-    assert "Something went wrong" in response.content.decode()
+    page = response.content.decode()
+    assert "Something went wrong" in page
+    # Styled by the stylesheet, not inline (the site's CSP blocks inline style).
+    assert "<style" not in page and "style=" not in page
+    assert '<link rel="stylesheet" href="/static/css/site.css">' in page
 
 
 def sqlite_error(tmp_path, *, locked: bool) -> OperationalError:
