@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -54,6 +56,7 @@ NOT_SENDABLE = "Only draft invoices can be marked as sent; this one is {status}.
 NOT_PAYABLE = "Only sent invoices can be marked as paid; this one is {status}."
 PAID_BEFORE_SENT = "An invoice cannot be paid before it was sent ({sent_on})."
 NOT_YOURS = "You can only invoice your own time."
+NOTHING_SELECTED = "Select the timecards to approve or send back first."
 SUBMITTED_BY_ANOTHER = "This form was sent by someone else: open Log time again."
 SUBMITTED_ALREADY = (
     "This form was saved already, with other entries: to log more time, open Log time again."
@@ -194,6 +197,42 @@ def timecard_reject(*, timecard: Timecard, approver: AbstractBaseUser) -> Timeca
     timecard.submitted_at = None
     timecard.save(update_fields=["status", "submitted_at", "updated_at"])
     return timecard
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """What one review of several timecards did: those changed, and those left as they
+    were (each with the reason, the message a single review would have given)."""
+
+    changed: list[Timecard]
+    left: list[tuple[Timecard, str]]
+
+
+@transaction.atomic
+def timecards_review(
+    *, timecard_ids: Iterable[int], approver: AbstractBaseUser, approve: bool
+) -> Reviewed:
+    """Approve (or send back, ``approve=False``) several timecards in one transaction.
+
+    Each is held to the rules of a single review; one that breaks them (the approver's
+    own, or no longer submitted: another staff member was quicker) is left as it was
+    and said so, without stopping the others. The rows are locked in id order, so two
+    staff members reviewing overlapping pages wait for each other instead of deadlocking.
+    """
+    if not approver.is_staff:
+        raise PermissionDenied(NOT_STAFF)
+    ids = sorted({int(pk) for pk in timecard_ids})
+    if not ids:
+        raise ValidationError(NOTHING_SELECTED)
+    review = timecard_approve if approve else timecard_reject
+    changed, left = [], []
+    for timecard in Timecard.objects.filter(pk__in=ids).select_related("user").order_by("pk"):
+        try:
+            with transaction.atomic():
+                changed.append(review(timecard=timecard, approver=approver))
+        except (ValidationError, PermissionDenied) as error:
+            left.append((timecard, " ".join(getattr(error, "messages", [str(error)]))))
+    return Reviewed(changed=changed, left=left)
 
 
 @transaction.atomic

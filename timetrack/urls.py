@@ -17,6 +17,7 @@ urlpatterns = [
     path("invoices/<int:pk>/sent/", views.invoice_mark_sent, name="invoice_mark_sent"),
     path("invoices/<int:pk>/paid/", views.invoice_mark_paid, name="invoice_mark_paid"),
     path("approvals/", views.approval_queue, name="approval_queue"),
+    path("approvals/review/", views.timecards_review, name="timecards_review"),
     path("approvals/<int:pk>/approve/", views.timecard_approve, name="timecard_approve"),
     path("approvals/<int:pk>/reject/", views.timecard_reject, name="timecard_reject"),
     # A person's own page shows their timecards, so it is this app's; its path is

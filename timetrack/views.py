@@ -310,3 +310,37 @@ def timecard_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def timecard_reject(request: HttpRequest, pk: int) -> HttpResponse:
     return _review(request, pk, services.timecard_reject, "Sent back")
+
+
+@require_POST
+@staff_required
+def timecards_review(request: HttpRequest) -> HttpResponse:
+    """The approval queue's selected timecards approved or sent back in one go: one
+    POST, one message (what changed, and what was left as it was, and why)."""
+    approve = request.POST.get("action") != "reject"
+    try:
+        ids = [int(pk) for pk in request.POST.getlist("timecards")]
+        reviewed = services.timecards_review(
+            timecard_ids=ids, approver=request.user, approve=approve
+        )
+    except ValueError:
+        messages.error(request, services.NOTHING_SELECTED)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, review_message(reviewed, approve=approve))
+    return _redirect_back(request, reverse("timetrack:approval_queue"))
+
+
+def review_message(reviewed: services.Reviewed, *, approve: bool) -> str:
+    """ "Approved 12 timecards." and, when some were left, which and why."""
+    done = "Approved" if approve else "Sent back"
+    count = len(reviewed.changed)
+    text = f"{done} {numbers.count(count)} timecard{'' if count == 1 else 's'}."
+    if reviewed.left:
+        reasons = "; ".join(
+            f"{card.user.get_full_name() or card.user.get_username()}'s of {card.date}: {why}"
+            for card, why in reviewed.left
+        )
+        text += f" Left as they were: {reasons}"
+    return text

@@ -120,6 +120,7 @@ def test_the_paths_are_the_agreed_ones():
     assert reverse("timetrack:invoice_mark_sent", args=[3]) == "/invoices/3/sent/"
     assert reverse("timetrack:invoice_mark_paid", args=[3]) == "/invoices/3/paid/"
     assert reverse("timetrack:approval_queue") == "/approvals/"
+    assert reverse("timetrack:timecards_review") == "/approvals/review/"
     assert reverse("timetrack:timecard_approve", args=[3]) == "/approvals/3/approve/"
     assert reverse("timetrack:timecard_reject", args=[3]) == "/approvals/3/reject/"
     assert reverse("timetrack:profile") == "/accounts/profile/"
@@ -935,6 +936,87 @@ def test_approval_queue_lists_everyones_submitted_time_oldest_first(staff_client
     assert "2 waiting" in content
     assert user.get_full_name() in content
     assert newer.description in content
+
+
+REVIEW = reverse("timetrack:timecards_review")
+
+
+def test_the_queue_offers_a_checkbox_per_reviewable_row_and_select_all(staff_client, staff):
+    theirs = TimecardFactory(submitted=True)
+    own = TimecardFactory(user=staff, submitted=True)
+
+    page = staff_client.get(reverse("timetrack:approval_queue")).content.decode()
+
+    assert f'name="timecards" value="{theirs.pk}" form="bulk-review"' in page
+    assert f'value="{own.pk}" form="bulk-review"' not in page  # another staff member's
+    assert 'data-select-all="timecards"' in page
+    assert "js/select-all" in page  # the script that ticks them all
+
+
+def test_selected_timecards_are_approved_in_one_post_with_one_message(staff_client, staff):
+    cards = TimecardFactory.create_batch(3, submitted=True)
+    untouched = TimecardFactory(submitted=True)
+
+    response = staff_client.post(
+        REVIEW, {"timecards": [card.pk for card in cards], "action": "approve"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("timetrack:approval_queue")
+    for card in cards:
+        card.refresh_from_db()
+        assert (card.status, card.approved_by) == (TimecardStatus.APPROVED, staff)
+    untouched.refresh_from_db()
+    assert untouched.status == TimecardStatus.SUBMITTED
+    assert messages_of(response) == ["Approved 3 timecards."]
+
+
+def test_selected_timecards_are_sent_back(staff_client):
+    card = TimecardFactory(submitted=True)
+
+    response = staff_client.post(REVIEW, {"timecards": [card.pk], "action": "reject"})
+
+    card.refresh_from_db()
+    assert (card.status, card.submitted_at) == (TimecardStatus.OPEN, None)
+    assert messages_of(response) == ["Sent back 1 timecard."]
+
+
+def test_a_selection_with_cards_that_cannot_be_reviewed_says_which_and_why(staff_client, staff):
+    theirs = TimecardFactory(submitted=True)
+    own = TimecardFactory(user=staff, submitted=True, date=datetime.date(2025, 3, 3))
+    approved_meanwhile = TimecardFactory(approved=True, date=datetime.date(2025, 3, 4))
+
+    response = staff_client.post(
+        REVIEW, {"timecards": [theirs.pk, own.pk, approved_meanwhile.pk], "action": "approve"}
+    )
+
+    (message,) = messages_of(response)
+    assert message.startswith("Approved 1 timecard. Left as they were: ")
+    assert services.OWN_TIMECARD in message
+    assert services.NOT_APPROVABLE.format(status="approved") in message
+    own.refresh_from_db()
+    assert own.status == TimecardStatus.SUBMITTED
+
+
+@pytest.mark.parametrize("selection", [[], ["x"]])
+def test_nothing_selected_changes_nothing_and_says_so(staff_client, selection):
+    card = TimecardFactory(submitted=True)
+
+    response = staff_client.post(REVIEW, {"timecards": selection, "action": "approve"})
+
+    card.refresh_from_db()
+    assert card.status == TimecardStatus.SUBMITTED
+    assert messages_of(response) == [services.NOTHING_SELECTED]
+
+
+def test_bulk_review_is_for_staff_only(user_client):
+    card = TimecardFactory(submitted=True)
+
+    response = user_client.post(REVIEW, {"timecards": [card.pk], "action": "approve"})
+
+    assert response.status_code == 403
+    card.refresh_from_db()
+    assert card.status == TimecardStatus.SUBMITTED
 
 
 def test_approval_queue_empty_state(staff_client):
