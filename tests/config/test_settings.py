@@ -244,3 +244,29 @@ def test_a_missing_var_dir_stops_the_start_and_is_not_created(tmp_path):
     assert result.returncode != 0
     assert f"VAR_DIR {missing} is not a folder: create it first." in result.stderr
     assert not missing.exists()
+
+
+CSP_HEADERS = (
+    "from django.test import Client; r = Client().get('/');"
+    " print(sorted(h for h in r.headers if 'Content-Security-Policy' in h))"
+)
+
+
+def test_debug_reports_the_content_security_policy_and_production_enforces_it():
+    """Django's debug pages are inline script and style: under DEBUG the policy is
+    reported, not enforced, so they work; never so in production."""
+    debug = _print(CSP_HEADERS)
+    production = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        CSP_HEADERS,
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="testserver",
+        SECURE_SSL_REDIRECT="false",
+    )
+
+    assert debug.returncode == 0, debug.stderr
+    assert debug.stdout.strip() == "['Content-Security-Policy-Report-Only']"
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.strip() == "['Content-Security-Policy']"
