@@ -82,8 +82,18 @@ MAX_SEED = 2**63 - 1
 PEOPLE_PER_CHUNK = 100
 """People generated together for one month: at most ~7,000 timecards held at once."""
 
-APPROVAL_HORIZON_DAYS = 21
-"""Weeks older than this are mostly approved, and months ended before it are invoiced."""
+APPROVAL_HORIZON_DAYS = 14
+"""Weeks older than this are approved: staff keep up, and the queue holds the last two."""
+
+BILLING_LAG_DAYS = 5
+"""A month is invoiced once it ended this many days ago (invoices go out in its first
+days), so this month's list has current invoices beside the paid ones."""
+
+STUCK_SHARE = 0.03
+"""Share of the invoices of the last months still unpaid past their due date (older
+ones were chased and paid): the few overdue ones."""
+
+STUCK_AFTER = datetime.timedelta(days=120)
 
 INVOICED_SHARE = 0.93
 """Share of (person, client, month) groups of approved billable time that were invoiced."""
@@ -272,9 +282,9 @@ class _Generator:
         self.this_monday = periods.week_start(self.today)
         self.first_day = periods.weeks_back(self.today, weeks - 1)
         self.user_count = users
-        # Months that ended before the approval horizon are billed; this is the latest.
-        horizon = self.today - datetime.timedelta(days=APPROVAL_HORIZON_DAYS)
-        self.last_billed_month_end = periods.previous_month(horizon + datetime.timedelta(days=1))[1]
+        # Months that ended BILLING_LAG_DAYS ago or more are billed; this is the latest.
+        billed_by = self.today - datetime.timedelta(days=BILLING_LAG_DAYS - 1)
+        self.last_billed_month_end = periods.previous_month(billed_by)[1]
         self.terms = datetime.timedelta(days=settings.INVOICE_PAYMENT_TERMS_DAYS)
         self.tally = _Tally()
         self._numbers: dict[int, Iterator[str]] = {}
@@ -548,8 +558,14 @@ class _Generator:
         month_end: datetime.date,
     ) -> list[PlannedInvoice]:
         """Bill most groups as ``services.invoice_generate`` would have, after month end."""
-        issued_on = _weekday_on_or_after(
-            month_end + datetime.timedelta(days=self._month_rng(month_start).randint(3, 6))
+        issued_on = min(
+            self.today,
+            _weekday_on_or_after(
+                month_end
+                + datetime.timedelta(
+                    days=self._month_rng(month_start).randint(1, BILLING_LAG_DAYS - 1)
+                )
+            ),
         )
         issued_at = self._at(issued_on, 9)
         bills: list[PlannedInvoice] = []
@@ -589,7 +605,8 @@ class _Generator:
             invoice.sent_on = min(sent_on, self.today)
             pays_after = max(3, round(self.rng.gauss(client.pays_after_days, 6)))
             paid_on = invoice.sent_on + datetime.timedelta(days=pays_after)
-            if paid_on <= self.today and self.rng.random() >= 0.03:
+            recent = invoice.issued_on > self.today - STUCK_AFTER
+            if paid_on <= self.today and not (recent and self.rng.random() < STUCK_SHARE):
                 invoice.status = InvoiceStatus.PAID
                 invoice.paid_on = paid_on
             else:  # not paid yet, or stuck with the client's accounts department
@@ -613,10 +630,10 @@ class _Generator:
             return _WeekPlan(TimecardStatus.OPEN, None, None, None)
         if weeks_ago == 1:
             weights = (25, 75, 0)
-        elif weeks_ago * 7 < APPROVAL_HORIZON_DAYS:
+        elif weeks_ago * 7 <= APPROVAL_HORIZON_DAYS:
             weights = (5, 35, 60)
         else:
-            weights = (1, 3, 96)
+            weights = (0, 0, 100)
         status = rng.choices(
             (TimecardStatus.OPEN, TimecardStatus.SUBMITTED, TimecardStatus.APPROVED), weights
         )[0]
