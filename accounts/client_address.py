@@ -11,6 +11,8 @@ anything further left came from the visitor). Otherwise ``REMOTE_ADDR`` is the a
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -31,4 +33,18 @@ def client_address(request: HttpRequest) -> str | None:
     ]
     if len(forwarded) < proxies:  # not through all of our proxies: take what reached us
         return remote
-    return forwarded[-proxies]
+    return _address(forwarded[-proxies]) or remote
+
+
+def _address(entry: str) -> str | None:
+    """The IP address an X-Forwarded-For entry names (some proxies add a port, or write
+    "unknown"): ``None`` when it names none, so it never reaches the database as one."""
+    host = entry
+    if entry.startswith("["):  # [2001:db8::1]:443
+        host = entry[1:].split("]", 1)[0]
+    elif entry.count(":") == 1:  # 203.0.113.7:443
+        host = entry.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None

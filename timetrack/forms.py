@@ -179,7 +179,8 @@ class TimecardForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if cleaned.get("billable") and not cleaned.get("description", "").strip():
+        described = cleaned.get("description")  # missing when refused (too long)
+        if cleaned.get("billable") and described is not None and not described.strip():
             self.add_error("description", DESCRIPTION_NEEDED)
         return cleaned
 

@@ -7,6 +7,7 @@ the constraints below keep the rules true even for code that bypasses them.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 
 from django.conf import settings
@@ -29,7 +30,9 @@ DESCRIPTION_NEEDED = (
 
 def validate_quarter_hours(hours: Decimal) -> None:
     """A number of hours on the quarter (the form, the service's full_clean, the admin)."""
-    if hours is not None and hours % HOUR_STEP != 0:
+    if hours is None or not hours.is_finite() or abs(hours) > 10 * MAX_HOURS_PER_DAY:
+        return  # refused by the field's own checks; "%" of such a number raises
+    if hours % HOUR_STEP != 0:
         raise ValidationError(
             HOURS_NOT_QUARTER.format(hours=numbers.plain_decimal(hours)), code="step"
         )
@@ -175,10 +178,21 @@ class Timecard(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("timetrack:timecard_edit", args=[self.pk])
 
-    def clean(self) -> None:
-        """Billable time reaches an invoice with its description: it needs one."""
-        if self.billable and not self.description.strip():
-            raise ValidationError({"description": DESCRIPTION_NEEDED})
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        """Billable time reaches an invoice with its description: it needs one. Checked
+        with the description's own field (not in ``clean``), so a form that does not
+        edit the description (the admin's view of a locked timecard) is not refused for
+        one written before the rule."""
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.error_dict
+        if "description" not in (exclude or ()) and "description" not in errors:
+            if self.billable and not self.description.strip():
+                errors["description"] = [ValidationError(DESCRIPTION_NEEDED)]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_editable(self) -> bool:

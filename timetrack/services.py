@@ -300,7 +300,9 @@ def invoice_mark_sent(*, invoice: Invoice, sent_on: datetime.date | None = None)
     invoice.status = InvoiceStatus.SENT
     invoice.sent_on = sent_on or _today()
     check_date(invoice.sent_on, field="sent_on")
-    invoice.full_clean()
+    # The period was checked when the invoice was drafted: a raised EARLIEST_DATE since
+    # must not keep a draft from going out.
+    invoice.full_clean(exclude=["period_start", "period_end"])
     invoice.save(update_fields=["status", "sent_on"])
     return invoice
 

@@ -17,7 +17,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -312,28 +317,43 @@ def timecard_reject(request: HttpRequest, pk: int) -> HttpResponse:
     return _review(request, pk, services.timecard_reject, "Sent back")
 
 
+REVIEW_ACTIONS = {"approve": True, "reject": False}
+REVIEW_MOST = 200
+"""The most timecards one review takes (a page holds 25): bounds the locks it holds."""
+
+
 @require_POST
 @staff_required
 def timecards_review(request: HttpRequest) -> HttpResponse:
     """The approval queue's selected timecards approved or sent back in one go: one
     POST, one message (what changed, and what was left as it was, and why)."""
-    approve = request.POST.get("action") != "reject"
+    action = request.POST.get("action")
+    ids = _timecard_ids(request.POST.getlist("timecards"))
+    if action not in REVIEW_ACTIONS or ids is None:
+        return HttpResponseBadRequest("Choose timecards of the queue, then Approve or Send back.")
+    approve = REVIEW_ACTIONS[action]
     try:
-        ids = [int(pk) for pk in request.POST.getlist("timecards")]
         reviewed = services.timecards_review(
             timecard_ids=ids, approver=request.user, approve=approve
         )
-    except ValueError:
-        messages.error(request, services.NOTHING_SELECTED)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, review_message(reviewed, approve=approve))
+        level = messages.success if not reviewed.left and reviewed.changed else messages.warning
+        level(request, review_message(reviewed, approve=approve, asked=len(set(ids))))
     return _redirect_back(request, reverse("timetrack:approval_queue"))
 
 
-def review_message(reviewed: services.Reviewed, *, approve: bool) -> str:
-    """ "Approved 12 timecards." and, when some were left, which and why."""
+def _timecard_ids(values: list[str]) -> list[int] | None:
+    """The selected ids, or ``None`` for anything that is no list of timecard ids."""
+    if len(values) > REVIEW_MOST or not all(value.isdigit() for value in values):
+        return None
+    ids = [int(value) for value in values]
+    return ids if all(0 < pk < 2**63 for pk in ids) else None
+
+
+def review_message(reviewed: services.Reviewed, *, approve: bool, asked: int) -> str:
+    """ "Approved 12 timecards." and, when some were left or are gone, which and why."""
     done = "Approved" if approve else "Sent back"
     count = len(reviewed.changed)
     text = f"{done} {numbers.count(count)} timecard{'' if count == 1 else 's'}."
@@ -343,4 +363,7 @@ def review_message(reviewed: services.Reviewed, *, approve: bool) -> str:
             for card, why in reviewed.left
         )
         text += f" Left as they were: {reasons}"
+    gone = asked - count - len(reviewed.left)
+    if gone > 0:
+        text += f" {numbers.count(gone)} no longer exist{'s' if gone == 1 else ''}."
     return text

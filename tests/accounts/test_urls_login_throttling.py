@@ -79,12 +79,37 @@ def test_a_login_to_another_account_clears_no_failures():
 
 
 def test_the_lockout_page_names_nobody():
-    UserFactory(username="ada")
+    UserFactory(username="zebulon-q")
     for _ in range(LIMIT):
-        response = _log_in(Client(), "ada", "wrong")
+        response = _log_in(Client(), "zebulon-q", "wrong")
 
     assert response.status_code == 429
-    assert "ada" not in response.content.decode()
+    assert "zebulon" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("header", "counted_as"),
+    [
+        ("198.51.100.7:443", "198.51.100.7"),  # a proxy that writes the port
+        ("[2001:db8::1]:443", "2001:db8::1"),
+        ("2001:db8::2", "2001:db8::2"),
+        ("unknown", "10.0.0.1"),  # names no address: the one that reached us
+        ("", "10.0.0.1"),
+    ],
+)
+def test_a_forwarded_entry_counts_only_as_an_address(settings, header, counted_as):
+    settings.TRUSTED_PROXY_COUNT = 1
+    UserFactory(username="ada")
+
+    response = Client().post(
+        SITE_LOGIN,
+        {"username": "ada", "password": "wrong"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR=header,
+    )
+
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().ip_address == counted_as
 
 
 def test_a_forwarded_address_counts_only_behind_a_trusted_proxy(settings):

@@ -151,11 +151,30 @@ def test_the_admin_checks_a_timecard_as_the_site_does(
         "date__year=x",
     ],
 )
-def test_a_date_drill_down_outside_the_calendar_is_a_400(admin_client_, query):
-    response = admin_client_.get(reverse("admin:timetrack_timecard_changelist") + "?" + query)
+@pytest.mark.parametrize(
+    ("changelist", "field"),
+    [
+        ("admin:timetrack_timecard_changelist", "date"),
+        ("admin:timetrack_invoice_changelist", "issued_on"),
+    ],
+)
+def test_a_date_drill_down_outside_the_calendar_is_a_400(admin_client_, query, changelist, field):
+    url = reverse(changelist) + "?" + query.replace("date__", f"{field}__")
+
+    response = admin_client_.get(url)
 
     assert response.status_code == 400
     assert DRILL_DOWN_OUT_OF_RANGE in response.content.decode()
+
+
+def test_a_locked_timecard_written_before_a_rule_still_opens_and_posts(admin_client_):
+    """Approved time of before the description rule: the admin shows it read-only, and a
+    press of Save (all its fields read-only) is no server error."""
+    card = TimecardFactory(approved=True, description="")
+    url = reverse("admin:timetrack_timecard_change", args=[card.pk])
+
+    assert admin_client_.get(url).status_code == 200
+    assert admin_client_.post(url, {}).status_code in (200, 302, 403)
 
 
 def test_a_date_drill_down_inside_the_calendar_lists(admin_client_):

@@ -998,15 +998,49 @@ def test_a_selection_with_cards_that_cannot_be_reviewed_says_which_and_why(staff
     assert own.status == TimecardStatus.SUBMITTED
 
 
-@pytest.mark.parametrize("selection", [[], ["x"]])
-def test_nothing_selected_changes_nothing_and_says_so(staff_client, selection):
+def test_nothing_selected_changes_nothing_and_says_so(staff_client):
     card = TimecardFactory(submitted=True)
 
-    response = staff_client.post(REVIEW, {"timecards": selection, "action": "approve"})
+    response = staff_client.post(REVIEW, {"timecards": [], "action": "approve"})
 
     card.refresh_from_db()
     assert card.status == TimecardStatus.SUBMITTED
     assert messages_of(response) == [services.NOTHING_SELECTED]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"timecards": ["x"], "action": "approve"},
+        {"timecards": ["1", "x"], "action": "approve"},
+        {"timecards": [str(2**64)], "action": "approve"},  # past any id (SQLite overflows)
+        {"timecards": ["-1"], "action": "approve"},
+        {"timecards": ["1"]},  # no action: never taken for "approve"
+        {"timecards": ["1"], "action": "delete"},
+        {"timecards": [str(n) for n in range(1, 300)], "action": "approve"},
+    ],
+)
+def test_a_bad_review_form_is_a_400_and_changes_nothing(staff_client, form):
+    card = TimecardFactory(submitted=True)
+    if form["timecards"] == ["1"]:
+        form = {**form, "timecards": [str(card.pk)]}
+
+    response = staff_client.post(REVIEW, form)
+
+    assert response.status_code == 400
+    card.refresh_from_db()
+    assert card.status == TimecardStatus.SUBMITTED
+
+
+def test_timecards_gone_meanwhile_are_counted_apart(staff_client):
+    card = TimecardFactory(submitted=True)
+    gone = TimecardFactory(submitted=True)
+    gone_pk = gone.pk
+    gone.delete()
+
+    response = staff_client.post(REVIEW, {"timecards": [card.pk, gone_pk], "action": "approve"})
+
+    assert messages_of(response) == ["Approved 1 timecard. 1 no longer exists."]
 
 
 def test_bulk_review_is_for_staff_only(user_client):
