@@ -88,7 +88,11 @@ def connect(port: int = PRIMARY_PORT, db: str = "postgres") -> Any:
 
 
 def query(sql: str, params: tuple = (), *, port: int = PRIMARY_PORT, db: str = "postgres") -> list:
-    connection = connect(port, db)
+    return query_once(connect(port, db), sql, params)
+
+
+def query_once(connection: Any, sql: str, params: tuple = ()) -> list:
+    """Run one statement on ``connection``, then close it: its rows, if it returns any."""
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

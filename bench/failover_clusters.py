@@ -25,19 +25,13 @@ from typing import Any
 
 import psycopg2
 
-from bench import env
+from bench import chaos, env
 
 DB = f"{env.BASE_DB}_failover"
 PAIR = env.REPO / "docker" / "postgres" / "native-pair.sh"
-SITE = {
-    # Quick to notice and quick to come back, so a short run sees each state change.
-    "STANDBY_COOL_DOWN_SECONDS": "2",
-    "STANDBY_CONNECT_TIMEOUT_SECONDS": "2",
-    "PRIMARY_CONNECT_TIMEOUT_SECONDS": "2",
-    "STANDBY_MAX_LAG_SECONDS": "2",
-    "GUNICORN_TIMEOUT": "60",
-}
-"""The native site's settings for the run (compose's come from .env)."""
+SITE = {**chaos.SITE, "PRIMARY_CONNECT_TIMEOUT_SECONDS": "2"}
+"""The native site's settings for the run: the chaos run's quick ones, and a primary that
+is given up as quickly (compose's come from .env)."""
 
 
 class Cluster:
@@ -58,13 +52,7 @@ class Cluster:
         raise NotImplementedError
 
     def query(self, node: str, sql: str, params: tuple = ()) -> list:
-        connection = self.connect(node)
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                return cursor.fetchall() if cursor.description else []
-        finally:
-            connection.close()
+        return env.query_once(self.connect(node), sql, params)
 
     def leader(self) -> str:
         """The node that accepts writes now (asked of the nodes themselves)."""
