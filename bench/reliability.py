@@ -30,21 +30,10 @@ def write(path: Path) -> None:
 
 
 def render(figures: dict) -> str:
-    rows = []
-    for kind, found in figures["requests"].items():
-        statuses = ", ".join(
-            f"{status}: {count}" for status, count in sorted(found["statuses"].items())
-        )
-        p99 = "" if found["p99_ms"] is None else f"{found['p99_ms']:.0f}"
-        p50 = "" if found["p50_ms"] is None else f"{found['p50_ms']:.0f}"
-        rows.append(f"| {kind} | {found['requests']:,} | {statuses} | {p50} | {p99} |")
+    rows = _answer_rows(figures["requests"], count="requests")
     actions = counts_of(figures["actions"])
     settings = ", ".join(f"`{name}={value}`" for name, value in chaos.SITE.items())
-    verdict = (
-        "Every promise held."
-        if not figures["broken_promises"]
-        else "**Broken:** " + "; ".join(figures["broken_promises"])
-    )
+    verdict = _verdict(figures["broken_promises"])
     return f"""# Reliability
 
 ## When a standby fails
@@ -80,6 +69,25 @@ any broken promise.
 
 The site's settings for this run: {settings}.
 """
+
+
+def _answer_rows(by_kind: dict, *, count: str) -> list[str]:
+    """A table row for each kind of request: how many, their status codes, p50, p99."""
+    rows = []
+    for kind, found in by_kind.items():
+        statuses = ", ".join(
+            f"{status}: {number}" for status, number in sorted(found["statuses"].items())
+        )
+        p50 = "" if found["p50_ms"] is None else f"{found['p50_ms']:.0f}"
+        p99 = "" if found["p99_ms"] is None else f"{found['p99_ms']:.0f}"
+        rows.append(f"| {kind} | {found[count]:,} | {statuses} | {p50} | {p99} |")
+    return rows
+
+
+def _verdict(broken_promises: list[str]) -> str:
+    if not broken_promises:
+        return "Every promise held."
+    return "**Broken:** " + "; ".join(broken_promises)
 
 
 def _stale(stale_exports: list[float]) -> str:
@@ -119,19 +127,8 @@ and fails on any broken promise. The native site's settings: {settings} (compose
 
 def _failover_run(figures: dict) -> str:
     timeline = figures["timeline"]
-    rows = []
-    for kind, found in figures["answers"].items():
-        statuses = ", ".join(
-            f"{status}: {count}" for status, count in sorted(found["statuses"].items())
-        )
-        p50 = "" if found["p50_ms"] is None else f"{found['p50_ms']:.0f}"
-        p99 = "" if found["p99_ms"] is None else f"{found['p99_ms']:.0f}"
-        rows.append(f"| {kind} | {found['count']:,} | {statuses} | {p50} | {p99} |")
-    verdict = (
-        "Every promise held."
-        if not figures["broken_promises"]
-        else "**Broken:** " + "; ".join(figures["broken_promises"])
-    )
+    rows = _answer_rows(figures["answers"], count="count")
+    verdict = _verdict(figures["broken_promises"])
     missing = len(figures["confirmed_missing"])
     standbys = ", ".join(f"{n} {c:,}" for n, c in figures["saved_on_standbys"].items())
     risk = figures.get("bytes_at_risk") or {}
