@@ -161,28 +161,23 @@ def primary_write_lsn(alias: str = "default") -> str | None:
     return _primary_value(alias, WRITE_POSITION_SQL)
 
 
-WRITE_POSITION_SQL = """
-select case when current_setting('synchronous_commit') = 'off'
-            then pg_current_wal_insert_lsn() else pg_current_wal_lsn() end
-"""
+WRITE_POSITION = """case when current_setting('synchronous_commit') = 'off'
+            then pg_current_wal_insert_lsn() else pg_current_wal_lsn() end"""
 
-WRITE_POSITION_WITH_TIMELINE_SQL = """
-select position, pg_walfile_name(position)
-from (select case when current_setting('synchronous_commit') = 'off'
-                  then pg_current_wal_insert_lsn() else pg_current_wal_lsn() end
-             as position) as taken
+WRITE_POSITION_SQL = f"select {WRITE_POSITION}"
+
+WRITE_POSITION_WITH_TIMELINE_SQL = f"""
+select position, pg_walfile_name(position) from (select {WRITE_POSITION} as position) as taken
 """
 
 
 def primary_write_position(alias: str = "default") -> str | None:
     """:func:`primary_write_lsn` with the primary's timeline: ``"<timeline>/<lsn>"``,
     what read-your-writes keeps (``None`` without PostgreSQL)."""
-    connection = connections[alias]
-    if connection.vendor != "postgresql":
+    row = _primary_row(alias, WRITE_POSITION_WITH_TIMELINE_SQL)
+    if row is None:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(WRITE_POSITION_WITH_TIMELINE_SQL)
-        lsn, walfile = cursor.fetchone()
+    lsn, walfile = row
     return f"{timeline_of_walfile(walfile):X}/{lsn}"
 
 
@@ -196,12 +191,18 @@ def primary_wal_lsn(alias: str = "default") -> str | None:
 
 
 def _primary_value(alias: str, sql: str) -> str | None:
+    row = _primary_row(alias, sql)
+    return None if row is None else row[0]
+
+
+def _primary_row(alias: str, sql: str) -> tuple | None:
+    """The one row ``sql`` answers on the primary ``alias`` (``None`` without PostgreSQL)."""
     connection = connections[alias]
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return cursor.fetchone()[0]
+        return cursor.fetchone()
 
 
 def wait_for_replay(
@@ -281,8 +282,9 @@ class PrimaryPositions:
                 lsn, walfile = cursor.fetchone()
         except Error:
             return None
-        self.add(at, parse_lsn(lsn), timeline_of_walfile(walfile))
-        return at, parse_lsn(lsn)
+        position = parse_lsn(lsn)
+        self.add(at, position, timeline_of_walfile(walfile))
+        return at, position
 
     def add(self, at: float, lsn: int, timeline: int | None = None) -> None:
         with self._lock:
