@@ -125,6 +125,15 @@ nodes() {
 	seq 0 "$STANDBYS"
 }
 
+# A standby beyond PG_STANDBYS that runs (an earlier `up` started it) counts too: for
+# `status`, which lists it, and `failover`, which may promote or repoint it.
+count_running_standbys() {
+	local n
+	for n in $(seq "$((STANDBYS + 1))" 9); do
+		if is_running "$PG_DIR/$(standby_name "$n")"; then STANDBYS="$n"; fi
+	done
+}
+
 # Every node but the leader, by number: the standbys that `up` starts.
 followers() {
 	local n lead
@@ -489,10 +498,7 @@ repoint_standby() {
 cmd_failover() {
 	local target="${1:-}" old new n best started=$SECONDS repointed=0 deadline
 	prepare_dir
-	# A standby beyond PG_STANDBYS that runs (an earlier `up` started it) counts too.
-	for n in $(seq "$((STANDBYS + 1))" 9); do
-		if is_running "$PG_DIR/$(standby_name "$n")"; then STANDBYS="$n"; fi
-	done
+	count_running_standbys
 	old="$(leader)"
 	# A postmaster killed outright leaves its pid file behind and may linger a moment as a
 	# zombie: gone is gone.
@@ -577,10 +583,7 @@ cmd_status() {
 	local healthy=0 n lead leader_data
 	lead="$(leader)"
 	leader_data="$PG_DIR/$lead"
-	# A standby beyond PG_STANDBYS that runs (an earlier `up` started it) is listed too.
-	for n in $(seq "$((STANDBYS + 1))" 9); do
-		if is_running "$PG_DIR/$(standby_name "$n")"; then STANDBYS="$n"; fi
-	done
+	count_running_standbys
 	echo "PostgreSQL: $((STANDBYS + 1)) nodes in $PG_DIR, $lead leads ($(postgres --version))"
 	for n in $(nodes); do
 		node_line "$(standby_name "$n")" "$PG_DIR/$(standby_name "$n")" "$(standby_port "$n")"
