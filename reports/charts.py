@@ -1,9 +1,13 @@
-"""Server-side SVG bar charts: the geometry is computed here, the markup is a template.
+"""Server-side bar charts: the geometry is computed here, the markup is a template.
 
-The report pages draw their charts as inline SVG with no JavaScript and nothing fetched
-from a CDN, so a chart works wherever the page does (printed, offline, behind a strict
-CSP). Django templates cannot do arithmetic, so this module computes every coordinate
-and label; ``templates/reports/_bar_chart.html`` only writes them out.
+The report pages draw their charts with no JavaScript and nothing fetched from a CDN,
+so a chart works wherever the page does (printed, offline, behind a strict CSP). The
+bars are an SVG that stretches to its box (``preserveAspectRatio="none"``); every
+word and number around them (the ticks, the bars' labels, the axis titles) is HTML
+laid out by the stylesheet beside the SVG, so text keeps its size on a phone as on a
+wide screen instead of shrinking with the drawing. Django templates cannot do
+arithmetic, so this module computes every coordinate and which labels fit;
+``templates/reports/_bar_chart.html`` only writes them out.
 """
 
 from __future__ import annotations
@@ -18,16 +22,20 @@ from typing import Protocol
 from presentation import numbers
 from presentation.numbers import Number
 
-# Room around the plot for the tick labels (left), the x labels and the axis title
-# (bottom), in SVG user units (the chart scales with the page through its viewBox).
-MARGIN_LEFT = 64
-MARGIN_RIGHT = 16
-MARGIN_TOP = 16
-MARGIN_BOTTOM = 48
-MIN_LABEL_SPACING = 44
-"""Below this many units per bar, only every n-th x label is written, so none overlap."""
-CHAR_WIDTH = 6.6
-"""About how wide one character of the 11-unit chart font is, to keep labels apart."""
+SLOT = 10
+"""Width of one bar's slot in the SVG's units; the bar takes the middle BAR_SHARE of it."""
+BAR_SHARE = 0.64
+PLOT_HEIGHT = 100
+"""The SVG's height in its units: a value's bar is ``value / axis maximum`` of it."""
+
+# Which bar labels fit is decided for two widths of the plot, in CSS pixels: the
+# narrowest plot of the wide layout and a phone's (a 360 px screen). The stylesheet
+# switches from one set to the other with the chart's own width (a container query).
+WIDE_PLOT_PX = 480
+NARROW_PLOT_PX = 220
+CHAR_PX = 7.0
+"""About how wide one character of the charts' 12 px labels is."""
+LABEL_GAP_PX = 8
 
 
 @dataclass(frozen=True)
@@ -54,10 +62,20 @@ class Bar:
     label: str
     x: float
     width: float
-    center: float
     total: Decimal
     segments: tuple[Segment, ...]
-    show_label: bool
+    shown_wide: bool
+    """Whether the label is written when the chart is wide, clear of its neighbours."""
+    shown_narrow: bool
+    """The same on a phone, where a bar's slot is a few pixels wide."""
+
+    @property
+    def label_classes(self) -> str:
+        return " ".join(
+            name
+            for name, shown in (("at-wide", self.shown_wide), ("at-narrow", self.shown_narrow))
+            if shown
+        )
 
 
 @dataclass(frozen=True)
@@ -85,42 +103,22 @@ class BarChart:
     y_label: str
     empty_message: str
     width: int
-    height: int
-    left: float
-    right: float
-    top: float
-    bottom: float
+    """The SVG's width in its units: one SLOT per bar."""
     bars: tuple[Bar, ...]
     ticks: tuple[Tick, ...]
+    """From zero up; the template lists them top down, beside the plot."""
     legend: tuple[LegendItem, ...]
+    height: int = PLOT_HEIGHT
+    top: float = 0.0
+    bottom: float = float(PLOT_HEIGHT)
 
     @property
     def is_empty(self) -> bool:
         return all(bar.total == 0 for bar in self.bars)
 
     @property
-    def x_label_x(self) -> float:
-        return _round((self.left + self.right) / 2)
-
-    @property
-    def x_label_y(self) -> float:
-        return self.height - 6
-
-    @property
-    def x_tick_label_y(self) -> float:
-        return self.bottom + 16
-
-    @property
-    def tick_label_x(self) -> float:
-        return self.left - 6
-
-    @property
-    def y_label_x(self) -> float:
-        return 14
-
-    @property
-    def y_label_y(self) -> float:
-        return _round((self.top + self.bottom) / 2)
+    def ticks_top_down(self) -> tuple[Tick, ...]:
+        return self.ticks[::-1]
 
 
 def bar_chart(
@@ -135,8 +133,6 @@ def bar_chart(
     value_format: Callable[[Number], str] = numbers.hours,
     unit: str = "",
     empty_message: str = "Nothing to chart yet.",
-    width: int = 720,
-    height: int = 260,
 ) -> BarChart:
     """Lay out one bar per label, each stacking the values of ``series`` bottom-up.
 
@@ -145,26 +141,21 @@ def bar_chart(
     for one in series:
         if len(one.values) != len(labels):
             raise ValueError(f"{one.label!r} has {len(one.values)} values for {len(labels)} bars")
-    top, bottom = float(MARGIN_TOP), float(height - MARGIN_BOTTOM)
     totals = [sum((Decimal(s.values[i]) for s in series), Decimal(0)) for i in range(len(labels))]
     step = nice_step(max(totals, default=Decimal(0)))
     axis_max = step * max(1, math.ceil(max(totals, default=Decimal(0)) / step))
-    scale = (bottom - top) / float(axis_max)
+    scale = PLOT_HEIGHT / float(axis_max)
     tick_values = [step * n for n in range(int(axis_max / step) + 1)]
-    # Wide tick labels ("500,000") push the plot right, clear of the y axis title.
     tick_labels = [numbers.axis_tick(value, step) for value in tick_values]
-    widest_tick = max(len(label) for label in tick_labels)
-    left = float(max(MARGIN_LEFT, 30 + CHAR_WIDTH * widest_tick))
-    right = float(width - MARGIN_RIGHT)
-    slot = (right - left) / max(1, len(labels))
-    bar_width = slot * 0.64
-    shown_labels = _labels_that_fit(labels, slot)
+    slots = max(1, len(labels))
+    shown_wide = _labels_that_fit(labels, WIDE_PLOT_PX / slots)
+    shown_narrow = _labels_that_fit(labels, NARROW_PLOT_PX / slots)
+    bar_width = SLOT * BAR_SHARE
     suffix = f" {unit}" if unit else ""
 
     bars = []
     for index, label in enumerate(labels):
-        x = left + index * slot + (slot - bar_width) / 2
-        cursor = bottom
+        cursor = float(PLOT_HEIGHT)
         segments = []
         for one in series:
             value = Decimal(one.values[index])
@@ -185,16 +176,16 @@ def bar_chart(
         bars.append(
             Bar(
                 label=label,
-                x=_round(x),
+                x=_round(index * SLOT + (SLOT - bar_width) / 2),
                 width=_round(bar_width),
-                center=_round(x + bar_width / 2),
                 total=totals[index],
                 segments=tuple(segments),
-                show_label=index in shown_labels,
+                shown_wide=index in shown_wide,
+                shown_narrow=index in shown_narrow,
             )
         )
     ticks = tuple(
-        Tick(value=value, y=_round(bottom - float(value) * scale), label=label)
+        Tick(value=value, y=_round(PLOT_HEIGHT - float(value) * scale), label=label)
         for value, label in zip(tick_values, tick_labels, strict=True)
     )
     return BarChart(
@@ -204,12 +195,7 @@ def bar_chart(
         x_label=x_label,
         y_label=y_label,
         empty_message=empty_message,
-        width=width,
-        height=height,
-        left=left,
-        right=right,
-        top=top,
-        bottom=bottom,
+        width=slots * SLOT,
         bars=tuple(bars),
         ticks=ticks,
         legend=tuple(LegendItem(label=one.label, css_class=one.css_class) for one in series),
@@ -283,14 +269,15 @@ def monthly_revenue_chart(
     )
 
 
-def _labels_that_fit(labels: Sequence[str], slot: float) -> set[int]:
-    """Indexes of the x labels to write: each one clear of the last one written."""
+def _labels_that_fit(labels: Sequence[str], slot_px: float) -> set[int]:
+    """Indexes of the labels to write when a bar's slot is ``slot_px`` wide: each clear
+    of the last one written, the first always."""
     shown: set[int] = set()
     last_right = -math.inf
     for index, label in enumerate(labels):
-        center = (index + 0.5) * slot
-        half = max(CHAR_WIDTH * len(label), MIN_LABEL_SPACING - 10) / 2
-        if center - half >= last_right + 10:
+        center = (index + 0.5) * slot_px
+        half = CHAR_PX * len(label) / 2
+        if center - half >= last_right + LABEL_GAP_PX or not shown:
             shown.add(index)
             last_right = center + half
     return shown

@@ -90,7 +90,7 @@ def test_a_figure_reads_the_same_in_the_chart_and_in_the_table(staff_client):
         staff_client, "reports:hours", start=f"{monday:%Y-%m-%d}", end=f"{week[-1]:%Y-%m-%d}"
     )
 
-    chart = body.split('<svg class="chart"')[1].split("</svg>")[0]
+    chart = body.split('<svg class="chart-plot"')[1].split("</svg>")[0]
     table = body.split('id="per-person"')[1].split("</table>")[0]
     assert f"<title>{monday:%b} {monday.day}: billable 1,234.50 h</title>" in chart
     assert "1,234.50 h billable" in table  # the week's cell of the totals row

@@ -213,8 +213,8 @@ def test_timecard_list_writes_hours_as_the_reports_do(user_client, user):
     content = user_client.get(reverse("timetrack:timecard_list")).content.decode()
 
     assert '<div class="value">1,806.50</div>' in content  # grouped, two places
-    assert '<td class="num">6.50</td>' in content
-    assert '<td class="num">24</td>' in content  # whole hours bare
+    assert '<td class="num" data-label="Hours">6.50</td>' in content
+    assert '<td class="num" data-label="Hours">24</td>' in content  # whole hours bare
 
 
 def count_queries(client, url: str) -> int:
