@@ -8,7 +8,7 @@ PY := $(BIN)/python
 # The development server runs with DEBUG on and the embedded SQLite databases.
 DEV_ENV := DEBUG=true
 
-.PHONY: help install run migrate seed test test-sqlite-and-chaos test-pg-and-failover lint format migrations-check ci clean
+.PHONY: help install run screenshots migrate seed test test-sqlite-and-chaos test-pg-and-failover lint format migrations-check ci clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -31,6 +31,10 @@ SITE_URL = http://127.0.0.1:$(PORT)/
 
 seed: migrate ## Fill the demo data (only when the database is empty)
 	$(DEV_ENV) $(PY) manage.py seed --if-empty --site-url $(SITE_URL)
+
+screenshots: install ## Pictures of every page on a phone and a laptop, in test-artifacts/screenshots/
+	SCREENSHOTS=1 $(PY) -m pytest -p no:cacheprovider -q tests/browser/test_every_page.py
+	@echo "Saved in test-artifacts/screenshots/"
 
 run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite; PORT=8123 for another port)
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)

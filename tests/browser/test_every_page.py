@@ -1,17 +1,25 @@
-"""The site on a phone (390x844) and a laptop (1366x900), measured in a real browser.
+"""Every page on a phone (390x844) and a laptop (1366x900), in a real browser.
 
-Each page is loaded at both sizes and measured by ``LAYOUT_PROBLEMS`` (run in the page):
-the page must not scroll sideways (only a table's own scroll container may); every
-table sits in such a container, which shows that it scrolls (``.table-scroll``'s shadow)
-or has no need to (the admin's ``.results``), and scrolled to its end the table's last
-column is in view; and no text in a chart is drawn smaller than 9 px on screen. A screenshot of each
-page at each size is saved (``make screenshots`` runs only these tests) so a person can
-look at what was measured.
+One walk per size, logged in as staff (who sees every page). At each page:
+
+- the response carries the site's Content-Security-Policy, and ``open_page`` fails the
+  test on any console error, which is how Chromium reports an inline style or script
+  the policy refused;
+- ``LAYOUT_PROBLEMS`` (run in the page) measures the layout: the page must not scroll
+  sideways (only a table's own scroll container may); a table wider than its room sits
+  in such a container, which shows that it scrolls (``.table-scroll``'s shadow) or has no need to
+  (the admin's ``.results``), and scrolled to its end the table's last column is in view;
+  no text in a chart is drawn smaller than 9 px on screen.
+
+On the phone the walk then folds and opens the menu, and taps what a mouse would hover.
+With ``SCREENSHOTS=1`` (``make screenshots``) each page at each size is saved as a picture
+for a person to look at.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 from decimal import Decimal
 
 import pytest
@@ -48,7 +56,11 @@ LAYOUT_PROBLEMS = """
       box = box.parentElement;
     }
     if (!box || box === page || box === document.body) {
-      problems.push(`${name} is not in a scroll container`);
+      const room = table.parentElement.getBoundingClientRect().right;
+      const right = table.getBoundingClientRect().right;
+      if (right > Math.min(room, window.innerWidth) + 1) {
+        problems.push(`${name} is wider than its room, outside a scroll container`);
+      }
       return;
     }
     if (!box.matches(".table-scroll") && box.scrollWidth > box.clientWidth + 1) {
@@ -86,8 +98,11 @@ LAYOUT_PROBLEMS = """
 """
 
 
-def make_a_busy_half_year() -> dict[str, str]:
-    """Half a year of a team's time, invoices and approvals: wide tables, long names."""
+def make_a_busy_half_year() -> tuple[dict[str, str], dict[str, str]]:
+    """Half a year of a team's time, invoices and approvals: wide tables, long names.
+
+    Returns the site's pages and the admin's, each by a name to report it under.
+    """
     today = timezone.localdate()
     staff = StaffFactory(username="root", first_name="Grace", last_name="Hopper", is_superuser=True)
     client = ClientFactory(name="Initech International Holdings")
@@ -121,7 +136,7 @@ def make_a_busy_half_year() -> dict[str, str]:
         )
     invoice = InvoiceFactory(user=staff, client=client, total=Decimal("5000.00"))
     start = periods.weeks_back(today, 25)
-    return {
+    site = {
         "My timecards": "/timecards/",
         "Log time": "/timecards/new/",
         "Edit a timecard": f"/timecards/{own.pk}/edit/",
@@ -135,12 +150,16 @@ def make_a_busy_half_year() -> dict[str, str]:
         "Hours over 26 weeks": f"/reports/hours/?start={start.isoformat()}",
         "Unbilled time": "/reports/unbilled/",
         "Invoice reports": "/reports/invoices/",
+        "A refused filter": "/reports/hours/?start=1900-01-01",
+        "Not found": "/no-such-page/",
     }
-
-
-ADMIN_PAGES = {"Admin timecards": "/admin/timetrack/timecard/"}
-"""Measured on the laptop only: on a phone, Django's admin keeps its own small-screen
-layout (its change list scrolls), which the site does not restyle."""
+    admin = {
+        "Admin": "/admin/",
+        "Admin timecards": "/admin/timetrack/timecard/",
+        "Admin timecard": f"/admin/timetrack/timecard/{own.pk}/change/",
+        "Admin users": "/admin/auth/user/",
+    }
+    return site, admin
 
 
 def log_in(page: Page) -> None:
@@ -151,33 +170,59 @@ def log_in(page: Page) -> None:
     page.wait_for_url("**/timecards/")
 
 
-@pytest.mark.parametrize("size", [PHONE, LAPTOP], ids=["phone", "laptop"])
-def test_every_page_fits_its_screen(open_page, size):
-    pages = make_a_busy_half_year()
-    if size == LAPTOP:
-        pages |= ADMIN_PAGES
-    page = open_page()
-    page.set_viewport_size(size)
-    log_in(page)
+def walk(page: Page, pages: dict[str, str], size: dict[str, int]) -> dict[str, list[str]]:
+    """Visit each page; what each one got wrong, by the page's name."""
     found = {}
     for name, path in pages.items():
-        page.goto(path)
+        response = page.goto(path)
+        policy = response.headers.get("content-security-policy", "") if response else ""
         problems = page.evaluate(LAYOUT_PROBLEMS, SMALLEST_CHART_TEXT_PX)
+        if "default-src 'self'" not in policy or "unsafe-inline" in policy:
+            problems.append(f"the Content-Security-Policy is {policy!r}")
         if problems:
             found[f"{name} ({path})"] = problems
-        screenshot(page, f"layout-{size['width']}-{name}")
+        if os.environ.get("SCREENSHOTS"):
+            screenshot(page, f"{size['width']}x{size['height']}-{name}")
+    return found
+
+
+def test_a_laptop(open_page):
+    """Every page, the admin's included (at a phone's size Django's admin keeps its own
+    small-screen layout, which the site does not restyle)."""
+    site, admin = make_a_busy_half_year()
+    page = open_page()
+    page.set_viewport_size(LAPTOP)
+    log_in(page)
+
+    found = walk(page, site | admin, LAPTOP)
+
     assert not found, "\n".join(f"{name}: {'; '.join(each)}" for name, each in found.items())
+    page.goto("/timecards/")
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()  # the menu shows in full
+    expect(main_link(page, "Admin")).to_be_visible()
 
 
-def test_the_menu_folds_away_on_a_phone(open_page):
-    make_a_busy_half_year()
+def test_a_phone(open_page):
+    site, _ = make_a_busy_half_year()
     page = open_page()
     page.set_viewport_size(PHONE)
     log_in(page)
-    header = page.locator("header.topbar")
-    admin = page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin")
 
-    assert header.bounding_box()["height"] < 64
+    found = walk(page, site, PHONE)
+
+    assert not found, "\n".join(f"{name}: {'; '.join(each)}" for name, each in found.items())
+    the_menu_folds_away(page)
+    a_tap_shows_what_hovering_shows(page)
+
+
+def main_link(page: Page, name: str):
+    return page.get_by_role("navigation", name="Main").get_by_role("link", name=name)
+
+
+def the_menu_folds_away(page: Page) -> None:
+    page.goto("/timecards/")
+    admin = main_link(page, "Admin")
+    assert page.locator("header.topbar").bounding_box()["height"] < 64
     expect(admin).to_be_hidden()
     menu = page.get_by_role("button", name="Menu")
     expect(menu).to_have_attribute("aria-expanded", "false")
@@ -186,21 +231,13 @@ def test_the_menu_folds_away_on_a_phone(open_page):
     expect(admin).to_be_visible()
     box = admin.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
-    screenshot(page, "layout-390-menu-open")
+    if os.environ.get("SCREENSHOTS"):
+        screenshot(page, "390x844-menu-open")
     admin.click()
     page.wait_for_url("**/admin/")
 
-    page.set_viewport_size(LAPTOP)  # a laptop shows the menu as it is, with no button
-    page.goto("/timecards/")
-    expect(page.get_by_role("button", name="Menu")).to_be_hidden()
-    expect(admin).to_be_visible()
 
-
-def test_a_tap_shows_what_hovering_shows(open_page):
-    make_a_busy_half_year()
-    page = open_page()
-    page.set_viewport_size(PHONE)
-    log_in(page)
+def a_tap_shows_what_hovering_shows(page: Page) -> None:
     page.goto("/reports/hours/")
     cell = page.locator("#per-person td[title]").first
     split = cell.get_attribute("title")
