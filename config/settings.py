@@ -11,6 +11,8 @@ Only what differs from Django's defaults is set here.
 
 import copy
 import datetime
+import os
+import re
 from pathlib import Path
 
 import environ
@@ -277,8 +279,10 @@ AXES_VERBOSE = False  # no start-up banner in every process
 LOGIN_REDIRECT_URL = "timetrack:timecard_list"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# --- Time zone ------------------------------------------------------------------------
+# --- Time zone and formats ------------------------------------------------------------
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# Dates as the site writes them ("4 Dec 2026", presentation/dates.py), the admin included.
+FORMAT_MODULE_PATH = ["presentation.formats"]
 
 # --- Static files (whitenoise serves them from the app, also under gunicorn) -----------
 STATIC_URL = "static/"
@@ -344,6 +348,16 @@ LOGGING = {
 
 # --- Site -----------------------------------------------------------------------------
 INVOICE_PAYMENT_TERMS_DAYS = env.int("INVOICE_PAYMENT_TERMS_DAYS", default=30)
+# The currency of every amount (rates, invoices, revenue), as its ISO 4217 code: the
+# pages write it with each amount ("USD 1,234.50"); the CSV keeps plain numbers.
+# Read as typed: django-environ would take "$" (a likely mistake) for a reference to
+# another variable.
+CURRENCY = os.environ.get("CURRENCY", "USD")
+if not re.fullmatch(r"[A-Z]{3}", CURRENCY):
+    raise ImproperlyConfigured(
+        f"CURRENCY must be an ISO 4217 code of three capital letters, such as USD or EUR,"
+        f" not {CURRENCY!r}."
+    )
 # The earliest date a timecard, an invoice period or a report may name (ISO, YYYY-MM-DD):
 # timetrack/date_bounds.py. It may be raised; the database's constraints hold 2000-01-01.
 try:

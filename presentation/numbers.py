@@ -4,6 +4,8 @@ appear.
 A figure reads the same on every page, in a chart's label and in the table beside it:
 thousands grouped with commas, a point for the decimals, halves rounded up (as people
 round, and as Django's ``floatformat`` does; a format spec alone rounds half to even).
+An amount is written with the site's currency (``amount``, ``{{ x|money }}``); a chart's
+axis says the currency once and its ticks are bare (``money``).
 The template filters (``presentation/templatetags/numbers.py``) and the charts call these;
 each is one format call, cheap enough for the report tables' thousands of cells. The
 CSV export writes numbers for machines instead: ``plain_decimal``.
@@ -12,6 +14,8 @@ CSV export writes numbers for machines instead: ``plain_decimal``.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
 
 Number = Decimal | int | float
 
@@ -38,6 +42,11 @@ def hours(value: Number) -> str:
 def money(value: Number) -> str:
     """1234.5 -> "1,234.50": always two decimals, to the cent an invoice is rounded to."""
     return _two_places(as_decimal(value))
+
+
+def amount(value: Number) -> str:
+    """1234.5 -> "USD 1,234.50": money for people, in the site's ``CURRENCY``."""
+    return f"{settings.CURRENCY} {money(value)}"
 
 
 def _two_places(number: Decimal) -> str:

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from presentation import numbers
+from django.conf import settings
+
+from presentation import dates, numbers
 from presentation.numbers import Number
 
 SLOT = 10
@@ -230,7 +232,7 @@ def weekly_hours_chart(
         dom_id=dom_id,
         title=title,
         description=description,
-        labels=[f"{week.week:%b} {week.week.day}" for week in weeks],
+        labels=[dates.day_in_year(week.week) for week in weeks],
         series=[
             Series("Billable", "bar-billable", [w.billable for w in weeks]),
             Series(
@@ -255,7 +257,7 @@ def monthly_revenue_chart(
     months: Sequence[_MonthTotal], *, dom_id: str, title: str, description: str
 ) -> BarChart:
     """Revenue per month: short month names on the bars, the years in the axis title."""
-    span = f" ({months[0].month:%b %Y} to {months[-1].month:%b %Y})" if months else ""
+    span = f" ({dates.month(months[0].month)} to {dates.month(months[-1].month)})" if months else ""
     return bar_chart(
         dom_id=dom_id,
         title=title,
@@ -263,8 +265,8 @@ def monthly_revenue_chart(
         labels=[f"{m.month:%b}" for m in months],
         series=[Series("Paid", "bar", [m.total for m in months])],
         x_label=f"Month paid{span}",
-        y_label="Revenue",
-        value_format=numbers.money,
+        y_label=f"Revenue ({settings.CURRENCY})",
+        value_format=numbers.amount,
         empty_message="No invoice was paid in the last 12 months.",
     )
 

@@ -18,6 +18,7 @@ from django.utils import dateformat, timezone
 from django.views.decorators.http import require_safe
 
 from core.routing import read_from
+from presentation import dates
 from reports import charts, selectors
 from reports.csv_export import streaming_csv_response
 from reports.forms import HoursFilterForm, TimecardFilterForm
@@ -120,7 +121,8 @@ def invoices(request: HttpRequest) -> HttpResponse:
         title="Revenue per month, last 12 months",
         description=(
             f"Bars of the totals of invoices paid in each month from"
-            f" {report.first_month:%B %Y} to {report.today:%B %Y}, by the date they were paid."
+            f" {dates.month(report.first_month)} to {dates.month(report.today)}, by the date they"
+            " were paid."
         ),
     )
     return render(request, "reports/invoices.html", {"nav": NAV, "report": report, "chart": chart})

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
+from presentation import dates
 from timetrack import services
 from timetrack.models import Client, Invoice, Project, Timecard, TimecardStatus
 
@@ -175,7 +176,7 @@ class InvoiceAdmin(DrillDownWithinTheCalendar):
 
     @admin.display(description="Period", ordering="period_start")
     def period(self, invoice: Invoice) -> str:
-        return f"{invoice.period_start:%Y-%m-%d} to {invoice.period_end:%Y-%m-%d}"
+        return dates.span(invoice.period_start, invoice.period_end)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Invoices are generated from approved time (services.invoice_generate), which

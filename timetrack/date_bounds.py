@@ -20,6 +20,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from presentation import dates
+
 DATABASE_FLOOR = datetime.date(2000, 1, 1)
 """The earliest date the database's constraints accept (timecards, invoice periods)."""
 
@@ -39,12 +41,8 @@ def latest_date(today: datetime.date | None = None) -> datetime.date:
 
 def out_of_range_message(today: datetime.date | None = None) -> str:
     return OUT_OF_RANGE.format(
-        earliest=_spelled(earliest_date()), latest=_spelled(latest_date(today))
+        earliest=dates.day(earliest_date()), latest=dates.day(latest_date(today))
     )
-
-
-def _spelled(day: datetime.date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
 
 
 def refuse_out_of_range(value: datetime.date, today: datetime.date | None = None) -> None:

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from presentation import numbers
+from presentation import dates, numbers
 from timetrack.date_bounds import DATABASE_FLOOR, refuse_out_of_range
 
 MAX_HOURS_PER_DAY = Decimal("24")
@@ -172,7 +172,7 @@ class Timecard(models.Model):
 
     def __str__(self) -> str:
         return (
-            f"{self.date:%Y-%m-%d} {numbers.hours(self.hours)}h {self.project.code} ({self.user})"
+            f"{dates.day(self.date)} {numbers.hours(self.hours)}h {self.project.code} ({self.user})"
         )
 
     def get_absolute_url(self) -> str:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import UserProfile
 from core.routing.writes import mark_written
-from presentation import numbers
+from presentation import dates, numbers
 from timetrack.date_bounds import check_date
 from timetrack.invoice_numbers import next_invoice_numbers
 from timetrack.models import (
@@ -313,7 +313,7 @@ def invoice_mark_paid(*, invoice: Invoice, paid_on: datetime.date | None = None)
     paid_on = paid_on or _today()
     check_date(paid_on, field="paid_on")
     if paid_on < invoice.sent_on:
-        raise ValidationError(PAID_BEFORE_SENT.format(sent_on=invoice.sent_on))
+        raise ValidationError(PAID_BEFORE_SENT.format(sent_on=dates.day(invoice.sent_on)))
     invoice.status = InvoiceStatus.PAID
     invoice.paid_on = paid_on
     invoice.save(update_fields=["status", "paid_on"])
@@ -360,7 +360,7 @@ def _check_day(
     same day are counted one after the other.
     """
     if date > _today():
-        raise ValidationError(FUTURE_DATE.format(date=date))
+        raise ValidationError(FUTURE_DATE.format(date=dates.day(date)))
     UserProfile.objects.select_for_update().filter(user=user).first()
     others = Timecard.objects.filter(user=user, date=date)
     if editing is not None:
@@ -371,7 +371,7 @@ def _check_day(
         raise ValidationError(
             DAY_OVERFULL.format(
                 total=numbers.hours(total),
-                date=date,
+                date=dates.day(date),
                 limit=numbers.hours(MAX_HOURS_PER_DAY),
                 logged=numbers.hours(logged),
             )

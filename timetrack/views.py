@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from presentation import numbers
+from presentation import dates, numbers
 from timetrack import periods, selectors, services
 from timetrack.forms import (
     InvoiceFilterForm,
@@ -110,7 +110,7 @@ def timecard_create(request: HttpRequest) -> HttpResponse:
         else:
             hours = numbers.hours(timecard.hours)
             messages.success(
-                request, f"Logged {hours} h on {timecard.project} for {timecard.date}."
+                request, f"Logged {hours} h on {timecard.project} for {dates.day(timecard.date)}."
             )
             return redirect("timetrack:timecard_list")
     return render(
@@ -140,7 +140,7 @@ def timecard_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"Saved your timecard of {timecard.date}.")
+            messages.success(request, f"Saved your timecard of {dates.day(timecard.date)}.")
             return redirect("timetrack:timecard_list")
     return render(
         request,
@@ -157,7 +157,9 @@ def timecard_submit(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, f"Submitted your timecard of {timecard.date} for approval.")
+        messages.success(
+            request, f"Submitted your timecard of {dates.day(timecard.date)} for approval."
+        )
     return _redirect_back(request, reverse("timetrack:timecard_list"))
 
 
@@ -245,7 +247,7 @@ def invoice_generate(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Invoice {invoice.number} of {numbers.money(invoice.total)} created as a draft.",
+                f"Invoice {invoice.number} of {numbers.amount(invoice.total)} created as a draft.",
             )
             return redirect(invoice)
     return render(request, "timetrack/invoice_generate.html", {"nav": "invoices", "form": form})
@@ -259,7 +261,9 @@ def invoice_mark_sent(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, f"Invoice {invoice.number} marked as sent on {invoice.sent_on}.")
+        messages.success(
+            request, f"Invoice {invoice.number} marked as sent on {dates.day(invoice.sent_on)}."
+        )
     return redirect(invoice)
 
 
@@ -271,7 +275,9 @@ def invoice_mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, f"Invoice {invoice.number} marked as paid on {invoice.paid_on}.")
+        messages.success(
+            request, f"Invoice {invoice.number} marked as paid on {dates.day(invoice.paid_on)}."
+        )
     return redirect(invoice)
 
 
@@ -300,8 +306,8 @@ def _review(
         # submitted) is a message in the queue, not an error page.
         messages.error(request, _error_text(error))
     else:
-        owner = timecard.user.get_full_name() or timecard.user.get_username()
-        messages.success(request, f"{done} {owner}'s timecard of {timecard.date}.")
+        owner = _name(timecard.user)
+        messages.success(request, f"{done} {owner}'s timecard of {dates.day(timecard.date)}.")
     return _redirect_back(request, reverse("timetrack:approval_queue"))
 
 
@@ -352,6 +358,11 @@ def _timecard_ids(values: list[str]) -> list[int] | None:
     return ids if all(0 < pk < 2**63 for pk in ids) else None
 
 
+def _name(user: Any) -> str:
+    """A person as the pages name them: the full name, or the username without one."""
+    return user.get_full_name() or user.get_username()
+
+
 def review_message(reviewed: services.Reviewed, *, approve: bool, asked: int) -> str:
     """ "Approved 12 timecards." and, when some were left or are gone, which and why."""
     done = "Approved" if approve else "Sent back"
@@ -359,8 +370,7 @@ def review_message(reviewed: services.Reviewed, *, approve: bool, asked: int) ->
     text = f"{done} {numbers.count(count)} timecard{'' if count == 1 else 's'}."
     if reviewed.left:
         reasons = "; ".join(
-            f"{card.user.get_full_name() or card.user.get_username()}'s of {card.date}: {why}"
-            for card, why in reviewed.left
+            f"{_name(card.user)}'s of {dates.day(card.date)}: {why}" for card, why in reviewed.left
         )
         text += f" Left as they were: {reasons}"
     gone = asked - count - len(reviewed.left)

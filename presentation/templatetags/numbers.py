@@ -26,8 +26,8 @@ def hours(value: Decimal | float | int | None) -> str:
 
 @register.filter
 def money(value: Decimal | float | int | None) -> str:
-    """1234.5 -> "1,234.50" (``numbers.money``)."""
-    return "" if value is None or value == "" else numbers.money(value)
+    """1234.5 -> "USD 1,234.50", in the site's currency (``numbers.amount``)."""
+    return "" if value is None or value == "" else numbers.amount(value)
 
 
 @register.filter

@@ -21,6 +21,7 @@ from playwright.sync_api import Page, expect
 from accounts.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 from core.routing.middleware import PIN_COOKIE
 from core.routing.notices import PINNED
+from presentation import dates
 from reports.selectors import EXPORT_HEADER
 from tests.browser.conftest import on_db_thread, screenshot
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
@@ -100,7 +101,7 @@ def test_log_submit_approve_invoice_and_report(open_page):
     page.get_by_role("button", name="Log time").click()
 
     expect(page).to_have_url(re.compile(r"/timecards/$"))
-    expect(message(page)).to_have_text(f"Logged 6 h on Acme Corp / Website for {today}.")
+    expect(message(page)).to_have_text(f"Logged 6 h on Acme Corp / Website for {dates.day(today)}.")
     row = page.get_by_role("row").filter(has_text=DESCRIPTION)
     expect(row).to_contain_text("Acme Corp / Website")
     expect(row.locator("td.num")).to_have_text("6")  # whole hours bare, as in the reports
@@ -130,7 +131,9 @@ def test_log_submit_approve_invoice_and_report(open_page):
 
     # --- she submits it, and logs out -----------------------------------------------
     row.get_by_role("button", name="Submit").click()
-    expect(message(page)).to_have_text(f"Submitted your timecard of {today} for approval.")
+    expect(message(page)).to_have_text(
+        f"Submitted your timecard of {dates.day(today)} for approval."
+    )
     expect(row.locator(".badge")).to_have_text("Submitted")
     screenshot(page, "walk-06-timecard-submitted")
 
@@ -147,7 +150,7 @@ def test_log_submit_approve_invoice_and_report(open_page):
     queued = page.get_by_role("row").filter(has_text=DESCRIPTION)
     expect(queued).to_contain_text("Ada Lovelace")
     queued.get_by_role("button", name="Approve").click()
-    expect(message(page)).to_have_text(f"Approved Ada Lovelace's timecard of {today}.")
+    expect(message(page)).to_have_text(f"Approved Ada Lovelace's timecard of {dates.day(today)}.")
     expect(page.get_by_text("Nothing to review")).to_be_visible()
     screenshot(page, "walk-08-approved")
 
@@ -166,7 +169,7 @@ def test_log_submit_approve_invoice_and_report(open_page):
 
     number = invoice_number(today.year, 1)
     expect(page).to_have_url(re.compile(r"/invoices/\d+/$"))
-    expect(message(page)).to_have_text(f"Invoice {number} of 510.00 created as a draft.")
+    expect(message(page)).to_have_text(f"Invoice {number} of USD 510.00 created as a draft.")
     expect(page.get_by_role("heading", name=f"Invoice {number}")).to_contain_text("Draft")
     screenshot(page, "walk-11-invoice-generated")
 
@@ -180,11 +183,11 @@ def test_log_submit_approve_invoice_and_report(open_page):
 
     expect(page.get_by_role("heading", name=f"Invoice {number}")).to_be_visible()
     billed = page.get_by_role("row").filter(has_text=DESCRIPTION)
-    expect(billed.locator("td.num")).to_have_text(["6", "85.00", "510.00"])
+    expect(billed.locator("td.num")).to_have_text(["6", "USD 85.00", "USD 510.00"])
     expect(page.get_by_text("Server upgrade")).to_have_count(0)
     screenshot(page, "walk-13-invoice-detail")
     page.get_by_role("button", name="Mark as sent").click()
-    expect(message(page)).to_have_text(f"Invoice {number} marked as sent on {today}.")
+    expect(message(page)).to_have_text(f"Invoice {number} marked as sent on {dates.day(today)}.")
     expect(page.get_by_role("heading", name=f"Invoice {number}")).to_contain_text("Sent")
     expect(page.get_by_role("button", name="Mark as paid")).to_be_visible()
     screenshot(page, "walk-14-invoice-sent")
@@ -205,7 +208,7 @@ def test_log_submit_approve_invoice_and_report(open_page):
     nav_link(page, "Reports").click()
     expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
     outstanding = page.locator(".stat").filter(has_text="Outstanding invoices")
-    expect(outstanding.locator(".value")).to_have_text("510.00")
+    expect(outstanding.locator(".value")).to_have_text("USD 510.00")
     if on_db_thread(lambda: connections["default"].vendor) == "sqlite" or PRIMARY_BADGE.search(
         page.locator(".served-by").inner_text()
     ):
@@ -226,7 +229,7 @@ def test_log_submit_approve_invoice_and_report(open_page):
     unbilled = page.locator(".stat").filter(has_text="Unbilled approved time")
     expect(unbilled).to_contain_text("2 h on 1 timecard")
     outstanding = page.locator(".stat").filter(has_text="Outstanding invoices")
-    expect(outstanding.locator(".value")).to_have_text("510.00")
+    expect(outstanding.locator(".value")).to_have_text("USD 510.00")
     screenshot(page, "walk-15-report-dashboard")
 
     open_report(page, "Hours by person", "/reports/hours/", "walk-16-report-hours")

@@ -270,3 +270,9 @@ def test_debug_reports_the_content_security_policy_and_production_enforces_it():
     assert debug.stdout.strip() == "['Content-Security-Policy-Report-Only']"
     assert production.returncode == 0, production.stderr
     assert production.stdout.strip() == "['Content-Security-Policy']"
+
+
+def test_a_currency_that_is_not_an_iso_code_stops_the_start():
+    result = _manage("check", DEBUG="1", CURRENCY="$")
+    assert result.returncode != 0
+    assert "CURRENCY must be an ISO 4217 code of three capital letters" in result.stderr

@@ -123,11 +123,13 @@ def test_template_draws_an_accessible_svg():
     assert '<desc id="w-desc">Desc</desc>' in svg
     assert svg.count('<rect class="bar-billable"') == 2
     assert svg.count('<rect class="bar-nonbillable"') == 1
-    assert "Mar 3" in svg and "Mar 10" in svg
+    assert (
+        '<li class="at-wide at-narrow">3 Mar</li><li class="at-wide at-narrow">10 Mar</li>' in svg
+    )
     assert '<span class="chart-x-title" aria-hidden="true">Week starting (Monday)</span>' in svg
     assert '<span class="chart-y-title" aria-hidden="true">Hours</span>' in svg
     assert "<li>40</li><li>30</li>" in svg  # ticks listed top down beside the plot
-    assert "Mar 3: billable 32.50 h" in svg  # as the tables write hours
+    assert "3 Mar: billable 32.50 h" in svg  # as the tables write hours
 
 
 def test_template_says_when_there_is_nothing_to_chart():

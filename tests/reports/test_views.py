@@ -92,7 +92,7 @@ def test_a_figure_reads_the_same_in_the_chart_and_in_the_table(staff_client):
 
     chart = body.split('<svg class="chart-plot"')[1].split("</svg>")[0]
     table = body.split('id="per-person"')[1].split("</table>")[0]
-    assert f"<title>{monday:%b} {monday.day}: billable 1,234.50 h</title>" in chart
+    assert f"<title>{monday.day} {monday:%b}: billable 1,234.50 h</title>" in chart
     assert "1,234.50 h billable" in table  # the week's cell of the totals row
     assert "<strong>1,234.50</strong>" in table
 
@@ -113,7 +113,7 @@ def test_invoice_page_tables(staff_client):
     assert "Initech" in body
     assert "2,500.00" in body
     assert re.search(
-        r"<td>Over 90 days</td><td class=\"num\">1</td><td class=\"num\">99.99</td>", body
+        r"<td>Over 90 days</td><td class=\"num\">1</td><td class=\"num\">USD 99.99</td>", body
     )
     assert '<title id="revenue-months-title">Revenue per month, last 12 months</title>' in body
     assert "Month paid" in body and "Revenue" in body

@@ -24,7 +24,7 @@ def test_timecard_str_and_url():
         user=UserFactory(username="ada"),
     )
 
-    assert str(timecard) == "2025-03-03 7.50h apollo (ada)"
+    assert str(timecard) == "3 Mar 2025 7.50h apollo (ada)"
     assert timecard.get_absolute_url() == f"/timecards/{timecard.pk}/edit/"
 
 

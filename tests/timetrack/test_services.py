@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.factories import UserFactory
 from accounts.models import UserProfile
+from presentation import dates
 from timetrack import services
 from timetrack.factories import ClientFactory, InvoiceFactory, ProjectFactory, TimecardFactory
 from timetrack.invoice_numbers import invoice_number, parse_invoice_number
@@ -147,7 +148,7 @@ def test_a_person_logs_at_most_24_hours_a_day_over_all_projects(user):
             user=user, project=ProjectFactory(), date=day, hours=Decimal("4.25"), description="Work"
         )
     assert messages_of(excinfo) == [
-        "That would make 24.25 hours on 2025-03-03: a day has at most 24,"
+        "That would make 24.25 hours on 3 Mar 2025: a day has at most 24,"
         " and 20 are logged already."
     ]
     assert Timecard.objects.filter(user=user).count() == 1
@@ -187,7 +188,7 @@ def test_time_in_the_future_is_refused(user):
             hours=Decimal("1"),
             description="Work",
         )
-    assert messages_of(excinfo) == [services.FUTURE_DATE.format(date=tomorrow)]
+    assert messages_of(excinfo) == [services.FUTURE_DATE.format(date=dates.day(tomorrow))]
     assert not Timecard.objects.exists()
 
 
@@ -669,9 +670,7 @@ def test_an_invoice_is_not_paid_before_it_was_sent():
     with pytest.raises(ValidationError) as excinfo:
         services.invoice_mark_paid(invoice=invoice, paid_on=datetime.date(2025, 4, 9))
 
-    assert messages_of(excinfo) == [
-        services.PAID_BEFORE_SENT.format(sent_on=datetime.date(2025, 4, 10))
-    ]
+    assert messages_of(excinfo) == [services.PAID_BEFORE_SENT.format(sent_on="10 Apr 2025")]
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.SENT
     assert invoice.paid_on is None

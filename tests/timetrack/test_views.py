@@ -266,7 +266,7 @@ def test_create_logs_time(user_client, user):
     assert timecard.hours == Decimal("7.50")
     assert timecard.billable is True
     assert timecard.status == TimecardStatus.OPEN
-    assert messages_of(response) == [f"Logged 7.50 h on {project} for 2025-03-03."]
+    assert messages_of(response) == [f"Logged 7.50 h on {project} for 3 Mar 2025."]
 
 
 def test_a_form_sent_twice_logs_the_time_once(user_client, user):
@@ -283,7 +283,7 @@ def test_a_form_sent_twice_logs_the_time_once(user_client, user):
     assert (first.status_code, again.status_code) == (302, 302)
     timecard = Timecard.objects.get()
     assert str(timecard.submission) == submission[1]
-    assert set(messages_of(again)) == {f"Logged 7.50 h on {project} for 2025-03-03."}
+    assert set(messages_of(again)) == {f"Logged 7.50 h on {project} for 3 Mar 2025."}
     other_form = {**data, "submission": str(uuid.uuid4())}
     assert user_client.post(reverse("timetrack:timecard_create"), other_form).status_code == 302
     assert Timecard.objects.count() == 2, "another form is other time"

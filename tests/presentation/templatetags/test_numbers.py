@@ -46,8 +46,8 @@ def test_hours_matches_floatformat_and_intcomma(value):
         8.25,
     ],
 )
-def test_money_matches_floatformat_2_and_intcomma(value):
-    assert money(value) == intcomma(floatformat(value, 2))
+def test_money_matches_floatformat_2_and_intcomma_after_the_currency(value):
+    assert money(value) == f"USD {intcomma(floatformat(value, 2))}"
 
 
 @pytest.mark.parametrize("value", [0, 7, 999, 1000, 12345, 1234567, -4321])
@@ -65,7 +65,13 @@ def test_templates_load_the_filters_as_numbers():
 
     text = template.render(Context({"h": Decimal("1806.5"), "m": 12345, "n": 4321}))
 
-    assert text == "1,806.50 h, 12,345.00, 4,321"
+    assert text == "1,806.50 h, USD 12,345.00, 4,321"
+
+
+def test_amounts_are_in_the_currency_setting(settings):
+    settings.CURRENCY = "EUR"
+
+    assert money(Decimal("1234.5")) == "EUR 1,234.50"
 
 
 @pytest.mark.parametrize("value", [Decimal("0"), Decimal("42.5"), Decimal("12.25"), 99.95, 100])
