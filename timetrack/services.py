@@ -296,14 +296,18 @@ def invoice_generate(
 
 @transaction.atomic
 def invoice_mark_sent(*, invoice: Invoice, sent_on: datetime.date | None = None) -> Invoice:
+    """Send a draft: it is issued the day it goes out, and its payment terms count from
+    then, not from the day it was drafted (a draft can wait days for a review)."""
     invoice = _lock_invoice_in(invoice, InvoiceStatus.DRAFT, NOT_SENDABLE)
     invoice.status = InvoiceStatus.SENT
     invoice.sent_on = sent_on or _today()
     check_date(invoice.sent_on, field="sent_on")
+    invoice.issued_on = invoice.sent_on
+    invoice.due_on = invoice.sent_on + datetime.timedelta(days=settings.INVOICE_PAYMENT_TERMS_DAYS)
     # The period was checked when the invoice was drafted: a raised EARLIEST_DATE since
     # must not keep a draft from going out.
     invoice.full_clean(exclude=["period_start", "period_end"])
-    invoice.save(update_fields=["status", "sent_on"])
+    invoice.save(update_fields=["status", "sent_on", "issued_on", "due_on"])
     return invoice
 
 

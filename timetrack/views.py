@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
@@ -225,6 +226,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timecards": timecards,
             "hours": sum((card.hours for card in timecards), Decimal("0")),
             "today": timezone.localdate(),
+            "payment_terms_days": settings.INVOICE_PAYMENT_TERMS_DAYS,
         },
     )
 

@@ -626,6 +626,9 @@ def test_mark_sent_then_paid():
     assert invoice.status == InvoiceStatus.SENT
     assert invoice.sent_on == datetime.date(2025, 4, 2)
     assert invoice.paid_on is None
+    # Issued the day it went out, not the day it was drafted; the terms count from then.
+    assert invoice.issued_on == datetime.date(2025, 4, 2)
+    assert invoice.due_on == datetime.date(2025, 5, 2)
 
     services.invoice_mark_paid(invoice=invoice, paid_on=datetime.date(2025, 4, 20))
     invoice.refresh_from_db()

@@ -696,6 +696,9 @@ def test_a_draft_is_not_shown_as_issued(user_client, user):
     assert "<th>Issued on</th><td>3 Mar 2026</td>" in sent_page.content.decode()
     assert "Drafted on" not in sent_page.content.decode()
     assert "2 Mar 2026" not in listed and "3 Mar 2026" in listed
+    # A draft falls due a term after it is sent, not after it was drafted.
+    assert "<th>Due on</th><td>30 days after it is sent</td>" in draft_page.content.decode()
+    assert '<span class="muted">After sending</span>' in listed
 
 
 def test_invoice_detail_queries_do_not_grow_with_timecards(user_client, user):

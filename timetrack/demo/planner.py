@@ -603,6 +603,9 @@ class _Generator:
         else:
             sent_on = invoice.issued_on + datetime.timedelta(days=self.rng.choice((0, 0, 1, 2)))
             invoice.sent_on = min(sent_on, self.today)
+            # Sending issues it, as services.invoice_mark_sent does: the terms start then.
+            invoice.issued_on = invoice.sent_on
+            invoice.due_on = invoice.sent_on + self.terms
             pays_after = max(3, round(self.rng.gauss(client.pays_after_days, 6)))
             paid_on = invoice.sent_on + datetime.timedelta(days=pays_after)
             recent = invoice.issued_on > self.today - STUCK_AFTER
