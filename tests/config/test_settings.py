@@ -276,3 +276,19 @@ def test_a_currency_that_is_not_an_iso_code_stops_the_start():
     result = _manage("check", DEBUG="1", CURRENCY="$")
     assert result.returncode != 0
     assert "CURRENCY must be an ISO 4217 code of three capital letters" in result.stderr
+
+
+def test_a_tls_proxy_without_a_trusted_proxy_count_is_warned_of():
+    production = {
+        "SECRET_KEY": "a-long-random-production-secret-" + "k3y" * 12,
+        "ALLOWED_HOSTS": "timecards.example.com",
+        "BEHIND_TLS_PROXY": "true",
+    }
+    warned = _manage("check", "--deploy", "--fail-level", "WARNING", **production)
+    counted = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", TRUSTED_PROXY_COUNT="1", **production
+    )
+
+    assert warned.returncode != 0
+    assert "accounts.W001" in warned.stderr and "TRUSTED_PROXY_COUNT" in warned.stderr
+    assert counted.returncode == 0, counted.stderr

@@ -1,0 +1,33 @@
+"""A start-up warning for a proxy the login throttle was not told about.
+
+Behind a TLS proxy (``BEHIND_TLS_PROXY``) every request comes from the proxy's address
+unless ``TRUSTED_PROXY_COUNT`` says how many proxies' ``X-Forwarded-For`` entries to
+trust (``accounts/client_address.py``). Without it every visitor shares one address,
+and the throttle, which locks a user name at an address, lets anyone lock any user out
+of the site with five wrong passwords.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Warning, register
+
+PROXY_NOT_COUNTED = "accounts.W001"
+
+
+@register()
+def proxy_is_counted(**kwargs: Any) -> list[Warning]:
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not settings.TRUSTED_PROXY_COUNT:
+        return [
+            Warning(
+                "BEHIND_TLS_PROXY is on but TRUSTED_PROXY_COUNT is 0: the login throttle"
+                " sees every visitor at the proxy's address, so five wrong passwords for a"
+                " user name from anyone lock that user out for everyone.",
+                hint="Set TRUSTED_PROXY_COUNT to the number of proxies of your own in front"
+                " of the site (1 for one nginx or load balancer).",
+                id=PROXY_NOT_COUNTED,
+            )
+        ]
+    return []
