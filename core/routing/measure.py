@@ -59,11 +59,15 @@ select pg_is_in_recovery(),
             when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
             else extract(epoch from now() - pg_last_xact_replay_timestamp())
        end,
-       pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()),
-       pg_last_wal_replay_lsn(),
-       extract(epoch from now() - pg_last_xact_replay_timestamp()),
+       case when pg_is_in_recovery()
+            then pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) end,
+       case when pg_is_in_recovery() then pg_last_wal_replay_lsn() end,
+       case when pg_is_in_recovery()
+            then extract(epoch from now() - pg_last_xact_replay_timestamp()) end,
        (select received_tli from pg_stat_wal_receiver)
 """
+"""A node that leads measures none of the replay columns: once promoted, PostgreSQL keeps
+answering the last WAL it received and replayed as a standby, which is no lag."""
 
 
 @dataclass(frozen=True)
