@@ -1,0 +1,25 @@
+"""The start-up warning for a TLS proxy the login throttle was not told about."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.checks import PROXY_NOT_COUNTED, proxy_is_counted
+
+PROXY_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # what BEHIND_TLS_PROXY sets
+
+
+@pytest.mark.parametrize(
+    ("proxy_header", "proxies", "warned"),
+    [(PROXY_HEADER, 0, True), (PROXY_HEADER, 1, False), (None, 0, False)],
+    ids=["proxy-not-counted", "proxy-counted", "no-proxy"],
+)
+def test_a_tls_proxy_needs_its_count(settings, proxy_header, proxies, warned):
+    settings.SECURE_PROXY_SSL_HEADER = proxy_header
+    settings.TRUSTED_PROXY_COUNT = proxies
+
+    found = proxy_is_counted()
+
+    assert [warning.id for warning in found] == ([PROXY_NOT_COUNTED] if warned else [])
+    if warned:
+        assert "TRUSTED_PROXY_COUNT" in found[0].hint
