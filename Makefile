@@ -15,7 +15,6 @@ help: ## List the targets
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	@# No byte-compiling of every installed file: Python compiles the modules it imports.
 	$(BIN)/pip install --quiet --no-compile -e '.[dev]'
 	touch $@

@@ -68,8 +68,8 @@ test-sqlite: install ## The whole suite on the embedded SQLite (the PostgreSQL t
 	$(PY) -m pytest -m "not postgres and not postgres_group"
 
 # The tests that use a database against the primary and one standby (those that use none,
-# and the browser's, run the same on SQLite: test-sqlite has them), then the group tests
-# against the primary and two standbys.
+# the browser's and the pages' run the same on SQLite: test-sqlite has them), then the
+# group tests against the primary and two standbys.
 test-pg: install ## The database tests against the native servers (starts them when needed)
 	$(MAKE) pg-up STANDBYS=2
 	$(MAKE) pg-switchover STANDBYS=2
@@ -78,7 +78,7 @@ test-pg: install ## The database tests against the native servers (starts them w
 
 test-pg-one: install
 	DATABASE_URL=$(PG_URL):$(PG_PRIMARY_PORT)/timetrack STANDBY_DATABASE_URLS=$(STANDBY_URLS_1) \
-		$(PY) -m pytest -p no:cacheprovider -m "not postgres_group and not no_database and not browser"
+		$(PY) -m pytest -p no:cacheprovider -m "not postgres_group and not no_database and not browser and not pages"
 
 test-pg-group: install
 	$(PG_GROUP_ENV) $(PY) -m pytest -p no:cacheprovider -m postgres_group

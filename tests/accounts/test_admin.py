@@ -13,7 +13,7 @@ from django.urls import reverse
 from accounts.factories import UserFactory
 from accounts.models import UserProfile
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pages]
 
 User = get_user_model()
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.factories import DEFAULT_PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pages]
 
 
 def test_paths():

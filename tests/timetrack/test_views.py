@@ -28,7 +28,7 @@ from timetrack.models import (
     TimecardStatus,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pages]
 
 MARCH = (datetime.date(2025, 3, 1), datetime.date(2025, 3, 31))
 
