@@ -25,7 +25,7 @@ from tests.conftest import REPORT_DATA
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
 from timetrack.periods import week_start
 
-pytestmark = [REPORT_DATA, pytest.mark.pages]
+pytestmark = [*REPORT_DATA, pytest.mark.pages]
 
 URL = "reports:hours"
 

@@ -10,7 +10,7 @@ from accounts.factories import UserFactory
 from reports.permissions import can_view_reports
 from tests.conftest import REPORT_DATA
 
-pytestmark = [REPORT_DATA, pytest.mark.pages]
+pytestmark = [*REPORT_DATA, pytest.mark.pages]
 
 REPORT_URLS = [
     "reports:dashboard",

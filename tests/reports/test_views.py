@@ -17,7 +17,7 @@ from tests.conftest import REPORT_DATA
 from timetrack.factories import ClientFactory, InvoiceFactory, ProjectFactory, TimecardFactory
 from timetrack.periods import week_start
 
-pytestmark = [REPORT_DATA, pytest.mark.pages]
+pytestmark = [*REPORT_DATA, pytest.mark.pages]
 
 
 def page(client, name: str, **params) -> str:
