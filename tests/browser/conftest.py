@@ -84,8 +84,15 @@ def on_db_thread(check: Callable[[], T]) -> T:
     return outcome["value"]
 
 
-def screenshot(page: Any, name: str) -> Path:
-    """Save a full-page screenshot of what the browser shows, named for the step."""
+def screenshot(page: Any, name: str, *, always: bool = False) -> Path | None:
+    """Save a full-page screenshot of what the browser shows, named for the step.
+
+    Only with ``SCREENSHOTS=1`` (``make screenshots``) or ``always`` (a failed test's
+    last page): a full-page PNG costs a fifth of a second of CPU, which the steps of
+    every ``make test`` need not spend.
+    """
+    if not (always or os.environ.get("SCREENSHOTS")):
+        return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower()).strip('-')}.png"
     page.screenshot(path=path, full_page=True)
@@ -168,7 +175,7 @@ def open_page(request, live_server) -> Iterator[Callable[[], Any]]:
     failed = getattr(request.node, "report_call", None)
     if "page" in opened and failed is not None and failed.failed:
         # What the browser showed when the test gave up: the first thing to look at in CI.
-        screenshot(opened["page"], f"failed-{request.node.name}")
+        screenshot(opened["page"], f"failed-{request.node.name}", always=True)
     if "browser" in opened:
         opened["browser"].close()
     if "playwright" in opened:

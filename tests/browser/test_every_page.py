@@ -12,14 +12,13 @@ One walk per size, logged in as staff (who sees every page). At each page:
   no text in a chart is drawn smaller than 9 px on screen.
 
 On the phone the walk then folds and opens the menu, and taps what a mouse would hover.
-With ``SCREENSHOTS=1`` (``make screenshots``) each page at each size is saved as a picture
-for a person to look at.
+Under ``make screenshots`` each page at each size is saved as a picture for a person to
+look at (``conftest.screenshot``).
 """
 
 from __future__ import annotations
 
 import datetime
-import os
 from decimal import Decimal
 
 import pytest
@@ -181,8 +180,7 @@ def walk(page: Page, pages: dict[str, str], size: dict[str, int]) -> dict[str, l
             problems.append(f"the Content-Security-Policy is {policy!r}")
         if problems:
             found[f"{name} ({path})"] = problems
-        if os.environ.get("SCREENSHOTS"):
-            screenshot(page, f"{size['width']}x{size['height']}-{name}")
+        screenshot(page, f"{size['width']}x{size['height']}-{name}")
     return found
 
 
@@ -231,8 +229,7 @@ def the_menu_folds_away(page: Page) -> None:
     expect(admin).to_be_visible()
     box = admin.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
-    if os.environ.get("SCREENSHOTS"):
-        screenshot(page, "390x844-menu-open")
+    screenshot(page, "390x844-menu-open")
     admin.click()
     page.wait_for_url("**/admin/")
 

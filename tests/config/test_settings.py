@@ -81,9 +81,7 @@ def test_deploy_checks_are_clean_with_production_settings():
 
 
 def test_debug_gives_development_defaults():
-    result = _manage(
-        "shell", "-c", "from django.conf import settings; print(settings.ALLOWED_HOSTS)", DEBUG="1"
-    )
+    result = _print("print(settings.ALLOWED_HOSTS)")
     assert result.returncode == 0, result.stderr
     assert "127.0.0.1" in result.stdout
 
