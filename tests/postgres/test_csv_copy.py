@@ -12,7 +12,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import OperationalError, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
@@ -124,16 +124,14 @@ def test_the_export_page_is_the_copy(staff_client, awkward_timecards):
 def many_timecards(wait_for_replay):
     """Far more CSV than the queue holds (``QUEUE_CHUNKS``) and the sockets buffer."""
     timecard = TimecardFactory(description="x" * 200)
-    Timecard.objects.bulk_create(
-        Timecard(
-            user_id=timecard.user_id,
-            project_id=timecard.project_id,
-            date=DAY,
-            hours=Decimal("1"),
-            description="y" * 200,
+    with connection.cursor() as cursor:  # made on the server: a tenth of bulk_create's time
+        cursor.execute(
+            "insert into timetrack_timecard (user_id, project_id, date, hours, description,"
+            " billable, status, created_at, updated_at)"
+            " select %s, %s, %s, 1, repeat('y', 200), true, 'open', now(), now()"
+            " from generate_series(1, %s)",
+            [timecard.user_id, timecard.project_id, DAY, ROWS],
         )
-        for _ in range(ROWS)
-    )
     wait_for_replay()
 
 
