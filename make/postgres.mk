@@ -37,7 +37,7 @@ COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compos
 export COMPOSE_PROJECT_NAME ?= timetrack
 
 .PHONY: pg-up pg-down pg-status pg-destroy pg-failover pg-switchover run-pg test-sqlite test-pg up down logs compose-seed \
-	compose-test docker-ready web-wheels test-pg-one test-pg-group
+	compose-test docker-ready web-wheels test-pg-one test-pg-group test-pg-group-apart
 
 pg-up: ## Start the native primary (127.0.0.1:55432) and STANDBYS standbys (55433, 55434) in .pg/
 	$(PG_PAIR) up
@@ -82,6 +82,22 @@ test-pg-one: install
 
 test-pg-group: install
 	$(PG_GROUP_ENV) $(PY) -m pytest -p no:cacheprovider -m postgres_group
+
+# What `make test` runs of the group tests: the same on servers of their own in .pg-group/
+# (PG_GROUP_*_PORT), so that they go on beside the first pass; stopped again afterwards.
+PG_GROUP_PRIMARY_PORT ?= 55462
+PG_GROUP_STANDBY_PORT ?= 55463
+PG_GROUP_STANDBY_2_PORT ?= 55464
+GROUP_PAIR_ENV := PG_DIR=$(CURDIR)/.pg-group PG_STANDBYS=2 PG_REPLICATION_MODE=asynchronous \
+	PG_PRIMARY_PORT=$(PG_GROUP_PRIMARY_PORT) PG_STANDBY_PORT=$(PG_GROUP_STANDBY_PORT) \
+	PG_STANDBY_2_PORT=$(PG_GROUP_STANDBY_2_PORT)
+
+test-pg-group-apart: install
+	$(GROUP_PAIR_ENV) $(PG_PAIR) up
+	$(GROUP_PAIR_ENV) DATABASE_URL=$(PG_URL):$(PG_GROUP_PRIMARY_PORT)/timetrack \
+		STANDBY_DATABASE_URLS=$(PG_URL):$(PG_GROUP_STANDBY_PORT)/timetrack,$(PG_URL):$(PG_GROUP_STANDBY_2_PORT)/timetrack \
+		$(PY) -m pytest -p no:cacheprovider -m postgres_group; \
+		status=$$?; $(GROUP_PAIR_ENV) $(PG_PAIR) down; exit $$status
 
 # Compose reads its credentials from .env; the first `make up` writes one from
 # .env.example with fresh random secrets (git-ignored, never committed).
