@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
+from presentation import dates
 from reports.selectors import TimecardFilters
 from timetrack import periods
 from timetrack.date_bounds import BoundedDateField
@@ -94,7 +95,7 @@ class TimecardFilterForm(forms.Form):
         end = data.get("end") or default_end
         if "start" in data and "end" in data:
             if end < start:
-                raise forms.ValidationError(RANGE_REVERSED.format(start=start, end=end))
+                raise forms.ValidationError(RANGE_REVERSED.format(start=dates.day(start), end=dates.day(end)))
             weeks = len(periods.weeks_between(start, end))
             if self.max_weeks is not None and weeks > self.max_weeks:
                 raise forms.ValidationError(RANGE_TOO_LONG.format(weeks=self.max_weeks))

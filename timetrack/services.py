@@ -55,6 +55,8 @@ PERIOD_REVERSED = "The period must end on or after the day it starts."
 NOT_SENDABLE = "Only draft invoices can be marked as sent; this one is {status}."
 NOT_PAYABLE = "Only sent invoices can be marked as paid; this one is {status}."
 PAID_BEFORE_SENT = "An invoice cannot be paid before it was sent ({sent_on})."
+SENT_BEFORE_DRAFTED = "An invoice cannot be sent before it was drafted ({drafted_on})."
+SENT_IN_THE_FUTURE = "An invoice is marked as sent once it has gone out: not on {sent_on}, a day to come."
 NOT_YOURS = "You can only invoice your own time."
 NOTHING_SELECTED = "Select the timecards to approve or send back first."
 SUBMITTED_BY_ANOTHER = "This form was sent by someone else: open Log time again."
@@ -270,7 +272,9 @@ def invoice_generate(
     )
     if not timecards:
         raise ValidationError(
-            NOTHING_TO_INVOICE.format(client=client, start=period_start, end=period_end)
+            NOTHING_TO_INVOICE.format(
+                client=client, start=dates.day(period_start), end=dates.day(period_end)
+            )
         )
     rate = UserProfile.objects.get(user=user).hourly_rate
     issued_on = issued_on or _today()
@@ -302,6 +306,11 @@ def invoice_mark_sent(*, invoice: Invoice, sent_on: datetime.date | None = None)
     invoice.status = InvoiceStatus.SENT
     invoice.sent_on = sent_on or _today()
     check_date(invoice.sent_on, field="sent_on")
+    # The number's year is the drafting day's; sending on or after it keeps the two in order.
+    if invoice.sent_on < invoice.issued_on:
+        raise ValidationError(SENT_BEFORE_DRAFTED.format(drafted_on=dates.day(invoice.issued_on)))
+    if invoice.sent_on > _today():
+        raise ValidationError(SENT_IN_THE_FUTURE.format(sent_on=dates.day(invoice.sent_on)))
     invoice.issued_on = invoice.sent_on
     invoice.due_on = invoice.sent_on + datetime.timedelta(days=settings.INVOICE_PAYMENT_TERMS_DAYS)
     # The period was checked when the invoice was drafted: a raised EARLIEST_DATE since

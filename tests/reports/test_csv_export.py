@@ -149,7 +149,7 @@ def test_bad_filters_answer_400_with_the_message(staff_client, timecards):
 
     assert response.status_code == 400
     assert response.streaming is False
-    assert RANGE_REVERSED.format(start="2025-03-31", end="2025-03-01") in response.content.decode()
+    assert RANGE_REVERSED.format(start="31 Mar 2025", end="1 Mar 2025") in response.content.decode()
 
 
 def test_unparseable_date_answers_400(staff_client):

@@ -43,7 +43,7 @@ def page(http, params: dict) -> tuple[int, str]:
         ({"end": "tomorrow"}, INVALID_DATE.format(which="end")),
         (
             {"start": "2025-03-31", "end": "2025-03-01"},
-            RANGE_REVERSED.format(start="2025-03-31", end="2025-03-01"),
+            RANGE_REVERSED.format(start="31 Mar 2025", end="1 Mar 2025"),
         ),
         ({"start": "2020-01-01", "end": "2025-01-01"}, RANGE_TOO_LONG.format(weeks=26)),
         ({"person": "999999"}, UNKNOWN_CHOICE.format(what="person")),

@@ -511,7 +511,7 @@ def test_invoicing_an_empty_period_is_refused(user):
         generate(user, client)
 
     assert messages_of(excinfo) == [
-        services.NOTHING_TO_INVOICE.format(client=client, start=MARCH[0], end=MARCH[1])
+        services.NOTHING_TO_INVOICE.format(client=client, start="1 Mar 2025", end="31 Mar 2025")
     ]
     assert not Invoice.objects.exists()
 
@@ -544,7 +544,7 @@ def test_a_timecard_is_never_invoiced_twice(user):
         generate(user, client)
 
     assert messages_of(excinfo) == [
-        services.NOTHING_TO_INVOICE.format(client=client, start=MARCH[0], end=MARCH[1])
+        services.NOTHING_TO_INVOICE.format(client=client, start="1 Mar 2025", end="31 Mar 2025")
     ]
     assert list(Invoice.objects.all()) == [first]
     card.refresh_from_db()
@@ -677,6 +677,29 @@ def test_an_invoice_is_not_paid_before_it_was_sent():
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.SENT
     assert invoice.paid_on is None
+
+
+def test_an_invoice_is_not_sent_before_it_was_drafted():
+    invoice = InvoiceFactory(issued_on=datetime.date(2025, 4, 10))
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.invoice_mark_sent(invoice=invoice, sent_on=datetime.date(2025, 4, 9))
+
+    assert messages_of(excinfo) == [services.SENT_BEFORE_DRAFTED.format(drafted_on="10 Apr 2025")]
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.issued_on) == (InvoiceStatus.DRAFT, datetime.date(2025, 4, 10))
+
+
+def test_an_invoice_is_not_marked_as_sent_on_a_day_to_come():
+    invoice = InvoiceFactory()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.invoice_mark_sent(invoice=invoice, sent_on=tomorrow)
+
+    assert messages_of(excinfo) == [services.SENT_IN_THE_FUTURE.format(sent_on=dates.day(tomorrow))]
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.DRAFT
 
 
 def test_staff_generated_invoice_goes_through_its_whole_life(staff):
