@@ -95,7 +95,9 @@ class TimecardFilterForm(forms.Form):
         end = data.get("end") or default_end
         if "start" in data and "end" in data:
             if end < start:
-                raise forms.ValidationError(RANGE_REVERSED.format(start=dates.day(start), end=dates.day(end)))
+                raise forms.ValidationError(
+                    RANGE_REVERSED.format(start=dates.day(start), end=dates.day(end))
+                )
             weeks = len(periods.weeks_between(start, end))
             if self.max_weeks is not None and weeks > self.max_weeks:
                 raise forms.ValidationError(RANGE_TOO_LONG.format(weeks=self.max_weeks))

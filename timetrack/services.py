@@ -56,7 +56,9 @@ NOT_SENDABLE = "Only draft invoices can be marked as sent; this one is {status}.
 NOT_PAYABLE = "Only sent invoices can be marked as paid; this one is {status}."
 PAID_BEFORE_SENT = "An invoice cannot be paid before it was sent ({sent_on})."
 SENT_BEFORE_DRAFTED = "An invoice cannot be sent before it was drafted ({drafted_on})."
-SENT_IN_THE_FUTURE = "An invoice is marked as sent once it has gone out: not on {sent_on}, a day to come."
+SENT_IN_THE_FUTURE = (
+    "An invoice is marked as sent once it has gone out: not on {sent_on}, a day to come."
+)
 NOT_YOURS = "You can only invoice your own time."
 NOTHING_SELECTED = "Select the timecards to approve or send back first."
 SUBMITTED_BY_ANOTHER = "This form was sent by someone else: open Log time again."
