@@ -31,10 +31,10 @@ PLOT_HEIGHT = 100
 """The SVG's height in its units: a value's bar is ``value / axis maximum`` of it."""
 
 # Which bar labels fit is decided for two widths of the plot, in CSS pixels: the
-# narrowest plot of the wide layout and a phone's (a 360 px screen). The stylesheet
+# narrowest plot of the wide layout and a phone's (a 320 px screen). The stylesheet
 # switches from one set to the other with the chart's own width (a container query).
 WIDE_PLOT_PX = 480
-NARROW_PLOT_PX = 220
+NARROW_PLOT_PX = 170
 CHAR_PX = 7.0
 """About how wide one character of the charts' 12 px labels is."""
 LABEL_GAP_PX = 8
@@ -279,7 +279,10 @@ def _labels_that_fit(labels: Sequence[str], slot_px: float) -> set[int]:
     for index, label in enumerate(labels):
         center = (index + 0.5) * slot_px
         half = CHAR_PX * len(label) / 2
-        if center - half >= last_right + LABEL_GAP_PX or not shown:
+        if not shown:  # the first is written from the plot's left edge when wider than its slot
+            shown.add(index)
+            last_right = max(center + half, 2 * half)
+        elif center - half >= last_right + LABEL_GAP_PX:
             shown.add(index)
             last_right = center + half
     return shown
