@@ -9,12 +9,10 @@ selectors do the querying, ``reports.charts`` the chart geometry.
 
 from __future__ import annotations
 
-import datetime
-
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from core.routing import read_from
@@ -26,10 +24,6 @@ from reports.permissions import reports_access_required
 
 READ_ALIAS = "standby"
 NAV = "reports"
-
-
-def _day(day: datetime.date) -> str:
-    return dateformat.format(day, "F j, Y")
 
 
 @require_safe
@@ -44,7 +38,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         title=f"Hours per week, last {len(summary.weeks)} weeks",
         description=(
             f"Stacked bars of billable and non-billable hours logged by everyone, one bar"
-            f" per week from {_day(summary.weeks[0].week)} to {_day(today)}."
+            f" per week from {dates.day(summary.weeks[0].week)} to {dates.day(today)}."
         ),
     )
     return render(
@@ -73,8 +67,8 @@ def hours(request: HttpRequest) -> HttpResponse:
             title="Hours per week",
             description=(
                 f"Stacked bars of billable and non-billable hours per week of the people"
-                f" and projects selected, from {_day(filters.start)}"
-                f" to {_day(filters.end)}."
+                f" and projects selected, from {dates.day(filters.start)}"
+                f" to {dates.day(filters.end)}."
             ),
         )
     return render(

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from presentation import dates
 from reports.forms import (
     INVALID_DATE,
     PROJECT_NOT_OF_CLIENT,
@@ -86,7 +87,7 @@ def test_blank_filters_fall_back_to_the_default_range(staff_client):
     assert "3.5" in body
     start, _ = default_range(today)
     assert f'value="{start:%Y-%m-%d}"' not in body  # the blank inputs stay blank...
-    assert f"{start:%B} {start.day}, {start.year}" in body  # ...and the range is said
+    assert f"From <strong>{dates.day(start)}</strong>" in body  # ...and the range is said
 
 
 def test_unbound_form_reports_the_default_range():
