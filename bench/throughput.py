@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import time
 import urllib.error
@@ -55,6 +56,10 @@ def gunicorn_settings() -> dict[str, int]:
 def start_gunicorn(db: str, mode: str, log: Path, **settings: str) -> subprocess.Popen:
     """gunicorn on the site; ``mode`` "primary" reads the reports there; ``settings`` are
     more environment variables of the site."""
+    if port_answers(PORT):
+        # A server left from another run would answer for this one (it happened: a
+        # chaos run's gunicorn outlived it and served the benchmark its 503s).
+        raise RuntimeError(f"something already listens on {env.HOST}:{PORT}: stop it first")
     extra = {"GUNICORN_BIND": f"{env.HOST}:{PORT}", **settings}
     if mode == "primary":
         extra["STANDBY_DATABASE_URL"] = f"postgres://postgres@{env.HOST}:{env.PRIMARY_PORT}/{db}"
@@ -65,19 +70,33 @@ def start_gunicorn(db: str, mode: str, log: Path, **settings: str) -> subprocess
         stdout=subprocess.DEVNULL,  # the access log
         stderr=log.open("ab"),
     )
+    try:
+        wait_for_answer(process, log)
+    except BaseException:
+        stop(process)  # never left behind, whatever stopped the wait
+        raise
+    return process
+
+
+def wait_for_answer(process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited ({process.returncode}); see {log}")
         try:
             with urllib.request.urlopen(f"http://{env.HOST}:{PORT}/accounts/login/", timeout=5):
-                return process
+                return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             # Not listening yet, or a worker still importing Django on a busy machine
             # (make test runs this beside two test passes): ask again until the deadline.
             time.sleep(0.2)
-    stop(process)
     raise RuntimeError(f"gunicorn did not answer within 60 s; see {log}")
+
+
+def port_answers(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((env.HOST, port)) == 0
 
 
 def stop(process: subprocess.Popen) -> None:
