@@ -799,7 +799,9 @@ def test_a_person_cannot_generate_for_someone_else(user_client, user, other_user
     assert response.status_code == 200
     assert not Invoice.objects.exists()
     assert response.context["form"].non_field_errors() == [
-        services.NOTHING_TO_INVOICE.format(client=project.client, start=MARCH[0], end=MARCH[1])
+        services.NOTHING_TO_INVOICE.format(
+            client=project.client, start="1 Mar 2025", end="31 Mar 2025"
+        )
     ]
 
 
@@ -831,7 +833,9 @@ def test_generate_with_nothing_to_bill_says_so_and_creates_nothing(user_client):
         {"client": client.pk, "period_start": "2025-03-01", "period_end": "2025-03-31"},
     )
 
-    message = services.NOTHING_TO_INVOICE.format(client=client, start=MARCH[0], end=MARCH[1])
+    message = services.NOTHING_TO_INVOICE.format(
+        client=client, start="1 Mar 2025", end="31 Mar 2025"
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Invoice.objects.exists()
