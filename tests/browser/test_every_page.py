@@ -9,7 +9,8 @@ One walk per size, logged in as staff (who sees every page). At each page:
   sideways (only a table's own scroll container may); a table wider than its room sits
   in such a container, which shows that it scrolls (``.table-scroll``'s shadow) or has no need to
   (the admin's ``.results``), and scrolled to its end the table's last column is in view;
-  no figure box, card or card-like row is wider than itself (a long amount, a long word);
+  no figure box, card or card-like row is wider than itself (a long amount, a long word),
+  and no column is squeezed so narrow that its heading breaks onto more than three lines;
   no text in a chart is drawn smaller than 9 px on screen.
 
 On the phone the walk then folds and opens the menu, and taps what a mouse would hover.
@@ -79,6 +80,16 @@ LAYOUT_PROBLEMS = """
       }
     }
     box.scrollLeft = 0;
+  });
+  document.querySelectorAll("main thead th").forEach((heading) => {
+    const style = getComputedStyle(heading);
+    const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+    const height = heading.getBoundingClientRect().height - padding;
+    const lines = Math.round(height / parseFloat(style.lineHeight));
+    if (heading.checkVisibility() && lines > 3) {
+      const name = heading.innerText.replace(/\\s+/g, "");
+      problems.push(`the column "${name}" is squeezed onto ${lines} lines`);
+    }
   });
   document.querySelectorAll("main .stat, main .card, main table.stack tr").forEach((box) => {
     if (box.checkVisibility() && box.scrollWidth > box.clientWidth + 1) {
