@@ -25,7 +25,7 @@ from typing import Any
 
 import psycopg2
 
-from bench import chaos, env
+from bench import chaos, env, throughput
 
 DB = f"{env.BASE_DB}_failover"
 PAIR = env.REPO / "docker" / "postgres" / "native-pair.sh"
@@ -205,8 +205,6 @@ class NativeCluster(Cluster):
         self.start_site()
 
     def start_site(self) -> None:
-        from bench import throughput
-
         self.log_file.unlink(missing_ok=True)
         self.site = subprocess.Popen(
             [env.PYTHON, "-m", "gunicorn", "--config", throughput.GUNICORN_CONF, "config.wsgi"],
@@ -215,7 +213,7 @@ class NativeCluster(Cluster):
             stdout=subprocess.DEVNULL,
             stderr=self.log_file.open("ab"),
         )
-        wait_for_site(self.site_port, self.site, self.log_file)
+        throughput.wait_for_site(self.site_port, self.site, self.log_file)
 
     def finish(self) -> None:
         if self.site is not None:
@@ -284,7 +282,7 @@ class ComposeCluster(Cluster):
     def prepare(self) -> None:
         """The stack is `make up`'s, seeded by `make compose-seed` (the make target runs
         both): here, only the site's answer is awaited."""
-        wait_for_site(self.site_port, None, None)
+        throughput.wait_for_site(self.site_port, None, None)
 
     def run_compose(self, *args: str) -> None:
         subprocess.run([*self.compose, *args], cwd=env.REPO, check=True, capture_output=True)
@@ -300,24 +298,6 @@ class ComposeCluster(Cluster):
     def rejoin(self, lost: str) -> None:
         self.run_compose("start", lost)
         self.wait_until_standby(lost)
-
-
-def wait_for_site(port: int, process: subprocess.Popen | None, log_file: Path | None) -> None:
-    import http.client
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({process.returncode}); see {log_file}")
-        try:
-            connection = http.client.HTTPConnection(env.HOST, port, timeout=5)
-            connection.request("GET", "/accounts/login/")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the site on port {port} did not answer within 60 s")
 
 
 def dotenv(path: Path) -> dict[str, str]:

@@ -21,7 +21,6 @@ import os
 import socket
 import subprocess
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -71,26 +70,28 @@ def start_gunicorn(db: str, mode: str, log: Path, **settings: str) -> subprocess
         stderr=log.open("ab"),
     )
     try:
-        wait_for_answer(process, log)
+        wait_for_site(PORT, process, log)
     except BaseException:
         stop(process)  # never left behind, whatever stopped the wait
         raise
     return process
 
 
-def wait_for_answer(process: subprocess.Popen, log: Path) -> None:
+def wait_for_site(port: int, process: subprocess.Popen | None, log: Path | None) -> None:
+    """Until the site on ``port`` serves its login page, 60 s at most; ``process``, the
+    gunicorn serving it when it is this run's, must not exit meanwhile."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if process is not None and process.poll() is not None:
             raise RuntimeError(f"gunicorn exited ({process.returncode}); see {log}")
         try:
-            with urllib.request.urlopen(f"http://{env.HOST}:{PORT}/accounts/login/", timeout=5):
+            with urllib.request.urlopen(f"http://{env.HOST}:{port}/accounts/login/", timeout=5):
                 return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            # Not listening yet, or a worker still importing Django on a busy machine
-            # (make test runs this beside two test passes): ask again until the deadline.
+        except OSError:
+            # Not listening yet, an error page, or a worker still importing Django on a
+            # busy machine (make test runs this beside two test passes): ask again.
             time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within 60 s; see {log}")
+    raise RuntimeError(f"the site on port {port} did not answer within 60 s; see {log}")
 
 
 def port_answers(port: int) -> bool:
