@@ -59,6 +59,18 @@ def generate(user, client, period=MARCH, requested_by=None, **kwargs) -> Invoice
 # --- timecard_create ------------------------------------------------------------------
 
 
+def log_work(user, *, hours: str, description: str = "Work", **changes) -> Timecard:
+    """``services.timecard_create`` of a day's work on a new project, on 3 March 2025."""
+    return services.timecard_create(
+        user=user,
+        project=ProjectFactory(),
+        date=datetime.date(2025, 3, 3),
+        hours=Decimal(hours),
+        description=description,
+        **changes,
+    )
+
+
 def test_create_saves_an_open_timecard(user):
     project = ProjectFactory()
 
@@ -99,13 +111,7 @@ def test_create_on_a_closed_project_is_refused(user):
 @pytest.mark.parametrize("hours", ["0", "-1", "24.25", "25"])
 def test_create_rejects_hours_outside_a_day_through_full_clean(user, hours):
     with pytest.raises(ValidationError) as excinfo:
-        services.timecard_create(
-            user=user,
-            project=ProjectFactory(),
-            date=datetime.date(2025, 3, 3),
-            hours=Decimal(hours),
-            description="Work",
-        )
+        log_work(user, hours=hours)
 
     assert "timecard_hours_within_a_day" in " ".join(messages_of(excinfo))
     assert not Timecard.objects.exists()
@@ -114,13 +120,7 @@ def test_create_rejects_hours_outside_a_day_through_full_clean(user, hours):
 @pytest.mark.parametrize("hours", ["3.33", "0.1", "7.05"])
 def test_create_refuses_hours_off_the_quarter(user, hours):
     with pytest.raises(ValidationError) as excinfo:
-        services.timecard_create(
-            user=user,
-            project=ProjectFactory(),
-            date=datetime.date(2025, 3, 3),
-            hours=Decimal(hours),
-            description="Work",
-        )
+        log_work(user, hours=hours)
 
     assert messages_of(excinfo) == [HOURS_NOT_QUARTER.format(hours=hours)]
     assert not Timecard.objects.exists()
@@ -755,25 +755,13 @@ def test_invoice_numbers_go_on_past_five_digits(user, existing, expected):
 @pytest.mark.parametrize("description", ["", "   "])
 def test_billable_time_needs_a_description_for_its_invoice(user, description):
     with pytest.raises(ValidationError) as excinfo:
-        services.timecard_create(
-            user=user,
-            project=ProjectFactory(),
-            date=datetime.date(2025, 3, 3),
-            hours=Decimal("2"),
-            description=description,
-        )
+        log_work(user, hours="2", description=description)
 
     assert messages_of(excinfo) == [DESCRIPTION_NEEDED]
     assert not Timecard.objects.exists()
 
 
 def test_time_that_is_not_billed_may_go_undescribed(user):
-    timecard = services.timecard_create(
-        user=user,
-        project=ProjectFactory(),
-        date=datetime.date(2025, 3, 3),
-        hours=Decimal("2"),
-        billable=False,
-    )
+    timecard = log_work(user, hours="2", description="", billable=False)
 
     assert timecard.pk and timecard.description == ""
