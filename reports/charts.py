@@ -110,9 +110,11 @@ class BarChart:
     ticks: tuple[Tick, ...]
     """From zero up; the template lists them top down, beside the plot."""
     legend: tuple[LegendItem, ...]
-    height: int = PLOT_HEIGHT
-    top: float = 0.0
-    bottom: float = float(PLOT_HEIGHT)
+
+    height = PLOT_HEIGHT
+    """The SVG's height in its units; a value's bar rises from ``bottom`` towards ``top``."""
+    top = 0.0
+    bottom = float(PLOT_HEIGHT)
 
     @property
     def is_empty(self) -> bool:
