@@ -8,7 +8,7 @@ PY := $(BIN)/python
 # The development server runs with DEBUG on and the embedded SQLite databases.
 DEV_ENV := DEBUG=true
 
-.PHONY: help install run screenshots migrate seed test test-pg-first-pass test-runs-and-group lint format migrations-check ci clean
+.PHONY: help install run screenshots migrate seed test test-runs-and-group lint format migrations-check ci clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -44,11 +44,6 @@ run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite; PORT=8123
 # -j: a nested one loses make's job tokens and hangs.
 test: install lint migrations-check ## Lint, the suite on SQLite and on the native servers, short chaos and failover runs
 	$(MAKE) -j3 --output-sync=target test-sqlite test-pg-first-pass test-runs-and-group
-
-test-pg-first-pass: install
-	$(MAKE) pg-up STANDBYS=2
-	$(MAKE) pg-switchover STANDBYS=2
-	$(MAKE) test-pg-one
 
 test-runs-and-group: install
 	$(MAKE) chaos-failover-short
