@@ -25,8 +25,8 @@ VAR = REPO / "var" / "bench"
 """Run-time files (collected static files, gunicorn's log): git-ignored."""
 PYTHON = sys.executable
 HOST = "127.0.0.1"
-PRIMARY_PORT = int(os.environ.get("PG_PRIMARY_PORT", "55432"))
-STANDBY_PORT = int(os.environ.get("PG_STANDBY_PORT", "55433"))
+PRIMARY_PORT = int(os.environ.get("PG_PRIMARY_PORT", "25432"))
+STANDBY_PORT = int(os.environ.get("PG_STANDBY_PORT", "25433"))
 BASE_DB = "timetrack_bench"
 NOT_OURS = frozenset({"postgres", "template0", "template1", "timetrack", "test_timetrack"})
 

@@ -120,9 +120,9 @@ class NativeCluster(Cluster):
     nodes = ("primary", "standby", "standby_2")
     site_port = int(os.environ.get("FAILOVER_PORT", "8766"))
     _ports = {
-        "primary": ("PG_PRIMARY_PORT", 55452),
-        "standby": ("PG_STANDBY_PORT", 55453),
-        "standby_2": ("PG_STANDBY_2_PORT", 55454),
+        "primary": ("PG_PRIMARY_PORT", 25452),
+        "standby": ("PG_STANDBY_PORT", 25453),
+        "standby_2": ("PG_STANDBY_2_PORT", 25454),
     }
 
     def __init__(self, mode: str) -> None:
@@ -250,7 +250,7 @@ class ComposeCluster(Cluster):
         self.compose = shlex.split(os.environ.get("COMPOSE", "docker-compose"))
         self.db = self.settings.get("POSTGRES_DB", "timetrack")
         self.ports = {
-            node: int(self.settings.get(f"NODE_{number}_HOST_PORT", 54431 + number))
+            node: int(self.settings.get(f"NODE_{number}_HOST_PORT", 24431 + number))
             for number, node in enumerate(self.nodes, start=1)
         }
 

@@ -24,8 +24,8 @@ chaos: install pg-up ## The site under load while its standby fails (CHAOS_SECON
 # has a primary and standby of its own (.pg-chaos/, on PG_CHAOS_PRIMARY_PORT and
 # PG_CHAOS_STANDBY_PORT), stopped again afterwards, so that it runs beside the
 # PostgreSQL tests, which stop and pause the main pair's standbys.
-PG_CHAOS_PRIMARY_PORT ?= 55442
-PG_CHAOS_STANDBY_PORT ?= 55443
+PG_CHAOS_PRIMARY_PORT ?= 25442
+PG_CHAOS_STANDBY_PORT ?= 25443
 CHAOS_PAIR_ENV := PG_DIR=$(CURDIR)/.pg-chaos PG_STANDBYS=1 \
 	PG_PRIMARY_PORT=$(PG_CHAOS_PRIMARY_PORT) PG_STANDBY_PORT=$(PG_CHAOS_STANDBY_PORT)
 
@@ -39,9 +39,9 @@ chaos-short: install
 # The primary killed under load (bench/failover.py): three nodes of its own in
 # .pg-failover/ (PG_FAILOVER_*_PORT), stopped again afterwards. Synchronous replication;
 # FAILOVER_MODE=asynchronous measures what that mode puts at risk instead.
-PG_FAILOVER_PRIMARY_PORT ?= 55452
-PG_FAILOVER_STANDBY_PORT ?= 55453
-PG_FAILOVER_STANDBY_2_PORT ?= 55454
+PG_FAILOVER_PRIMARY_PORT ?= 25452
+PG_FAILOVER_STANDBY_PORT ?= 25453
+PG_FAILOVER_STANDBY_2_PORT ?= 25454
 FAILOVER_SECONDS ?= 60
 FAILOVER_MODE ?= synchronous
 FAILOVER_PAIR_ENV := PG_DIR=$(CURDIR)/.pg-failover PG_STANDBYS=2 PG_REPLICATION_MODE=$(FAILOVER_MODE) \

@@ -8,9 +8,9 @@ ifeq ($(filter 1 2,$(STANDBYS)),)
 $(error STANDBYS is 1 or 2, not '$(STANDBYS)')
 endif
 # The servers' ports: set them all to run beside another checkout's servers.
-PG_PRIMARY_PORT ?= 55432
-PG_STANDBY_PORT ?= 55433
-PG_STANDBY_2_PORT ?= 55434
+PG_PRIMARY_PORT ?= 25432
+PG_STANDBY_PORT ?= 25433
+PG_STANDBY_2_PORT ?= 25434
 PG_STANDBYS := $(STANDBYS)
 # asynchronous (the default) or synchronous: a save is confirmed only once a standby has it
 # too, and a failover loses no confirmed save (README: "When the primary fails").
@@ -39,7 +39,7 @@ export COMPOSE_PROJECT_NAME ?= timetrack
 .PHONY: pg-up pg-down pg-status pg-destroy pg-failover pg-switchover run-pg test-sqlite test-pg up down logs compose-seed \
 	compose-test docker-ready web-wheels test-pg-first-pass test-pg-one test-pg-group test-pg-group-apart
 
-pg-up: ## Start the native primary (127.0.0.1:55432) and STANDBYS standbys (55433, 55434) in .pg/
+pg-up: ## Start the native primary (127.0.0.1:25432) and STANDBYS standbys (25433, 25434) in .pg/
 	$(PG_PAIR) up
 
 pg-down: ## Stop the native servers (their data stays in .pg/)
@@ -88,9 +88,9 @@ test-pg-group: install
 
 # What `make test` runs of the group tests: the same on servers of their own in .pg-group/
 # (PG_GROUP_*_PORT), so that they go on beside the first pass; stopped again afterwards.
-PG_GROUP_PRIMARY_PORT ?= 55462
-PG_GROUP_STANDBY_PORT ?= 55463
-PG_GROUP_STANDBY_2_PORT ?= 55464
+PG_GROUP_PRIMARY_PORT ?= 25462
+PG_GROUP_STANDBY_PORT ?= 25463
+PG_GROUP_STANDBY_2_PORT ?= 25464
 GROUP_PAIR_ENV := PG_DIR=$(CURDIR)/.pg-group PG_STANDBYS=2 PG_REPLICATION_MODE=asynchronous \
 	PG_PRIMARY_PORT=$(PG_GROUP_PRIMARY_PORT) PG_STANDBY_PORT=$(PG_GROUP_STANDBY_PORT) \
 	PG_STANDBY_2_PORT=$(PG_GROUP_STANDBY_2_PORT)

@@ -41,8 +41,11 @@
 #   PG_DIR           data, logs and the copied settings [<repo>/.pg, git-ignored]
 #   PG_STANDBYS      how many standbys `up` starts and `status` checks [1]
 #   PG_REPLICATION_MODE  asynchronous or synchronous [asynchronous]
-#   PG_PRIMARY_PORT  [55432]   PG_STANDBY_PORT [55433]   PG_STANDBY_2_PORT [55434]
-#   PG_STANDBY_<N>_PORT for a third standby and beyond [55432 + N]
+#   PG_PRIMARY_PORT  [25432]   PG_STANDBY_PORT [25433]   PG_STANDBY_2_PORT [25434]
+#   PG_STANDBY_<N>_PORT for a third standby and beyond [25432 + N]
+#                    (below Linux's ephemeral range, 32768-60999: a port in it can be
+#                    held by any client's connection at the moment a server starts, and
+#                    the server then fails to bind it)
 #   PG_DATABASE      [timetrack]
 #   PG_BINDIR        server binaries [pg_config --bindir, else the newest
 #                    /usr/lib/postgresql/*/bin]
@@ -55,7 +58,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
 PG_DIR="${PG_DIR:-$repo/.pg}"
-PRIMARY_PORT="${PG_PRIMARY_PORT:-55432}"
+PRIMARY_PORT="${PG_PRIMARY_PORT:-25432}"
 STANDBYS="${PG_STANDBYS:-1}"
 MODE="${PG_REPLICATION_MODE:-asynchronous}"
 DATABASE="${PG_DATABASE:-timetrack}"
@@ -97,7 +100,7 @@ standby_port() {
 	0) variable=PRIMARY_PORT ;;
 	1) variable=PG_STANDBY_PORT ;;
 	esac
-	echo "${!variable:-$((55432 + $1))}"
+	echo "${!variable:-$((25432 + $1))}"
 }
 
 node_number() {
@@ -231,7 +234,8 @@ start_server() {
 	# The port is given on the command line, so PG_*_PORT apply to an existing pair too.
 	as_server pg_ctl start --pgdata "$data" --options "-p $port" --log "$PG_DIR/$name.log" \
 		--wait --timeout 60 \
-		--silent 9>&- || die "$name did not start; see $PG_DIR/$name.log"
+		--silent 9>&- || die "$name did not start; the end of $PG_DIR/$name.log:" \
+		"$(tail -n 5 "$PG_DIR/$name.log" 2>/dev/null)"
 }
 
 stop_server() {
@@ -372,6 +376,9 @@ ensure_standby() {
 	# wins.
 	append_once "port = $port" "$data/postgresql.conf"
 	start_server "$data" "$port" "$name"
+	# A copy kept from before streams from where it was told then: a leader since
+	# moved, or the same leader on another port (PG_*_PORT).
+	repoint_standby "$1"
 	say "$name started on $HOST:$port, a standby of $(leader)"
 }
 

@@ -32,8 +32,8 @@ from django.db import connections
 from core.routing import groups, positions
 
 NATIVE_PAIR_PORTS = (
-    os.environ.get("PG_PRIMARY_PORT", "55432"),
-    os.environ.get("PG_STANDBY_PORT", "55433"),
+    os.environ.get("PG_PRIMARY_PORT", "25432"),
+    os.environ.get("PG_STANDBY_PORT", "25433"),
 )
 """Where docker/postgres/native-pair.sh runs the pair (make passes the same variables)."""
 

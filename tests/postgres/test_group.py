@@ -476,7 +476,7 @@ def _stopped(alias: str) -> Iterator[None]:
     """Stop the native server behind ``alias`` for the block; running again afterwards."""
     number = "1" if alias == FIRST else alias.rsplit("_", 1)[1]
     port_variable = "PG_STANDBY_PORT" if number == "1" else f"PG_STANDBY_{number}_PORT"
-    native_port = os.environ.get(port_variable, str(55432 + int(number)))
+    native_port = os.environ.get(port_variable, str(25432 + int(number)))
     if str(connections[alias].settings_dict.get("PORT")) != native_port:
         pytest.skip(f"stops the native server of {alias} (make pg-up STANDBYS=2), no other")
     environment = {**os.environ, "PG_STANDBYS": "2"}
