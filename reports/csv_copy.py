@@ -36,7 +36,7 @@ import psycopg2
 from django.conf import settings
 from django.db import connections
 
-from core.routing import deadlines
+from core.routing import deadlines, signals
 
 CHUNK_BYTES = 64 * 1024
 """Bytes handed over together: few queue hand-offs, still small next to a download."""
@@ -164,6 +164,7 @@ def _streamed(alias: str, connection: Any, select_sql: str) -> Iterator[bytes]:
     chunks: queue.Queue = queue.Queue(maxsize=QUEUE_CHUNKS)
     stop = threading.Event()
     failures: list[BaseException] = []
+    rows: list[int] = []
 
     def run_copy() -> None:
         try:
@@ -179,6 +180,7 @@ def _streamed(alias: str, connection: Any, select_sql: str) -> Iterator[bytes]:
                         sink = _Chunker(chunks, stop, watch, silence or 0.0)
                         try:
                             cursor.copy_expert(copy_sql, sink)
+                            rows.append(cursor.rowcount)  # COPY's own count, header excluded
                         except psycopg2.Error as error:
                             if watch is None or not watch.expired:
                                 raise
@@ -219,6 +221,7 @@ def _streamed(alias: str, connection: Any, select_sql: str) -> Iterator[bytes]:
         # As Django's own error, marking the connection, so the breaker can tell whose.
         with connection.wrap_database_errors:
             raise failures[0]
+    signals.rows_exported.send_robust(__name__, rows=sum(rows), database=alias)
 
 
 def _cancel(raw: Any) -> None:

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 
+from core.routing import signals
 from presentation.numbers import plain_decimal
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -56,6 +57,15 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterat
     yield writer.writerow(header)[:-2] + "\n"
     for row in rows:
         yield writer.writerow([format_cell(value) for value in row])[:-2] + "\n"
+
+
+def counted(rows: Iterable[Sequence[object]], database: str) -> Iterator[Sequence[object]]:
+    """``rows`` as they come; once all are out, ``rows_exported`` says how many (what
+    ``COPY`` reports on PostgreSQL, :mod:`reports.csv_copy`)."""
+    count = 0
+    for count, row in enumerate(rows, start=1):  # noqa: B007 (the count is used after)
+        yield row
+    signals.rows_exported.send_robust(__name__, rows=count, database=database)
 
 
 LINES_PER_CHUNK = 500

@@ -26,7 +26,7 @@ from django.db.models import Count, DecimalField, Exists, F, Min, OuterRef, Q, S
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from reports.csv_copy import bound_sql, copy_csv
-from reports.csv_export import FORMULA_TRIGGERS, csv_lines, in_chunks
+from reports.csv_export import FORMULA_TRIGGERS, counted, csv_lines, in_chunks
 from timetrack import periods
 from timetrack.models import Invoice, InvoiceStatus, Timecard, TimecardStatus
 
@@ -696,4 +696,5 @@ def timecard_export_csv(*, filters: TimecardFilters) -> Iterator[bytes | str]:
     alias = router.db_for_read(Timecard)
     if connections[alias].vendor == "postgresql":
         return copy_csv(alias, timecard_export_copy_sql(filters=filters, alias=alias))
-    return in_chunks(csv_lines(EXPORT_HEADER, timecard_export_rows(filters=filters)))
+    rows = counted(timecard_export_rows(filters=filters), alias)
+    return in_chunks(csv_lines(EXPORT_HEADER, rows))

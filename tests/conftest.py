@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.factories import StaffFactory, UserFactory
-from core.routing import breaker, groups, positions, read_your_writes, status
+from core.routing import breaker, groups, outage_log, positions, read_your_writes, status
 from core.routing.middleware import last_write_of
 
 POSTGRES_MARKERS = ("postgres", "postgres_group")
@@ -47,10 +47,12 @@ def _fresh_standby_state():
     breaker.reset_breakers()
     status.clear_cache()
     read_your_writes.forget()
+    outage_log.forget()
     yield
     breaker.reset_breakers()
     status.clear_cache()
     read_your_writes.forget()
+    outage_log.forget()
 
 
 @pytest.fixture

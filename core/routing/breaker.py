@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 
+from core.routing import signals
 from core.routing.db_errors import first_line
 
 __all__ = ["CircuitBreaker", "breaker_for", "record_failure", "reset_breakers"]
@@ -61,7 +62,14 @@ class CircuitBreaker:
                     return
             was_open, self._opened_at, self._probing = self._opened_at is not None, None, False
         if was_open:
-            logger.warning("Standby %r is reachable again: reads go back to it.", self.alias)
+            logger.warning(
+                "Standby %r is reachable again: reads go back to it.",
+                self.alias,
+                extra={"event": "standby_online", "member": self.alias},
+            )
+            signals.breaker_changed.send_robust(
+                __name__, member=self.alias, is_open=False, error=""
+            )
 
     def record_failure(self, error: str) -> None:
         with self._lock:
@@ -73,6 +81,10 @@ class CircuitBreaker:
                 self.alias,
                 error,
                 settings.STANDBY_COOL_DOWN_SECONDS,
+                extra={"event": "standby_offline", "member": self.alias, "error": error},
+            )
+            signals.breaker_changed.send_robust(
+                __name__, member=self.alias, is_open=True, error=error
             )
 
     def abandon_probe(self) -> None:
@@ -82,7 +94,11 @@ class CircuitBreaker:
 
     def reset(self) -> None:
         with self._lock:
-            self._opened_at, self._probing = None, False
+            was_open, self._opened_at, self._probing = self._opened_at is not None, None, False
+        if was_open:
+            signals.breaker_changed.send_robust(
+                __name__, member=self.alias, is_open=False, error=""
+            )
 
 
 _breakers: dict[str, CircuitBreaker] = {}

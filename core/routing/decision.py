@@ -53,7 +53,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
 from django.db import connections
 
-from core.routing import read_your_writes
+from core.routing import outage_log, read_your_writes, signals
 from core.routing.groups import PRIMARY, members
 from core.routing.members import (
     BEHIND_THE_WRITE,
@@ -142,10 +142,24 @@ def decision_of(scope: Scope) -> ReadDecision:
     if decided is not None:  # once decided, never changed but by a retry: no lock needed
         return decided
     with scope.lock:
-        if scope.decision is None:
-            pinned, min_position = read_your_writes.current_requirement()
-            scope.decision = decide(scope.group, pinned=pinned, min_position=min_position)
-        return scope.decision
+        if scope.decision is not None:  # decided by another thread meanwhile
+            return scope.decision
+        pinned, min_position = read_your_writes.current_requirement()
+        try:
+            decided = decide(scope.group, pinned=pinned, min_position=min_position)
+        except StandbyUnavailable:
+            outage_log.note_no_member(scope.group, Reason.UNREACHABLE, "503")
+            raise
+        scope.decision = decided
+    if decided.reason in _NO_MEMBER_SERVED and members(scope.group):
+        outage_log.note_no_member(scope.group, decided.reason, decided.database)
+    signals.read_scope_decided.send_robust(__name__, decision=decided)
+    return decided
+
+
+_NO_MEMBER_SERVED = frozenset({Reason.LAG, Reason.UNREACHABLE, Reason.NO_MEMBER})
+"""The reasons of a decision that found no member of a group that has some (a member
+read with a stale-data notice is reason ``lag`` too: the group's members all lag)."""
 
 
 def read_decision() -> ReadDecision | None:

@@ -17,14 +17,14 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.http import HttpRequest
 
-from core.routing import breaker, db_errors
+from core.routing import breaker, db_errors, signals
 from core.routing.db_errors import Failure
 from core.routing.decision import ReadDecision, Reason
 from core.routing.groups import PRIMARY
 from core.routing.notices import RETRIED, WRITES
 from core.routing.scope import Scope
 
-__all__ = ["may_run_again", "move_to_primary"]
+__all__ = ["Outcome", "may_run_again", "move_to_primary"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,23 +55,48 @@ def move_to_primary(scope: Scope, error: DatabaseError, may_run_again: bool) -> 
     decision = scope.decision
     if decision is None or decision.database == PRIMARY:
         return False
-    if not settings.STANDBY_RETRY_ON_PRIMARY:
-        return False
     member = connections[decision.database]
     if member.vendor != "postgresql" or not member.errors_occurred:
         return False  # the error came from another connection (the primary)
-    failure = db_errors.classify(error)
-    if not failure.answerable_elsewhere:
-        return False
-    if failure is Failure.SERVER_GONE:  # tell the breaker, so the next pages skip it
-        breaker.record_failure(decision.database, error)
-    member.close_if_unusable_or_obsolete()
-    if scope.writes.wrote or not may_run_again:
+    outcome = _outcome(scope, error, may_run_again)
+    signals.retry_considered.send_robust(__name__, member=decision.database, outcome=outcome)
+    if outcome != Outcome.ON_PRIMARY:
         return False
     logger.warning(
         "Read scope on %r failed (%s); retrying on the primary.", decision.database, error
     )
+    failure = db_errors.classify(error)
     notice = WRITES if failure is Failure.WRITE_REFUSED else RETRIED
+    retried = ReadDecision(decision.group, PRIMARY, notice, Reason.RETRIED)
     with scope.lock:
-        scope.decision = ReadDecision(decision.group, PRIMARY, notice, Reason.RETRIED)
+        scope.decision = retried
+    signals.read_scope_decided.send_robust(__name__, decision=retried)
     return True
+
+
+class Outcome:
+    """What became of a scope whose member failed under it (for metrics and logs)."""
+
+    ON_PRIMARY = "on_primary"  # run again with its reads on the primary
+    WROTE = "wrote"  # it wrote on the primary: a second run would write twice
+    NOT_SAFE = "not_safe"  # a view answering another method, or retry=False
+    NOT_RETRYABLE = "not_retryable"  # the primary would fail the same way (a timeout)
+    DISABLED = "disabled"  # STANDBY_RETRY_ON_PRIMARY is off
+
+
+def _outcome(scope: Scope, error: DatabaseError, may_run_again: bool) -> str:
+    """Tell the member's breaker about a lost server, and say whether the scope runs
+    again on the primary (``Outcome.ON_PRIMARY``) or why not."""
+    if not settings.STANDBY_RETRY_ON_PRIMARY:
+        return Outcome.DISABLED
+    failure = db_errors.classify(error)
+    if not failure.answerable_elsewhere:
+        return Outcome.NOT_RETRYABLE
+    if failure is Failure.SERVER_GONE:  # tell the breaker, so the next pages skip it
+        breaker.record_failure(scope.decision.database, error)
+    connections[scope.decision.database].close_if_unusable_or_obsolete()
+    if scope.writes.wrote:
+        return Outcome.WROTE
+    if not may_run_again:
+        return Outcome.NOT_SAFE
+    return Outcome.ON_PRIMARY

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from core.routing import read_your_writes, statements
+from core.routing import read_your_writes, signals, statements
 from core.routing.groups import PRIMARY
 from core.routing.scope import current_writes
 
@@ -36,6 +36,7 @@ def note_statement(execute: Callable, sql: str, params: Any, many: bool, context
         if writes is not None:
             writes.wrote = True
         read_your_writes.note_write()
+        signals.write_detected.send_robust(__name__, sql=sql)
     return execute(sql, params, many, context)
 
 
