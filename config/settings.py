@@ -11,6 +11,7 @@ Only what differs from Django's defaults is set here.
 
 import copy
 import datetime
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "timetrack",
     "reports",
+    "metrics",
 ]
 
 MIDDLEWARE = [
@@ -335,12 +337,45 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- Metrics (metrics/: Prometheus' text format at /metrics) --------------------------
+# Never public: served to the addresses or networks listed (the Prometheus server's, e.g.
+# "127.0.0.1,10.0.0.0/8"), or to a scraper sending "Authorization: Bearer METRICS_TOKEN".
+# Neither set: nobody. Behind a proxy, an address counts only with TRUSTED_PROXY_COUNT.
+try:
+    METRICS_ALLOWED_ADDRESSES = [
+        ipaddress.ip_network(entry, strict=False)
+        for entry in env.list("METRICS_ALLOWED_ADDRESSES", default=[])
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(
+        f"METRICS_ALLOWED_ADDRESSES must list IP addresses or networks, such as"
+        f" 127.0.0.1,10.0.0.0/8: {error}"
+    ) from None
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured(
+        "METRICS_TOKEN is shorter than 16 characters: a scraper's secret must not be"
+        " guessable (python -c 'import secrets; print(secrets.token_urlsafe())')."
+    )
+
 # --- Logging --------------------------------------------------------------------------
+# LOG_FORMAT=json writes one JSON object a line, with the fields a line carries of its own
+# ("event", "member", "group", ...: core.routing's breaker and outage lines) as keys.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Django's own console handler would print every django.* line a second time.
     "loggers": {"django": {"handlers": [], "propagate": True}},

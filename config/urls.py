@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from metrics.views import metrics
+
 # Django's sidebar of every app takes 300 px of a laptop's width from the change lists,
 # and pushed their last column (a timecard's status) out of view; the admin's home page
 # and breadcrumbs lead to every model.
@@ -17,6 +19,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("", include("timetrack.urls")),
     path("admin/", admin.site.urls),
+    path("metrics", metrics, name="metrics"),  # Prometheus' default path
 ]
 
 handler500 = "core.routing.middleware.server_error"
