@@ -343,7 +343,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Neither set: nobody. Behind a proxy, an address counts only with TRUSTED_PROXY_COUNT.
 try:
     METRICS_ALLOWED_ADDRESSES = [
-        ipaddress.ip_network(entry, strict=False)
+        ipaddress.ip_network(entry.strip(), strict=False)
         for entry in env.list("METRICS_ALLOWED_ADDRESSES", default=[])
     ]
 except ValueError as error:

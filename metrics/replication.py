@@ -1,9 +1,10 @@
 """Each member's replication state, measured when Prometheus scrapes.
 
-Lag is a state, not an event: a counter kept by the workers would say what the last
+Lag is a state, not an event: a value kept by the workers would say what the last
 report page saw, which may be minutes old on a quiet site. So a scrape asks
-``core.routing.status`` (a measurement at most ``CACHE_SECONDS`` old, shared with the
-pages of this process) for every member, and writes:
+``core.routing.status`` for every member, as a decision does (``current_status``: the
+measurement the pages of this process share, taken again when its age could carry it
+past the lag bound), and writes:
 
 - ``db_standby_up{member}``: 1 when it is a hot standby streaming the primary's timeline,
   0 when it is down, lagging behind a stopped receiver, or leads;
@@ -25,7 +26,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from core.routing.groups import all_members
-from core.routing.status import StandbyStatus, standby_status
+from core.routing.status import StandbyStatus, current_status
 
 __all__ = ["ReplicationCollector"]
 
@@ -50,7 +51,7 @@ class ReplicationCollector(Collector):
             labels=["member"],
         )
         for member in sorted(all_members()):
-            status = standby_status(member)
+            status = current_status(member)
             up.add_metric([member], 1 if status.healthy else 0)
             lag_seconds, lag_bytes = _lag(status)
             if lag_seconds is not None:

@@ -7,6 +7,7 @@ run ``manage.py`` (a second and a half).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -281,3 +282,42 @@ def test_a_currency_that_is_not_an_iso_code_stops_the_start():
     result = _settings(DEBUG="1", CURRENCY="$")
     assert result.returncode != 0
     assert "CURRENCY must be an ISO 4217 code of three capital letters" in result.stderr
+
+
+def test_metrics_addresses_must_be_addresses_and_a_token_must_be_long():
+    allowed = _settings(
+        "print(settings.METRICS_ALLOWED_ADDRESSES)",
+        DEBUG="true",
+        METRICS_ALLOWED_ADDRESSES="127.0.0.1, 10.0.0.0/8,::1",
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert "IPv4Network('10.0.0.0/8')" in allowed.stdout
+    assert "IPv6Network('::1/128')" in allowed.stdout
+
+    wrong = _settings(DEBUG="true", METRICS_ALLOWED_ADDRESSES="127.0.0.1,prometheus")
+    assert wrong.returncode != 0
+    assert "METRICS_ALLOWED_ADDRESSES must list IP addresses or networks" in wrong.stderr
+
+    short = _settings(DEBUG="true", METRICS_TOKEN="secret")
+    assert short.returncode != 0
+    assert "METRICS_TOKEN is shorter than 16 characters" in short.stderr
+
+
+def test_json_logs_carry_the_fields_of_a_routing_event_as_keys():
+    code = (
+        "import django, json; django.setup();"
+        "from core.routing.breaker import breaker_for;"
+        "breaker_for('standby').record_failure('connection refused')"
+    )
+    result = _settings(code, DEBUG="true", LOG_FORMAT="json")
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["event"] == "standby_offline"
+    assert line["member"] == "standby"
+    assert line["error"] == "connection refused"
+    assert line["level"] == "ERROR" and line["logger"] == "core.routing.breaker"
+    assert "unreachable" in line["message"]
+
+    wrong = _settings(DEBUG="true", LOG_FORMAT="xml")
+    assert wrong.returncode != 0
+    assert "LOG_FORMAT must be text or json" in wrong.stderr

@@ -11,15 +11,9 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
 import threading
-import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -31,6 +25,22 @@ from accounts.factories import StaffFactory
 from core.routing import ScopedReadRouter, breaker, decision, groups, positions, read_from, status
 from tests.conftest import log_time, pinned_position
 from tests.postgres.conftest import replay_paused
+from tests.postgres.group import (
+    DEADLINE_SECONDS,
+    FIRST,
+    LAG_BOUND,
+    SECOND,
+    browser,
+    first_member_stale,
+    lagging_beyond_the_bound,
+    pointed_at_nothing,
+    received_now,
+    replayed_now,
+    served_by,
+    servers,
+    stopped,
+    value,
+)
 from timetrack.factories import ProjectFactory, TimecardFactory
 from timetrack.models import Timecard
 
@@ -40,58 +50,15 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, databases="__all__"),
 ]
 
-SERVERS = Path(__file__).resolve().parents[2] / "docker" / "postgres" / "native-pair.sh"
-FIRST, SECOND = "standby", "standby_2"
 REPORT_PAGES = ("/reports/", "/reports/hours/", "/reports/unbilled/", "/reports/invoices/")
-DEADLINE_SECONDS = 10.0
 
 
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _until(condition, what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.005)
-
-
-def _value(alias: str, sql: str, params: list | None = None):
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
-
-
-def _replayed_now(alias: str) -> None:
-    """Wait until ``alias`` has replayed every commit made on the primary so far."""
-    lsn = positions.primary_wal_lsn()
-    assert positions.wait_for_replay(lsn, alias=alias, timeout=DEADLINE_SECONDS), alias
-
-
-def _received_now(alias: str) -> None:
-    """Wait until ``alias`` has received (not necessarily replayed) the primary's WAL."""
-    lsn = positions.primary_wal_lsn()
-    _until(
-        lambda: _value(alias, "select pg_last_wal_receive_lsn() >= %s::pg_lsn", [lsn]),
-        f"{alias} to receive the WAL",
-    )
-
-
-def _served_by(response) -> tuple[str, str]:
-    database = response.context["read_database"]
-    return database["alias"], database.get("notice", "")
-
-
 def _export(browser: Client) -> str:
     response = browser.get(reverse("reports:timecards_csv"))
     return b"".join(response.streaming_content).decode()
-
-
-def _browser(user) -> Client:
-    """A plain test client: it does not wait for replay before its requests."""
-    browser = Client()
-    browser.force_login(user)
-    return browser
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +70,7 @@ def _repeatable_choices() -> None:
 @pytest.fixture
 def reporter(staff) -> Client:
     """A browser that has written nothing, so nothing pins it."""
-    return _browser(staff)
+    return browser(staff)
 
 
 @pytest.fixture
@@ -112,7 +79,7 @@ def caught_up():
 
     def wait() -> None:
         for alias in (FIRST, SECOND):
-            _replayed_now(alias)
+            replayed_now(alias)
 
     return wait
 
@@ -124,11 +91,11 @@ def test_the_group_has_two_streaming_members_with_their_own_aliases(settings):
     assert settings.STANDBY_GROUPS == {"standby": [FIRST, SECOND]}
     assert groups.members("standby") == (FIRST, SECOND)
     assert groups.members(SECOND) == (SECOND,), "any other alias is a group of one"
-    ports = {_value(alias, "select inet_server_port()") for alias in ("default", FIRST, SECOND)}
+    ports = {value(alias, "select inet_server_port()") for alias in ("default", FIRST, SECOND)}
     assert len(ports) == 3
     for alias in (FIRST, SECOND):
-        assert _value(alias, "select pg_is_in_recovery()") is True
-        assert _value(alias, "select status from pg_stat_wal_receiver") == "streaming"
+        assert value(alias, "select pg_is_in_recovery()") is True
+        assert value(alias, "select status from pg_stat_wal_receiver") == "streaming"
         assert settings.DATABASES[alias]["TEST"]["MIRROR"] == "default"
         assert settings.DATABASES[alias]["OPTIONS"]["connect_timeout"] >= 1
 
@@ -183,7 +150,7 @@ def test_load_spreads_over_the_members_under_concurrent_requests(reporter, caugh
                 response = browser.get("/reports/hours/")
                 assert response.status_code == 200
                 with lock:
-                    served.append(_served_by(response)[0])
+                    served.append(served_by(response)[0])
         except BaseException as error:
             failures.append(error)
         finally:
@@ -204,35 +171,12 @@ def test_load_spreads_over_the_members_under_concurrent_requests(reporter, caugh
 # --- a member that lags or is stopped ------------------------------------------------------
 
 
-LAG_BOUND = 0.5
-"""Seconds: a paused member passes it soon; a streaming one is never that far behind here."""
-
-
-def _lagging_beyond_the_bound(alias: str) -> None:
-    """Wait until ``alias`` (paused, with WAL to replay) lags more than ``LAG_BOUND``."""
-    _until(
-        lambda: (status.standby_status(alias, max_age=0).lag_seconds or 0) > LAG_BOUND,
-        f"{alias} to lag more than {LAG_BOUND} s",
-    )
-
-
-@contextmanager
-def _first_member_stale(description: str) -> Iterator[None]:
-    """FIRST paused and beyond ``LAG_BOUND`` behind a timecard that SECOND has replayed."""
-    with replay_paused(FIRST):
-        TimecardFactory(description=description)
-        _received_now(FIRST)
-        _replayed_now(SECOND)
-        _lagging_beyond_the_bound(FIRST)
-        yield
-
-
 def test_replay_paused_on_one_member_the_group_reads_the_other(reporter, caught_up, settings):
     caught_up()
     settings.STANDBY_MAX_LAG_SECONDS = LAG_BOUND
-    with _first_member_stale("while the first member is paused"):
+    with first_member_stale("while the first member is paused"):
         for _ in range(10):
-            assert _served_by(reporter.get("/reports/hours/")) == (SECOND, "")
+            assert served_by(reporter.get("/reports/hours/")) == (SECOND, "")
         assert "while the first member is paused" in _export(reporter)
 
 
@@ -242,22 +186,22 @@ def test_with_the_notice_policy_a_fresh_member_beats_a_stale_one_and_a_write_bea
     """``STANDBY_LAG_POLICY = "notice"`` reads a lagging member with a notice only when no
     member is fresh, and never one that lacks the browser's own write."""
     project = ProjectFactory()
-    author = _browser(staff)
+    author = browser(staff)
     caught_up()
     settings.STANDBY_MAX_LAG_SECONDS = LAG_BOUND
     settings.STANDBY_LAG_POLICY = "notice"
-    with _first_member_stale("first paused"):
+    with first_member_stale("first paused"):
         for _ in range(10):
-            assert _served_by(reporter.get("/reports/hours/")) == (SECOND, "")
+            assert served_by(reporter.get("/reports/hours/")) == (SECOND, "")
         with replay_paused(SECOND):
             response = log_time(author, project, hours="1", description="saved, both paused")
             assert response.status_code == 302
-            _received_now(SECOND)
-            _lagging_beyond_the_bound(SECOND)
-            alias, notice = _served_by(reporter.get("/reports/hours/"))
+            received_now(SECOND)
+            lagging_beyond_the_bound(SECOND)
+            alias, notice = served_by(reporter.get("/reports/hours/"))
             assert alias in (FIRST, SECOND)
             assert notice.endswith("the newest changes may be missing.")
-            assert _served_by(author.get("/reports/hours/")) == ("default", decision.PINNED)
+            assert served_by(author.get("/reports/hours/")) == ("default", decision.PINNED)
             assert "saved, both paused" in _export(author)
 
 
@@ -265,26 +209,26 @@ def test_a_browser_that_wrote_reads_the_member_that_caught_up_not_the_primary(
     staff, caught_up, queries_by_alias
 ):
     project = ProjectFactory()
-    author = _browser(staff)
+    author = browser(staff)
     caught_up()
     with replay_paused(FIRST):
         response = log_time(author, project, hours="2.5", description="Saved a moment ago")
         assert response.status_code == 302
         pin = pinned_position(author)
         assert pin is not None, "the cookie holds the write's WAL position"
-        _received_now(FIRST)
+        received_now(FIRST)
         assert positions.wait_for_replay(pin, alias=SECOND, timeout=DEADLINE_SECONDS)
 
         with queries_by_alias("default", FIRST, SECOND) as captured:
             for _ in range(10):
                 response = author.get("/reports/hours/")
-                assert _served_by(response) == (SECOND, "")
+                assert served_by(response) == (SECOND, "")
                 assert "Saved a moment ago" in _export(author)
         assert not captured.touching(FIRST, '"timetrack_'), "the paused member is never read"
         assert not captured.touching("default", '"timetrack_timecard"')
         # The first member has not caught up, so the pin still holds for it.
         assert not positions.has_replayed(FIRST, pin)
-    _replayed_now(FIRST)
+    replayed_now(FIRST)
     assert positions.has_replayed(FIRST, pin)
 
 
@@ -292,12 +236,12 @@ def test_one_member_stopped_its_breaker_opens_and_the_other_serves(
     reporter, caught_up, queries_by_alias, caplog
 ):
     caught_up()
-    with _stopped(SECOND):
+    with stopped(SECOND):
         with queries_by_alias("default", FIRST) as captured:
             for _ in range(20):
                 response = reporter.get("/reports/hours/")
                 assert response.status_code == 200
-                assert _served_by(response) == (FIRST, "")
+                assert served_by(response) == (FIRST, "")
         assert breaker.breaker_for(SECOND).is_open, "20 random orders tried it at least once"
         assert not breaker.breaker_for(FIRST).is_open
         assert not captured.touching("default", '"timetrack_'), "no report query on the primary"
@@ -306,28 +250,10 @@ def test_one_member_stopped_its_breaker_opens_and_the_other_serves(
     assert [SECOND in r.getMessage() for r in unreachable] == [True]
 
 
-@contextmanager
-def _pointed_at_nothing(*aliases: str) -> Iterator[None]:
-    """Point ``aliases`` at a loopback port nobody listens on (refused at once)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        free_port = probe.getsockname()[1]
-    ports = {alias: connections[alias].settings_dict["PORT"] for alias in aliases}
-    for alias in aliases:
-        connections[alias].close()
-        connections[alias].settings_dict["PORT"] = free_port
-    try:
-        yield
-    finally:
-        for alias, port in ports.items():
-            connections[alias].close()
-            connections[alias].settings_dict["PORT"] = port
-
-
 def test_every_member_unreachable_the_primary_serves_or_503(reporter, settings):
-    with _pointed_at_nothing(FIRST, SECOND):
+    with pointed_at_nothing(FIRST, SECOND):
         response = reporter.get("/reports/hours/")
-        assert _served_by(response) == ("default", decision.UNREACHABLE)
+        assert served_by(response) == ("default", decision.UNREACHABLE)
         assert breaker.breaker_for(FIRST).is_open and breaker.breaker_for(SECOND).is_open
 
         settings.STANDBY_DOWN_POLICY = "503"
@@ -339,11 +265,11 @@ def test_every_member_unreachable_the_primary_serves_or_503(reporter, settings):
 def test_one_member_unreachable_is_no_reason_for_503(reporter, caught_up, settings):
     caught_up()
     settings.STANDBY_DOWN_POLICY = "503"
-    with _pointed_at_nothing(SECOND):
+    with pointed_at_nothing(SECOND):
         for _ in range(10):
             response = reporter.get("/reports/hours/")
             assert response.status_code == 200
-            assert _served_by(response) == (FIRST, "")
+            assert served_by(response) == (FIRST, "")
 
 
 def test_replay_paused_on_both_beyond_the_lag_bound_the_primary_serves(
@@ -354,10 +280,10 @@ def test_replay_paused_on_both_beyond_the_lag_bound_the_primary_serves(
     settings.STANDBY_MAX_LAG_SECONDS = 0
     with replay_paused(FIRST, SECOND):
         TimecardFactory(project=project, description="while both are paused")
-        _received_now(FIRST)
-        _received_now(SECOND)
+        received_now(FIRST)
+        received_now(SECOND)
         status.clear_cache()
-        alias, notice = _served_by(reporter.get("/reports/hours/"))
+        alias, notice = served_by(reporter.get("/reports/hours/"))
         assert alias == "default"
         assert notice.startswith("The reporting replica is") and "behind" in notice
         assert "while both are paused" in _export(reporter)
@@ -365,23 +291,23 @@ def test_replay_paused_on_both_beyond_the_lag_bound_the_primary_serves(
 
 def test_a_browser_that_wrote_never_misses_its_write_while_every_member_is_paused(staff, caught_up):
     project = ProjectFactory()
-    author = _browser(staff)
+    author = browser(staff)
     caught_up()
     with replay_paused(FIRST, SECOND):
         response = log_time(author, project, hours="3", description="Saved while paused")
         assert response.status_code == 302
-        _received_now(FIRST)
-        _received_now(SECOND)
+        received_now(FIRST)
+        received_now(SECOND)
         for page in REPORT_PAGES:
             response = author.get(page)
             assert response.status_code == 200
-            assert _served_by(response) == ("default", decision.PINNED), page
+            assert served_by(response) == ("default", decision.PINNED), page
         hours = author.get("/reports/hours/")
         assert hours.context["report"].total == 3
         assert "Saved while paused" in _export(author)
         # Someone who wrote nothing still reads a (stale) member.
-        other = _browser(StaffFactory())
-        assert _served_by(other.get("/reports/hours/"))[0] in (FIRST, SECOND)
+        other = browser(StaffFactory())
+        assert served_by(other.get("/reports/hours/"))[0] in (FIRST, SECOND)
         assert "Saved while paused" not in _export(other)
 
 
@@ -399,8 +325,8 @@ def test_outside_a_request_a_context_reads_only_a_member_that_has_its_write(caug
             assert router.db_for_read(Timecard) == "default"
         assert timecard.description == "after", "not put back to the standby's old values"
 
-        _value(SECOND, "select pg_wal_replay_resume()")
-        _replayed_now(SECOND)
+        value(SECOND, "select pg_wal_replay_resume()")
+        replayed_now(SECOND)
         status.clear_cache()
         for _ in range(10):
             with read_from("standby"):
@@ -443,16 +369,16 @@ def test_replication_status_and_pg_status_list_every_member_and_fail_when_one_is
     assert (
         sum(bool(re.fullmatch(r"  replayed to:  [0-9A-F]+/[0-9A-F]+", line)) for line in lines) == 2
     )
-    status = _servers("status", {**os.environ, "PG_STANDBYS": "2"}, check=False)
+    status = servers("status", {**os.environ, "PG_STANDBYS": "2"}, check=False)
     assert status.returncode == 0, status.stdout
     assert "healthy: every standby is in recovery and streaming" in status.stdout
 
-    with _stopped(SECOND):
+    with stopped(SECOND):
         out = StringIO()
         with pytest.raises(CommandError, match=f"{SECOND} \\(unreachable"):
             call_command("replication_status", stdout=out)
         assert "  streaming:    yes" in out.getvalue(), f"{FIRST} is still listed, streaming"
-        status = _servers("status", {**os.environ, "PG_STANDBYS": "2"}, check=False)
+        status = servers("status", {**os.environ, "PG_STANDBYS": "2"}, check=False)
         assert status.returncode == 3
         assert re.search(rf"^{SECOND} +127\.0\.0\.1:\d+  stopped$", status.stdout, re.M)
 
@@ -460,42 +386,12 @@ def test_replication_status_and_pg_status_list_every_member_and_fail_when_one_is
 def test_up_clones_again_a_standby_whose_slot_is_gone():
     """A standby away for long loses its slot (max_slot_wal_keep_size): `up` clones it
     again instead of starting a copy that can never stream."""
-    with _stopped(SECOND):
-        _value("default", "select pg_drop_replication_slot('standby_2')")
-        result = _servers("up", {**os.environ, "PG_STANDBYS": "2"})
+    with stopped(SECOND):
+        value("default", "select pg_drop_replication_slot('standby_2')")
+        result = servers("up", {**os.environ, "PG_STANDBYS": "2"})
     assert "slot standby_2 is gone or lost the WAL this copy needs" in result.stderr
     connections[SECOND].close()
-    assert _value(SECOND, "select status from pg_stat_wal_receiver") == "streaming"
+    assert value(SECOND, "select status from pg_stat_wal_receiver") == "streaming"
 
 
 # --- a member stopped for real -------------------------------------------------------------
-
-
-@contextmanager
-def _stopped(alias: str) -> Iterator[None]:
-    """Stop the native server behind ``alias`` for the block; running again afterwards."""
-    number = "1" if alias == FIRST else alias.rsplit("_", 1)[1]
-    port_variable = "PG_STANDBY_PORT" if number == "1" else f"PG_STANDBY_{number}_PORT"
-    native_port = os.environ.get(port_variable, str(25432 + int(number)))
-    if str(connections[alias].settings_dict.get("PORT")) != native_port:
-        pytest.skip(f"stops the native server of {alias} (make pg-up STANDBYS=2), no other")
-    environment = {**os.environ, "PG_STANDBYS": "2"}
-    with ExitStack() as stack:
-        stack.callback(_servers, "up", environment)
-        stack.callback(connections[alias].close)
-        _servers("stop-standby", environment, number)
-        status.clear_cache()
-        yield
-
-
-def _servers(
-    command: str, environment: dict[str, str], *args: str, check: bool = True
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["bash", str(SERVERS), command, *args],
-        check=check,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-    )

@@ -8,12 +8,15 @@ is not, and the person gets the error page.
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 from django.db import OperationalError, connections, router
 from django.test import Client
 
 from core.routing import breaker, read_decision, read_from
 from core.routing.middleware import SAVE_INTERRUPTED
+from tests.metrics.scrape import scrape, value
 from tests.postgres import urls
 from timetrack.factories import ClientFactory, TimecardFactory
 from timetrack.models import Client as Customer
@@ -127,3 +130,24 @@ def test_a_function_that_wrote_is_never_run_again(how):
 
     assert runs == ["standby"]
     assert Customer.objects.filter(name="w").count() == 1
+
+
+def test_retries_are_counted_by_outcome_and_the_retried_scope_on_the_primary(browser, settings):
+    settings.METRICS_ALLOWED_ADDRESSES = [ipaddress.ip_network("127.0.0.1")]
+    before = scrape()
+    assert browser.get("/loses-its-standby/").status_code == 200
+    urls.RUNS.clear()  # the next run loses its standby again
+    breaker.reset_breakers()  # and reads it first: the standby is back
+    assert browser.post("/loses-its-standby/").status_code == 503
+    after = scrape()
+
+    def added(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - (value(before, name, **labels) or 0)
+
+    assert added("db_retries_total", outcome="on_primary") == 1
+    assert added("db_retries_total", outcome="not_safe") == 1
+    assert added("db_retries_total", outcome="wrote") == 0
+    scopes = {"group": "standby"}
+    assert added("db_read_scopes_total", **scopes, served_by="standby", reason="member") == 2
+    assert added("db_read_scopes_total", **scopes, served_by="default", reason="retried") == 1
+    assert added("db_standby_breaker_transitions_total", member="standby", to="open") == 2
