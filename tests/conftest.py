@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.factories import StaffFactory, UserFactory
 from core.routing import breaker, groups, outage_log, positions, read_your_writes, status
 from core.routing.middleware import last_write_of
+from timetrack import choice_lists
 
 POSTGRES_MARKERS = ("postgres", "postgres_group")
 DATABASE_FIXTURES = frozenset(
@@ -42,12 +43,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_standby_state():
-    """Each test starts with closed breakers, no cached replication status, and no write
-    of an earlier test to read (the tests share one thread, so one context)."""
+    """Each test starts with closed breakers, no cached replication status, no option
+    list kept from another test's rows, and no write of an earlier test to read (the
+    tests share one thread, so one context)."""
     breaker.reset_breakers()
     status.clear_cache()
     read_your_writes.forget()
     outage_log.forget()
+    choice_lists.forget()
     yield
     breaker.reset_breakers()
     status.clear_cache()

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from presentation import numbers
-from timetrack import periods, selectors
+from timetrack import choice_lists, periods, selectors
 from timetrack.date_bounds import BoundedDateField, refuse_out_of_range
 from timetrack.models import (
     DESCRIPTION_NEEDED,
@@ -79,16 +79,22 @@ class ValuesChoiceIterator(forms.models.ModelChoiceIterator):
 
     A ``ModelChoiceIterator`` builds a whole model instance for each option (on
     PostgreSQL through a server-side cursor: three round trips), hundreds per page for
-    the person lists; an option needs only its key and the fields of its label. The
-    chosen object is still looked up as an instance when the form is cleaned.
+    the person lists; an option needs only its key and the fields of its label. A long
+    list (``kept_between_requests``) is kept while its table is unchanged
+    (``choice_lists``). The chosen object is still looked up as an instance when the
+    form is cleaned.
     """
 
     def __iter__(self) -> Iterator[tuple[Any, str]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        key = self.field.to_field_name or "pk"
-        for value, *fields in self.queryset.values_list(key, *self.field.label_fields):
-            yield (value, self.field.label_from_values(*fields))
+        fields = (self.field.to_field_name or "pk", *self.field.label_fields)
+        label = self.field.label_from_values
+        if self.field.kept_between_requests:
+            yield from choice_lists.choices(self.queryset, fields, label)
+            return
+        for value, *rest in self.queryset.values_list(*fields):
+            yield (value, label(*rest))
 
 
 class ValuesChoiceField(forms.ModelChoiceField):
@@ -102,6 +108,9 @@ class ValuesChoiceField(forms.ModelChoiceField):
     iterator = ValuesChoiceIterator
     widget = LongSelect
     label_fields: tuple[str, ...] = ()
+    kept_between_requests = False
+    """Keep the list between requests (``choice_lists``): worth it for a long list,
+    whose version query costs a fraction of reading it; a short one costs the same."""
 
     def __init__(self, *args: Any, label_fields: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -121,6 +130,7 @@ class PersonChoiceField(ValuesChoiceField):
     """
 
     label_fields = ("username", "first_name", "last_name")
+    kept_between_requests = True
 
     def label_from_values(self, *values: Any) -> str:
         return person_label(*values)

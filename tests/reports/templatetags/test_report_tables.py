@@ -1,4 +1,4 @@
-"""``week_cells`` writes the cells a loop of the hours template would write."""
+"""``week_cells`` and ``hours_rows`` write what loops of the hours template would write."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from decimal import Decimal as D
 from django.template import Context, Template
 from django.test.html import parse_html
 
-from reports.selectors import WeekHours
-from reports.templatetags.report_tables import week_cells
+from reports.selectors import PersonWeeks, WeekHours
+from reports.templatetags.report_tables import hours_rows, week_cells
 
 MONDAY = datetime.date(2026, 11, 23)
 
@@ -67,3 +67,27 @@ def test_cells_read_as_expected():
 def test_the_split_reads_as_the_cells_do():
     html = week_cells([WeekHours(MONDAY, D("1200"), D("0.5"))])
     assert 'title="1,200 h billable, 0.50 h non-billable">1,200.50<svg' in html
+
+
+# The per-person rows as the hours template wrote them before reports.tables did.
+ROWS_LOOP = Template(
+    "{% load numbers report_tables %}{% for person in people %}<tr>"
+    '<th scope="row">{{ person.name }}{% if person.full_name %}<br>'
+    "<small>{{ person.username }}</small>{% endif %}</th>{{ person.cells|week_cells }}"
+    '<td class="num">{{ person.billable|hours }}</td>'
+    '<td class="num">{{ person.non_billable|hours }}</td>'
+    '<td class="num"><strong>{{ person.total|hours }}</strong></td></tr>{% endfor %}'
+)
+PEOPLE = [
+    PersonWeeks(1, "ada", "Ada Lovelace", WEEKS),
+    PersonWeeks(2, "<script>alert(1)</script>", "", WEEKS[:3]),
+    PersonWeeks(3, "o'neil", 'Tom "the hammer" O\'Neil & Sons', [WeekHours(MONDAY)]),
+]
+
+
+def test_person_rows_match_the_template_loop_and_escape_every_name():
+    expected = ROWS_LOOP.render(Context({"people": PEOPLE}))
+    written = hours_rows(PEOPLE)
+    assert parse_html(written) == parse_html(expected)
+    assert "<script>" not in written and "&lt;script&gt;" in written
+    assert "&quot;the hammer&quot; O&#x27;Neil &amp; Sons" in written

@@ -1,0 +1,96 @@
+"""Section 2's measured alternatives: the hours page's per-person table written three ways.
+
+The hours report's table (people by weeks, up to 26 cells a row) is most of what the
+page writes. Before choosing how to write it, the same markup is written from the
+page's own context at 1M timecards by:
+
+- **Django's template engine**, as the page wrote it (the week cells already in Python);
+- **Jinja2** (Django's ``Jinja2`` backend would run it), the same template in its syntax;
+- **Python**, one function writing the rows (``reports.tables``), as the page now does.
+
+The three outputs are checked to be the same markup (whitespace aside) before they are
+timed, so the figures compare like with like. Run by ``bench.pages`` on the full size.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections.abc import Callable
+
+import jinja2
+from django.template import engines
+from django.test import Client
+from django.test.utils import setup_test_environment, teardown_test_environment
+from markupsafe import Markup
+
+from presentation import dates, numbers
+from reports.templatetags.report_tables import week_cells
+
+__all__ = ["compare"]
+
+TABLE_BODY = """
+{% for person in report.people %}
+<tr>
+  <th scope="row">{{ person.name }}{% if person.full_name %}<br>
+    <small>{{ person.username }}</small>{% endif %}</th>
+  {{ person.cells|week_cells }}
+  <td class="num">{{ person.billable|hours }}</td>
+  <td class="num">{{ person.non_billable|hours }}</td>
+  <td class="num"><strong>{{ person.total|hours }}</strong></td>
+</tr>
+{% endfor %}
+"""
+"""The rows of the hours table as the page's template wrote them (``hours.html`` before
+the table moved to ``reports.tables``); the same text is Jinja2 as well."""
+
+RUNS = 40
+
+
+def _django_rows() -> Callable[[dict], str]:
+    template = engines["django"].from_string("{% load numbers report_tables %}" + TABLE_BODY)
+    return lambda context: template.render(context)
+
+
+def _jinja2_rows() -> Callable[[dict], str]:
+    environment = jinja2.Environment(autoescape=True)
+    environment.filters.update(
+        hours=lambda value: "" if value is None else numbers.hours(value),
+        week_cells=lambda weeks, style="": Markup(week_cells(weeks, style)),
+        day=dates.day,
+    )
+    template = environment.from_string(TABLE_BODY)
+    return lambda context: template.render(context)
+
+
+def _python_rows() -> Callable[[dict], str]:
+    from reports.tables import hours_rows
+
+    return lambda context: hours_rows(context["report"].people)
+
+
+def _markup(text: str) -> str:
+    return re.sub(r">\s+<", "><", text).strip()
+
+
+def compare(client: Client, url: str) -> dict:
+    """Milliseconds to write the table's rows each way (median of ``RUNS``)."""
+    setup_test_environment()  # the test client keeps the context the page rendered
+    try:
+        context = client.get(url).context[0].flatten()
+    finally:
+        teardown_test_environment()
+    writers = {"django": _django_rows(), "jinja2": _jinja2_rows(), "python": _python_rows()}
+    outputs = {name: _markup(str(write(context))) for name, write in writers.items()}
+    if len(set(outputs.values())) != 1:
+        raise RuntimeError("the three writers disagree on the table's markup")
+    figures: dict = {"url": url, "rows": len(context["report"].people)}
+    for name, write in writers.items():
+        times = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            write(context)
+            times.append(time.perf_counter() - started)
+        figures[f"{name}_ms"] = statistics.median(times) * 1000
+    return figures
