@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 
-from bench import after_write, env, markdown, mixed, seeding, throughput
+from bench import after_write, budgets, env, markdown, mixed, seeding, throughput
 
 RESULTS_JSON = env.RESULTS / "bench-results.json"
 
@@ -78,7 +78,7 @@ def load_all(full: int) -> dict:
 
 
 def pages(full: int) -> dict:
-    by_size, floor_by_size = {}, {}
+    by_size, floor_by_size, extra = {}, {}, {}
     for size in env.sizes(full):
         db = env.db_name(size, full)
         args = ["--runs", "0"]
@@ -94,7 +94,8 @@ def pages(full: int) -> dict:
         found = env.run_django("bench.pages", *args, db=db)
         by_size[str(size)] = found["pages"]
         floor_by_size[str(size)] = found["floor"]
-    return {"by_size": by_size, "target_ratio": 1.25, "floor_by_size": floor_by_size}
+        extra.update({key: found[key] for key in ("engines", "metrics_cost") if key in found})
+    return {"by_size": by_size, "target_ratio": 1.25, "floor_by_size": floor_by_size, **extra}
 
 
 def overhead(full: int) -> dict:
@@ -131,15 +132,27 @@ def reports_after_a_save(full: int) -> dict:
 
 
 def writes_beside_reports(full: int) -> dict:
+    """The mixed run with a CPU budget per role (as three machines), then pinned to the
+    cores (the two-core run of earlier benchmarks, kept for comparison)."""
     db = env.db_name(full, full)
-    return mixed.run(
-        db,
-        env.staff_cookie(db),
-        seconds=knob("BENCH_MIXED_SECONDS", 20 if full >= env.DEFAULT_SCALE else 5),
-        rounds=knob("BENCH_MIXED_ROUNDS", 2),
-        people=knob("BENCH_MIXED_WRITERS", 4),
-        readers=knob("BENCH_MIXED_READERS", 4),
-    )
+    cookie = env.staff_cookie(db)
+
+    def run(placement: str) -> dict:
+        return mixed.run(
+            db,
+            cookie,
+            seconds=knob("BENCH_MIXED_SECONDS", 20 if full >= env.DEFAULT_SCALE else 5),
+            rounds=knob("BENCH_MIXED_ROUNDS", 2),
+            people=knob("BENCH_MIXED_WRITERS", 4),
+            readers=knob("BENCH_MIXED_READERS", 4),
+            placement=placement,
+        )
+
+    why_not = budgets.unavailable()
+    return {
+        "budgets": {"unavailable": why_not} if why_not else run("budgets"),
+        "pinned": run("pinned"),
+    }
 
 
 def main() -> None:
@@ -162,7 +175,7 @@ def main() -> None:
     )
     run.section(
         "mixed",
-        "7. Saves on the primary while reports load, each server on its own core",
+        "7. Saves on the primary while reports load, each role on a CPU budget of its own",
         lambda: writes_beside_reports(full),
     )
     run.figures["machine"]["load_average_at_end"] = os.getloadavg()

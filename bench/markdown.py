@@ -18,6 +18,8 @@ SMALL_SQL_MS = 20
 FLOOR_MARGIN_MS = 5
 """A page whose SQL takes under SMALL_SQL_MS may instead spend at most the floor (the
 fixed cost of the stack) plus FLOOR_MARGIN_MS of its own."""
+METRICS_TARGET = 0.01
+"""The metrics' cost per report request, over the floor's time."""
 SEED_TARGET = 0.3
 """The seed's rows/s over COPY's: every row is built by its factory, spread over the cores."""
 ROUTING_TARGET = 0.02
@@ -180,6 +182,18 @@ def targets(figures: dict) -> str:
                     "measured",
                 ]
             )
+        cost = pages_found.get("metrics_cost")
+        if cost is not None and floor is not None:
+            share = cost["report_request_us"] / (floor * 1000)
+            rows.append(
+                [
+                    "2",
+                    f"the metrics' cost under {METRICS_TARGET:.0%} of the floor per request",
+                    f"{cost['report_request_us']:.1f} us a report request"
+                    f" ({share:.2%} of the floor); {cost['write_statement_us']:.1f} us a write",
+                    verdict(share < METRICS_TARGET),
+                ]
+            )
         sizes = ", ".join(n(int(size)) for size in pages_found["by_size"])
         constant = query_counts_constant(pages_found["by_size"])
         rows.append(
@@ -261,21 +275,41 @@ def targets(figures: dict) -> str:
                 verdict(wal["primary_share"] < AFTER_WRITE_TARGET),
             ]
         )
-    mixed_found = figures_of(figures, "mixed")
-    if mixed_found is not None:
-        on = mixed_found["results"]
+    budgeted = mixed_budgets(figures)
+    if budgeted is not None:
         rows.append(
             [
                 "7",
-                "saves/s while reports load: with the reports on the standby at least as"
-                " many as with them on the primary",
-                f"{on['standby']['saves_per_s']:.1f} against {on['primary']['saves_per_s']:.1f}"
-                f" saves/s; the primary's core {on['standby']['busy']['primary']:.0%} against"
-                f" {on['primary']['busy']['primary']:.0%} busy",
-                verdict(on["standby"]["saves_per_s"] >= on["primary"]["saves_per_s"]),
+                "saves while reports load, each role on a CPU budget of its own: more saves/s"
+                " and a lower save p95 with the reports on the standby",
+                mixed_measured(budgeted),
+                "not run" if "unavailable" in budgeted else verdict(mixed_met(budgeted)),
             ]
         )
     return "## Targets\n\n" + table(["#", "target", "measured", "verdict"], rows)
+
+
+def mixed_budgets(figures: dict) -> dict | None:
+    found = figures_of(figures, "mixed")
+    return None if found is None else found["budgets"]
+
+
+def mixed_met(found: dict) -> bool:
+    standby, primary = found["results"]["standby"], found["results"]["primary"]
+    more = standby["saves_per_s"] > primary["saves_per_s"]
+    return more and standby["save_p95_ms"] < primary["save_p95_ms"]
+
+
+def mixed_measured(found: dict) -> str:
+    if "unavailable" in found:
+        return f"not run here: {found['unavailable']}"
+    standby, primary = found["results"]["standby"], found["results"]["primary"]
+    return (
+        f"{standby['saves_per_s']:.1f} against {primary['saves_per_s']:.1f} saves/s, p95"
+        f" {standby['save_p95_ms']:.0f} against {primary['save_p95_ms']:.0f} ms; the"
+        f" primary's CPU per save {standby['primary_cpu_ms_per_save']:.1f} against"
+        f" {primary['primary_cpu_ms_per_save']:.1f} ms"
+    )
 
 
 def misses(figures: dict) -> str:
@@ -291,11 +325,9 @@ def misses(figures: dict) -> str:
         parts.append(notes.routing_miss(routing_found))
     if export_growth(figures) and max(export_growth(figures)) >= EXPORT_GROWTH_MIB:
         parts.append(notes.export_memory_miss())
-    mixed_found = figures_of(figures, "mixed")
-    if mixed_found is not None:
-        on = mixed_found["results"]
-        if on["standby"]["saves_per_s"] < on["primary"]["saves_per_s"]:
-            parts.append(notes.mixed_miss(mixed_found))
+    budgeted = mixed_budgets(figures)
+    if budgeted is not None and "unavailable" not in budgeted and not mixed_met(budgeted):
+        parts.append(notes.mixed_miss(budgeted))
     if not parts:
         return ""
     return "## What misses, why, and the next step\n\n" + "\n\n".join(parts)
@@ -372,9 +404,44 @@ def pages(figures: dict) -> str:
             rows,
         )
         + floor_line(found, full_size(figures))
+        + engines_part(found)
+        + metrics_part(found)
         + "\n\nQueries per request (standby + primary) at each size, counted by"
         " `CaptureQueriesContext` on both connections:\n\n"
         + table(["page", *(f"{n(int(size))} timecards" for size in sizes)], counts)
+    )
+
+
+def engines_part(found: dict) -> str:
+    compared = found.get("engines")
+    if not compared:
+        return ""
+    rows = [
+        [
+            name,
+            f"`{figures['url']}`",
+            str(figures["rows"]),
+            f"{figures['django_ms']:.2f}",
+            f"{figures['jinja2_ms']:.2f}",
+            f"{figures['python_ms']:.2f}",
+        ]
+        for name, figures in compared.items()
+    ]
+    head = ["page", "url", "rows", "Django's engine ms", "Jinja2 ms", "Python ms"]
+    return "\n\n" + notes.ENGINES + "\n\n" + table(head, rows) + "\n\n" + notes.ENGINES_CHOICE
+
+
+def metrics_part(found: dict) -> str:
+    cost = found.get("metrics_cost")
+    if not cost:
+        return ""
+    return (
+        "\n\n**The metrics' cost** (`bench/metrics_cost.py`): a report request sends one"
+        " signal for its scope's decision, which the `metrics` app counts in"
+        f" {cost['report_request_us']:.1f} us more than with no receiver (best of five loops"
+        f" of {n(cost['sends'])}); each statement a save runs that is not a read adds"
+        f" {cost['write_statement_us']:.1f} us. The lag gauges are measured when scraped,"
+        " not per request."
     )
 
 
@@ -546,8 +613,39 @@ def mixed(figures: dict) -> str:
     found = figures_of(figures, "mixed")
     if found is None:
         return ""
-    rows = [
-        [
+    budgeted, pinned = found["budgets"], found["pinned"]
+    parts = ["## 7. Saves on the primary while reports load", notes.MIXED_METHOD]
+    if "unavailable" in budgeted:
+        parts.append(f"**With CPU budgets**: not run here ({budgeted['unavailable']}).")
+    else:
+        budgets = ", ".join(f"{role} {cores} core" for role, cores in budgeted["budgets"].items())
+        parts += [
+            f"**With a CPU budget per role** ({budgets}; `bench/budgets.py`). {setup(budgeted)}",
+            mixed_table(budgeted, budgeted=True),
+            notes.mixed_reading(budgeted),
+        ]
+    cores = ", ".join(f"{name} on {list(pinned['cores'][name])}" for name in pinned["cores"])
+    parts += [
+        f"**Pinned to the two cores** ({cores}), as in earlier runs. {setup(pinned)}",
+        mixed_table(pinned, budgeted=False),
+        notes.pinned_reading(pinned),
+    ]
+    return "\n\n".join(parts)
+
+
+def setup(found: dict) -> str:
+    return (
+        f"{found['writers']} writers, {found['readers']} `wrk` connections loading"
+        f" {', '.join(f'`{path}`' for path in REPORT_PAGES)}, {found['seconds']} s a run,"
+        f" {found['rounds']} rounds. The {n(found['timecards_cleaned_up'])} timecards saved"
+        " were deleted afterwards."
+    )
+
+
+def mixed_table(found: dict, *, budgeted: bool) -> str:
+    rows = []
+    for mode, result in found["results"].items():
+        row = [
             mode,
             f"{result['saves_per_s']:.1f}",
             f"{result['save_p50_ms']:.0f}",
@@ -555,29 +653,23 @@ def mixed(figures: dict) -> str:
             f"{result['save_p99_ms']:.0f}",
             f"{result['report_pages_per_s']:.1f}",
             f"{result['report_p99_ms']:.0f}",
-            ", ".join(f"{name} {share:.0%}" for name, share in result["busy"].items()),
         ]
-        for mode, result in found["results"].items()
-    ]
+        if budgeted:
+            row += [
+                f"{result['primary_cpu_ms_per_save']:.1f}",
+                ", ".join(f"{name} {cores:.2f}" for name, cores in result["busy"].items()),
+                ", ".join(f"{name} {share:.0%}" for name, share in result["held"].items()),
+            ]
+        else:
+            row.append(", ".join(f"{name} {share:.0%}" for name, share in result["busy"].items()))
+        rows.append(row)
     head = ["reports on", "saves/s", "save p50 ms", "save p95 ms", "save p99 ms"]
-    head += ["report pages/s", "report p99 ms", "cores busy"]
-    cores = ", ".join(f"{name} on {list(found['cores'][name])}" for name in found["cores"])
-    setup = (
-        f"{found['writers']} writers, {found['readers']} `wrk` connections loading"
-        f" {', '.join(f'`{path}`' for path in REPORT_PAGES)}, {found['seconds']} s a run,"
-        f" {found['rounds']} rounds; cores: {cores}. The"
-        f" {n(found['timecards_cleaned_up'])} timecards saved were deleted afterwards."
-    )
-    return (
-        "## 7. Saves on the primary while reports load\n\n"
-        + notes.MIXED_METHOD
-        + "\n\n"
-        + setup
-        + "\n\n"
-        + table(head, rows)
-        + "\n\n"
-        + notes.mixed_reading(found)
-    )
+    head += ["report pages/s", "report p99 ms"]
+    if budgeted:
+        head += ["primary's CPU ms per save", "cores used", "periods held at the budget"]
+    else:
+        head.append("cores busy")
+    return table(head, rows)
 
 
 def machine(figures: dict) -> str:

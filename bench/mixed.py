@@ -7,10 +7,17 @@ On one gunicorn (the web image's settings), two loads run at once for a bounded 
   on a keep-alive connection of its own;
 - **readers**: ``wrk`` loading the report pages, as in section 4.
 
-Each PostgreSQL server is pinned to a core of its own (``sched_setaffinity``, what
-``taskset`` does, on the postmaster and every process it has; the backends it starts
-later inherit it), and gunicorn, ``wrk`` and the writers' threads to the other cores, so
-that the primary's CPU is its own, as on separate machines. Two server modes take turns,
+Where the work runs is the ``placement``:
+
+- ``budgets``: each role has a CPU budget of its own (``bench.budgets``: cgroup v1
+  quotas, 0.6 core for each server and 0.8 for the web tier and the load), as three
+  small machines would; the primary's CPU time per save is counted;
+- ``pinned``: each PostgreSQL server is pinned to a core of its own
+  (``sched_setaffinity``, what ``taskset`` does, on the postmaster and every process it
+  has; the backends it starts later inherit it), and gunicorn, ``wrk`` and the writers'
+  threads to the other cores; on two cores the web tier shares the standby's.
+
+Two server modes take turns,
 round after round: ``standby``, the site as configured; ``primary``, the reports forced
 to the primary (section 4's way). The figure is the writers': saves per second and the
 latency of a save (p50, p95, p99), with the reports on the standby against on the primary;
@@ -29,6 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench import budgets as budgets_module
 from bench import env, servers, throughput
 from bench.stats import median, percentile
 
@@ -183,32 +191,96 @@ def busy_shares(before: dict, after: dict, cores: set[int]) -> float:
     return busy / total if total else 0.0
 
 
-def one_run(
-    writers: dict, cookie: str, seconds: int, readers: int, where: dict[str, set[int]]
-) -> dict:
-    """Writers and readers at once for ``seconds``; how busy each core was meanwhile."""
+class PinnedMeter:
+    """How busy each role's cores were (``/proc/stat``), for the pinned placement."""
+
+    def __init__(self, where: dict[str, set[int]]) -> None:
+        self.where = where
+
+    def reading(self) -> dict:
+        return core_times()
+
+    def figures(self, before: dict, after: dict, saves: int, seconds: float) -> dict:
+        return {"busy": {name: busy_shares(before, after, c) for name, c in self.where.items()}}
+
+
+class BudgetMeter:
+    """What each role used of its budget (``cpuacct``) and how often it hit it."""
+
+    def __init__(self, budgets: budgets_module.Budgets) -> None:
+        self.budgets = budgets
+
+    def reading(self) -> dict:
+        return {
+            role: (self.budgets.usage_seconds(role), self.budgets.throttled(role))
+            for role in budgets_module.BUDGETS
+        }
+
+    def figures(self, before: dict, after: dict, saves: int, seconds: float) -> dict:
+        used = {role: after[role][0] - before[role][0] for role in before}
+        held = {}
+        for role in before:
+            periods = after[role][1]["periods"] - before[role][1]["periods"]
+            throttled = after[role][1]["throttled_periods"] - before[role][1]["throttled_periods"]
+            held[role] = throttled / periods if periods else 0.0
+        return {
+            # Cores used, against the budget: 0.6 of 0.6 is all the role may have.
+            "busy": {role: used[role] / seconds for role in used},
+            "held": held,
+            "primary_cpu_ms_per_save": used["primary"] * 1000 / saves if saves else None,
+        }
+
+
+def one_run(writers: dict, cookie: str, seconds: int, readers: int, meter) -> dict:
+    """Writers and readers at once for ``seconds``; what each role used meanwhile."""
     result: dict = {}
 
     def read() -> None:
         result["readers"] = throughput.run_wrk(throughput.REPORT_PAGES, cookie, seconds, readers)
 
     reading = threading.Thread(target=read)
-    before = core_times()
+    before = meter.reading()
+    started = time.monotonic()
     reading.start()
     result["writers"] = write_for(writers, seconds)
     reading.join()
-    after = core_times()
-    result["busy"] = {name: busy_shares(before, after, found) for name, found in where.items()}
+    after = meter.reading()
+    elapsed = time.monotonic() - started
+    result.update(meter.figures(before, after, result["writers"]["saves"], elapsed))
     return result
 
 
-def run(db: str, cookie: str, *, seconds: int, rounds: int, people: int, readers: int) -> dict:
+@contextmanager
+def placed(placement: str, where: dict[str, set[int]]) -> Iterator[PinnedMeter | BudgetMeter]:
+    """The servers and this process where ``placement`` puts them, with its meter."""
+    if placement == "pinned":
+        with pinned_servers(where):
+            yield PinnedMeter(where)
+        return
+    processes = {
+        "primary": server_processes(env.PRIMARY_PORT),
+        "standby": server_processes(env.STANDBY_PORT),
+    }
+    with budgets_module.within_budgets(processes) as budgets:
+        yield BudgetMeter(budgets)
+
+
+def run(
+    db: str,
+    cookie: str,
+    *,
+    seconds: int,
+    rounds: int,
+    people: int,
+    readers: int,
+    placement: str = "pinned",
+) -> dict:
     where = cores()
     writers = env.run_django("bench.writers", "--people", str(people), db=db)
     log = env.VAR / "gunicorn-mixed.log"
     runs: dict[str, list[dict]] = {mode: [] for mode in throughput.MODES}
     try:
-        with pinned_servers(where):
+        with placed(placement, where) as meter:
             for number in range(rounds):
                 modes = throughput.MODES if number % 2 == 0 else throughput.MODES[::-1]
                 for mode in modes:
@@ -216,7 +288,7 @@ def run(db: str, cookie: str, *, seconds: int, rounds: int, people: int, readers
                     try:
                         for path in throughput.REPORT_PAGES:
                             throughput.warm(path, cookie)
-                        figures = one_run(writers, cookie, seconds, readers, where)
+                        figures = one_run(writers, cookie, seconds, readers, meter)
                     finally:
                         throughput.stop(process)
                     runs[mode].append(figures)
@@ -230,6 +302,8 @@ def run(db: str, cookie: str, *, seconds: int, rounds: int, people: int, readers
     finally:
         cleaned = env.run_django("bench.writers", "--clean", db=db)
     return {
+        "placement": placement,
+        "budgets": budgets_module.BUDGETS if placement == "budgets" else None,
         "cores": {name: sorted(found) for name, found in where.items()},
         "writers": people,
         "readers": readers,
@@ -241,7 +315,14 @@ def run(db: str, cookie: str, *, seconds: int, rounds: int, people: int, readers
 
 
 def summarise(runs: list[dict]) -> dict:
+    budgeted = {}
+    if "held" in runs[0]:
+        budgeted = {
+            "held": {name: median([run["held"][name] for run in runs]) for name in runs[0]["held"]},
+            "primary_cpu_ms_per_save": median([run["primary_cpu_ms_per_save"] for run in runs]),
+        }
     return {
+        **budgeted,
         "saves_per_s": median([run["writers"]["saves_per_s"] for run in runs]),
         "save_p50_ms": median([run["writers"]["p50_ms"] for run in runs]),
         "save_p95_ms": median([run["writers"]["p95_ms"] for run in runs]),
