@@ -1,11 +1,12 @@
-"""The hours report's per-person rows, written in Python.
+"""The report tables' rows, written in Python.
 
-The hours page is a table of people by weeks: fifty rows of up to 26 cells on a page.
-Through Django's template engine each row is a loop turn with a dozen lookups and
-filters, which cost the page more than its SQL; Jinja2 writes the same rows faster,
-Python faster still (BENCHMARKS.md, section 2, measures the three on the page's own
-data). So ``{{ report.people|hours_rows }}`` writes the rows here, and the template
-keeps the table around them: its head, its totals row, its classes.
+The hours page is a table of people by weeks: fifty rows of up to 26 cells on a page;
+the unbilled page has three tables of up to fifty rows. Through Django's template
+engine each row is a loop turn with a dozen lookups and filters, which cost the page
+more than its SQL; Jinja2 writes the same rows faster, Python faster still
+(BENCHMARKS.md, section 2, measures the three on the hours page's own data). So
+``{{ report.people|hours_rows }}`` and ``{{ lines|unbilled_rows:"client" }}`` write the
+rows here, and the templates keep the tables around them: heads, totals, classes.
 
 Every text that comes from a person (a name, a user name) is escaped here; every number
 is formatted by ``presentation.numbers`` and needs none.
@@ -20,10 +21,11 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-from presentation.numbers import hours
-from reports.selectors import PersonWeeks, WeekHours
+from presentation import dates
+from presentation.numbers import amount, count, hours
+from reports.selectors import PersonWeeks, UnbilledLine, WeekHours
 
-__all__ = ["NO_HOURS", "hours_rows", "week_cell", "week_cells"]
+__all__ = ["NO_HOURS", "hours_rows", "unbilled_rows", "week_cell", "week_cells"]
 
 SPLIT = (
     '<svg class="split" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">'
@@ -83,4 +85,27 @@ def hours_rows(people: Iterable[PersonWeeks]) -> SafeString:
             f'<td class="num"><strong>{hours(billable + non_billable)}</strong></td></tr>'
         )
     # Names escaped above, numbers formatted by presentation.numbers: safe as they are.
+    return mark_safe("".join(rows))
+
+
+def unbilled_rows(lines: Iterable[UnbilledLine], by: str) -> SafeString:
+    """One ``<tr>`` a line of unbilled time: who it is for (``by``: "client", "person"
+    with the hourly rate, or "client_person"), then its timecards, hours, value and
+    oldest day, as ``reports/_unbilled_table.html``'s head names them."""
+    rows = []
+    for line in lines:
+        if by == "person":
+            rate = "" if line.hourly_rate is None else amount(line.hourly_rate)
+            who = f'<th scope="row">{escape(line.person)}</th><td class="num">{rate}</td>'
+        elif by == "client":
+            who = f'<th scope="row">{escape(line.client)}</th>'
+        else:
+            who = f"<td>{escape(line.client)}</td><td>{escape(line.person)}</td>"
+        rows.append(
+            f'<tr>{who}<td class="num">{count(line.timecards)}</td>'
+            f'<td class="num">{hours(line.hours)}</td>'
+            f'<td class="num">{amount(line.value)}</td>'
+            f"<td>{dates.day(line.oldest) if line.oldest else ''}</td></tr>"
+        )
+    # Names escaped above; numbers and dates written by presentation: safe as they are.
     return mark_safe("".join(rows))

@@ -1,5 +1,5 @@
-"""``{% load report_tables %}``: the hours report's rows and cells, written by
-``reports.tables`` in Python (it says why) and handed to the template as markup."""
+"""``{% load report_tables %}``: the report tables' rows and cells, written by
+``reports.tables`` in Python (it says why) and handed to the templates as markup."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from reports import tables
-from reports.selectors import PersonWeeks, WeekHours
+from reports.selectors import PersonWeeks, UnbilledLine, WeekHours
 
 register = template.Library()
 
@@ -25,3 +25,10 @@ def week_cells(weeks: Iterable[WeekHours], style: str = "") -> SafeString:
 def hours_rows(people: Iterable[PersonWeeks]) -> SafeString:
     """A ``<tr>`` a person (``tables.hours_rows``, which escapes the names)."""
     return tables.hours_rows(people)
+
+
+@register.filter
+def unbilled_rows(lines: Iterable[UnbilledLine], by: str) -> SafeString:
+    """A ``<tr>`` a line of unbilled time (``tables.unbilled_rows``, which escapes the
+    names)."""
+    return tables.unbilled_rows(lines, by)

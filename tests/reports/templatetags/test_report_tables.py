@@ -1,15 +1,17 @@
-"""``week_cells`` and ``hours_rows`` write what loops of the hours template would write."""
+"""``week_cells``, ``hours_rows`` and ``unbilled_rows`` write what the report templates'
+loops would write."""
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal as D
 
+import pytest
 from django.template import Context, Template
 from django.test.html import parse_html
 
-from reports.selectors import PersonWeeks, WeekHours
-from reports.templatetags.report_tables import hours_rows, week_cells
+from reports.selectors import PersonWeeks, UnbilledLine, WeekHours
+from reports.templatetags.report_tables import hours_rows, unbilled_rows, week_cells
 
 MONDAY = datetime.date(2026, 11, 23)
 
@@ -91,3 +93,30 @@ def test_person_rows_match_the_template_loop_and_escape_every_name():
     assert parse_html(written) == parse_html(expected)
     assert "<script>" not in written and "&lt;script&gt;" in written
     assert "&quot;the hammer&quot; O&#x27;Neil &amp; Sons" in written
+
+
+# The unbilled tables' rows as reports/_unbilled_table.html wrote them before
+# reports.tables did.
+UNBILLED_LOOP = Template(
+    "{% load numbers dates %}{% for line in lines %}<tr>"
+    '{% if by == "person" %}<th scope="row">{{ line.person }}</th>'
+    '<td class="num">{{ line.hourly_rate|money }}</td>{% elif by == "client" %}'
+    '<th scope="row">{{ line.client }}</th>{% else %}<td>{{ line.client }}</td>'
+    '<td>{{ line.person }}</td>{% endif %}<td class="num">{{ line.timecards|count }}</td>'
+    '<td class="num">{{ line.hours|hours }}</td><td class="num">{{ line.value|money }}</td>'
+    "<td>{{ line.oldest|day }}</td></tr>{% endfor %}"
+)
+LINES = [
+    UnbilledLine(
+        D("1234.5"), D("98765.43"), MONDAY, 1200, 1, "Acme & <Sons>", 7, "ada", "Ada L", D("85")
+    ),
+    UnbilledLine(D("0.25"), D("21.25"), MONDAY, 1, 2, 'O\'Neil "Ltd"', 8, "<b>bob</b>", "", None),
+]
+
+
+@pytest.mark.parametrize("by", ["client", "person", "client_person"])
+def test_unbilled_rows_match_the_template_loop_and_escape_every_name(by):
+    expected = UNBILLED_LOOP.render(Context({"lines": LINES, "by": by}))
+    written = unbilled_rows(LINES, by)
+    assert parse_html(written) == parse_html(expected)
+    assert "<Sons>" not in written and "<b>" not in written
