@@ -126,8 +126,13 @@ def test_a_stopped_standby_falls_back_opens_the_breaker_and_recovers(
             response = reporter.get(HOURS)
             assert _served_by(response) == ("default", decision.UNREACHABLE)
         assert attempts == [], "an open breaker does not try the standby"
-    unreachable = [r for r in caplog.records if "unreachable" in r.getMessage()]
-    assert len(unreachable) == 1, [r.getMessage() for r in caplog.records]
+
+    def events(name: str) -> list[logging.LogRecord]:
+        return [r for r in caplog.records if getattr(r, "event", "") == name]
+
+    # Once each for four pages: the breaker's change, and the scopes without a member.
+    assert len(events("standby_offline")) == 1, [r.getMessage() for r in caplog.records]
+    assert len(events("read_scope_without_member")) == 1, [r.getMessage() for r in caplog.records]
 
     monkeypatch.undo()
     _pair("up")
