@@ -146,16 +146,18 @@ def pages_miss(figures: dict, over: list[str]) -> str:
             f" of Django, where 1.25x leaves it {allowed:.0f} ms. {cause}"
         )
     slowest = max(page["server_ms"]["median"] for page in full.values())
-    lines += ["", PAGES_NEXT.format(slowest=slowest, scale=figures["scale"])]
+    lines += ["", PAGES_NEXT.format(slowest=slowest, scale=figures["scale"], people=people)]
     return "\n".join(lines)
 
 
 FIXED_COST = (
     "The floor, a report view that runs no report query through the same stack (the"
     " middleware, the session and the user read on the primary, the scope choosing a"
-    " member, the reports' frame), answers in {floor:.1f} ms: the fixed cost is not what"
-    " keeps a page over. What does is each page's own work: its filter form, its tables"
-    " and chart, written by Django's template engine at about 5-20 us a cell."
+    " member, the reports' frame), answers in {floor:.1f} ms. On top of it each page"
+    " spends a few milliseconds building its querysets (Django's ORM compiles every"
+    " aggregate afresh: about 1 ms a query for the dashboard's six), turning rows into"
+    " objects, and writing its filter form, chart and tables; where the SQL is 40-90 ms,"
+    " 1.25x leaves 10-22 ms for all of it, the floor included."
 )
 
 PAGE_CAUSES = {
@@ -176,10 +178,14 @@ PAGE_CAUSES = {
         "One grouped query (every person and client with time to bill), the per-client"
         " and per-person lines added up from it in Python, 50 rows a table."
     ),
-    "dashboard": "Six aggregates and a chart.",
+    "dashboard": (
+        "Six aggregates and a chart: building the six querysets, then the stat cards and"
+        " the chart's template (`bench/results/profiles/dashboard.txt`)."
+    ),
     "invoices": (
-        "Four aggregates, four small tables and a chart: each cell a template variable"
-        " with its filter (`bench/results/profiles/invoices.txt`)."
+        "Four aggregates, four small tables and a chart: building the querysets, then"
+        " each cell a template variable with its filter (`bench/results/profiles/"
+        "invoices.txt`)."
     ),
 }
 GENERIC_CAUSE = "Its profile is in `bench/results/profiles/`."
@@ -190,25 +196,29 @@ What brought the pages here, measured at a million timecards during development 
 SQL from 100-400 ms to 20-90 ms, which left Django's rendering as nearly all of the \
 time: hours 333/28 (12.1x, a 979 KB page), hours over 26 weeks 803/62 (13.1x, 2.5 MB), \
 unbilled 251/86 (2.9x, 473 KB). Then: the per-person tables come 50 rows a page \
-(`ROWS_PER_PAGE`), and the hours report reads the weeks of this \
-page's people only; each row of week cells is written by one filter in Python, not a \
-loop of tags and filters per cell; the person, client and project selects list their \
-options as values and write them without a template per option (18 ms a page to 1 ms \
-for the people); the unbilled report reads one grouped query and adds the per-client \
-and per-person lines up from it instead of scanning the same timecards three times (SQL \
-86 to 40 ms), into slotted dataclasses (its template 13 to 4 ms); the table cells use \
-one-call filters for counts, money and dates (`count`, `money`, `short_date`: 1-2 us \
-against 9-22 us for `intcomma` and `date`). After them: hours 33/18 (122 KB), hours \
-over 26 weeks 63/42 (253 KB), unbilled 55/40 (29 KB).
+(`ROWS_PER_PAGE`), and the hours report reads the weeks of this page's people only; \
+the selects list their options as values and write them without a template per option; \
+the unbilled report reads one grouped query into slotted dataclasses; the cells use \
+one-call filters. Since the last benchmark: the hours rows and the unbilled tables' rows \
+are written in Python (`reports/tables.py`; the three ways are measured above), the \
+week cells and hours are remembered, and the person list is kept between requests \
+while its table is unchanged (`timetrack/choice_lists.py`). Measured during \
+development, the hours page's template went from 24.5 ms to 7.9 ms (its table from 8.2 \
+to 1.0 ms, its filter form from 8.1 to 3.9 ms) and the unbilled page's from 9-12 ms to \
+6 ms.
 
-What remains, for the pages still over: the session and the user are two primary-key \
-reads on a kept connection, well under a millisecond together (the floor above holds \
-them), so a cached session engine would not move a page. The rest is Django's template \
-engine writing each cell: the next step would write the long tables' rows in Python, \
-as the week cells and the selects already are, which trades templates a reader can \
-change for a few milliseconds. In absolute time, the slowest report page answers in \
-{slowest:.0f} ms at {scale:,} timecards in this run: that, and the query counts that \
-stay the same at every size, is the bound worth holding as the data grows."""
+What remains, for the pages still over, in a profile of the hours page as it opens \
+(about 30-45 ms of SQL): the floor's 4-6 ms, 6-8 ms of the ORM building its three \
+querysets and turning 400 grouped rows into the table's objects, and about 8 ms of \
+template (the filter form with the {people}-person select 4 ms, the frame 2 ms, the \
+chart 1 ms, the rows 1 ms). Each is a few milliseconds that would need the ORM's \
+querysets replaced by hand-written SQL, or the whole page written in Python: code a \
+reader could no longer change as a Django template and a queryset, for a ratio that \
+this machine's noise moves by 0.2x from one run to the next (the raw SQL of one page \
+took 54 ms in one run and 87 ms in another). In absolute time, the slowest report page \
+answers in {slowest:.0f} ms at {scale:,} timecards in this run: that, and the query \
+counts that stay the same at every size, is the bound worth holding as the data \
+grows."""
 
 
 def seeding_miss(figures: dict, seed: dict) -> str:
@@ -461,7 +471,7 @@ hours page, from the page's own context at this size, written by Django's templa
 engine (the loop the template held, its week cells already one Python filter a row), by \
 Jinja2 (the same template; Django's `Jinja2` backend would run it) and by Python \
 (`reports/tables.py`, what the page now uses); the three are checked to write the same \
-markup before they are timed (median of 40)."""
+markup before they are timed, in turn (median of 40 each)."""
 
 ENGINES_CHOICE = """\
 Why Python: the rows are the one part of the page drawn by the hundred, and Python \

@@ -40,6 +40,8 @@ idea:
 ``middleware``         read-your-writes per browser (a cookie); failures as 503 pages
 ``db_errors``          what a database error says about the server that raised it
 ``deadlines``          a bounded wait for a member that stops answering
+``signals``            what the routing tells listeners (the ``metrics`` app counts them)
+``outage_log``         one log line while a group's scopes find no member, not one a page
 ``backends``           the members' database backends (PostgreSQL, the embedded SQLite)
 =====================  ===============================================================
 """
