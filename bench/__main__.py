@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -94,7 +95,11 @@ def pages(full: int) -> dict:
         found = env.run_django("bench.pages", *args, db=db)
         by_size[str(size)] = found["pages"]
         floor_by_size[str(size)] = found["floor"]
-        extra.update({key: found[key] for key in ("engines", "metrics_cost") if key in found})
+        extra.update({key: found[key] for key in ("engines",) if key in found})
+    with tempfile.TemporaryDirectory(prefix="metrics-") as folder:  # as under gunicorn
+        extra["metrics_cost"] = env.run_django(
+            "bench.metrics_cost", db=env.db_name(full, full), PROMETHEUS_MULTIPROC_DIR=folder
+        )
     return {"by_size": by_size, "target_ratio": 1.25, "floor_by_size": floor_by_size, **extra}
 
 

@@ -11,8 +11,9 @@ each role used (``cpuacct.usage``), which gives the primary's CPU time per save.
 The processes move with ``cgroup.procs``: a PostgreSQL server's postmaster and every
 process it has (backends it starts later are born in its cgroup), and this process,
 whose children (gunicorn, ``wrk``) and threads (the writers) are born in the web tier's.
-Everything moves back to the root cgroups and the groups are removed afterwards.
-Needs root and the v1 ``cpu`` and ``cpuacct`` controllers (``/sys/fs/cgroup/cpu``).
+Afterwards every process of a role's group goes back to the cgroup its first process
+came from, and the groups are removed. Needs root and the v1 ``cpu`` and ``cpuacct``
+controllers (``/sys/fs/cgroup/cpu``; mounted apart or together as ``cpu,cpuacct``).
 """
 
 from __future__ import annotations
@@ -83,30 +84,46 @@ def _members(folder: Path) -> list[int]:
     return [int(pid) for pid in (folder / "cgroup.procs").read_text().split()]
 
 
+def _cgroup_of(pid: int, controller: str) -> Path:
+    """The folder of ``pid``'s cgroup in ``controller``'s hierarchy (``/proc/PID/cgroup``)."""
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            return (ROOT / controller / path.lstrip("/")).resolve()
+    return (ROOT / controller).resolve()
+
+
 @contextmanager
 def within_budgets(processes: dict[str, list[int]]) -> Iterator[Budgets]:
     """``processes`` (by role: "primary", "standby") and this process ("web") each in
-    their role's budget for the block; everything back where it was afterwards."""
+    their role's budget for the block; back where they came from afterwards."""
     budgets = Budgets()
-    made: list[Path] = []
+    placed = {**processes, "web": [os.getpid()]}
+    # Where each role came from, and each group's folder once: cpu and cpuacct may be
+    # one hierarchy mounted under both names.
+    came_from = {
+        (role, controller): _cgroup_of(pids[0], controller)
+        for role, pids in placed.items()
+        for controller in ("cpu", "cpuacct")
+    }
+    made: dict[Path, Path] = {}  # a group's folder: where its processes go back to
     try:
         for role, cores in BUDGETS.items():
             for controller in ("cpu", "cpuacct"):
                 folder = budgets.folder(controller, role)
                 folder.mkdir(parents=True, exist_ok=True)
-                made.append(folder)
+                made.setdefault(folder.resolve(), came_from[(role, controller)])
             cpu = budgets.folder("cpu", role)
             (cpu / "cpu.cfs_period_us").write_text(str(PERIOD_US))
             (cpu / "cpu.cfs_quota_us").write_text(str(round(cores * PERIOD_US)))
-        for role, pids in {**processes, "web": [os.getpid()]}.items():
+        for role, pids in placed.items():
             for controller in ("cpu", "cpuacct"):
                 _move(pids, budgets.folder(controller, role))
         yield budgets
     finally:
-        for folder in made:  # every process back to the root, then the empty groups
-            root = ROOT / folder.parent.parent.name
-            _move(_members(folder), root)
-        for folder in reversed(made):
+        for folder, origin in made.items():
+            _move(_members(folder), origin)
+        for folder in made:
             folder.rmdir()
         for controller in ("cpu", "cpuacct"):
             parent = ROOT / controller / GROUP

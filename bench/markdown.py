@@ -428,7 +428,14 @@ def engines_part(found: dict) -> str:
         for name, figures in compared.items()
     ]
     head = ["page", "url", "rows", "Django's engine ms", "Jinja2 ms", "Python ms"]
-    return "\n\n" + notes.ENGINES + "\n\n" + table(head, rows) + "\n\n" + notes.ENGINES_CHOICE
+    return (
+        "\n\n"
+        + notes.ENGINES
+        + "\n\n"
+        + table(head, rows)
+        + "\n\n"
+        + notes.engines_choice(compared)
+    )
 
 
 def metrics_part(found: dict) -> str:
@@ -436,7 +443,8 @@ def metrics_part(found: dict) -> str:
     if not cost:
         return ""
     return (
-        "\n\n**The metrics' cost** (`bench/metrics_cost.py`): a report request sends one"
+        "\n\n**The metrics' cost** (`bench/metrics_cost.py`, in prometheus_client's"
+        " multiprocess mode as under gunicorn): a report request sends one"
         " signal for its scope's decision, which the `metrics` app counts in"
         f" {cost['report_request_us']:.1f} us more than with no receiver (best of five loops"
         f" of {n(cost['sends'])}); each statement a save runs that is not a read adds"

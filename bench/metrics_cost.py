@@ -5,15 +5,26 @@ one ``write_detected`` per statement that is not a read. Each is timed here with
 ``metrics`` app's receivers connected and with none, many times over, and the difference
 is the metrics' cost, set against the floor (the fixed cost of a report request).
 Measured in a loop because it is microseconds: a page's own timing varies by more.
+
+Run as ``python -m bench.metrics_cost`` in a process of its own with
+``PROMETHEUS_MULTIPROC_DIR`` set (``bench/__main__.py``), as gunicorn runs the site:
+there each count is a write to a file shared by the workers, dearer than in memory.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import time
 
-from core.routing import signals
-from core.routing.decision import ReadDecision
-from metrics import receivers
+import django
+
+django.setup()
+
+from bench import env  # noqa: E402
+from core.routing import signals  # noqa: E402
+from core.routing.decision import ReadDecision  # noqa: E402
+from metrics import receivers  # noqa: E402
 
 __all__ = ["measure"]
 
@@ -52,3 +63,16 @@ def measure() -> dict:
         "write_statement_us": counted["write"] - bare["write"],
         "sends": SENDS,
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    found = measure()
+    found["multiprocess"] = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+    env.write_json(args.out, found)
+
+
+if __name__ == "__main__":
+    main()

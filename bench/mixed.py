@@ -9,9 +9,9 @@ On one gunicorn (the web image's settings), two loads run at once for a bounded 
 
 Where the work runs is the ``placement``:
 
-- ``budgets``: each role has a CPU budget of its own (``bench.budgets``: cgroup v1
-  quotas, 0.6 core for each server and 0.8 for the web tier and the load), as three
-  small machines would; the primary's CPU time per save is counted;
+- ``budgets``: each role has a CPU budget of its own (``bench.budgets.BUDGETS``: cgroup
+  v1 quotas, half a core for each server and the rest for the web tier and the load),
+  as three small machines would; the primary's CPU time per save is counted;
 - ``pinned``: each PostgreSQL server is pinned to a core of its own
   (``sched_setaffinity``, what ``taskset`` does, on the postmaster and every process it
   has; the backends it starts later inherit it), and gunicorn, ``wrk`` and the writers'

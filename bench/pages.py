@@ -33,7 +33,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench import engines, env, metrics_cost, plans  # noqa: E402
+from bench import engines, env, plans  # noqa: E402
 from bench.floor import FLOOR_URL  # noqa: E402
 from bench.markdown import PAGE_TARGET  # noqa: E402
 from bench.stats import median, summary  # noqa: E402
@@ -220,7 +220,6 @@ def main() -> None:
     connection.close()
     found = {"pages": pages, "floor": floor}
     if args.runs:
-        found["metrics_cost"] = metrics_cost.measure()
         found["engines"] = {
             name: engines.compare(client, report_pages()[name])
             for name in ("hours", "hours_26_weeks")

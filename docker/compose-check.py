@@ -216,6 +216,50 @@ def saved_on(node: str, description: str) -> int:
     return int(on_node(node, sql))
 
 
+def metrics(token: str | None) -> tuple[int, dict[str, float]]:
+    """``/metrics`` through the published port, with ``token`` as the bearer: its status
+    and samples ("name{labels}" to value)."""
+    request = urllib.request.Request(f"{SITE}/metrics")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            text = answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, {}
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            samples[name] = float(value)
+    return 200, samples
+
+
+def check_metrics(current_leader: str) -> None:
+    """An operator's scrape: refused without the token; with it, every standby node up
+    and the leader not, and the report pages counted as served by members."""
+    assert metrics(None)[0] == 403, "/metrics must not be public"
+    status, samples = metrics(SETTINGS.get("METRICS_TOKEN"))
+    assert status == 200, f"/metrics with the token answered {status}"
+    for alias, node in ALIASES.items():
+        if node not in running_nodes():
+            continue
+        up = samples.get(f'db_standby_up{{member="{alias}"}}')
+        leads = samples.get(f'db_standby_leading{{member="{alias}"}}')
+        expected = (0.0, 1.0) if node == current_leader else (1.0, 0.0)
+        assert (up, leads) == expected, f"{alias} ({node}): up {up}, leading {leads}"
+    served = sum(
+        value
+        for name, value in samples.items()
+        if name.startswith("db_read_scopes_total{") and 'reason="member"' in name
+    )
+    assert served >= len(REPORT_PAGES), f"{served} scopes served by members"
+    step(
+        f"/metrics: refused without the token; with it, the standbys up, {current_leader}"
+        f" (the leader) not, {served:.0f} scopes served by members (every worker's)"
+    )
+
+
 def main() -> None:
     browser = Browser()
     browser.get("/accounts/login/")
@@ -238,6 +282,8 @@ def main() -> None:
     for node in standbys():
         until(lambda node=node: saved_on(node, before) == 1, f"the saved timecard on {node}")
     step("a timecard saved through the site is on every standby")
+
+    check_metrics(first_leader)
 
     # The leader's host is lost: its container killed outright (SIGKILL), its key in etcd
     # left to expire (PATRONI_TTL); a standby takes over, and the site finds it.

@@ -8,10 +8,11 @@ public, and nothing is allowed until a setting says what is:
 - ``METRICS_TOKEN``: a secret a scraper sends as ``Authorization: Bearer <token>``
   (Prometheus' ``authorization: {credentials: ...}``), from anywhere.
 
-A request that came through a proxy (it carries ``X-Forwarded-For``) is judged by the
-visitor's address only when ``TRUSTED_PROXY_COUNT`` says which proxies to believe: else
-its ``REMOTE_ADDR`` is the proxy's, and a proxy on the same host would make every
-visitor look local. Such a request needs the token.
+An address counts only for a request made straight to the site: one that carries a
+proxy's header (``Forwarded``, ``X-Forwarded-For``, ``X-Real-IP``, ...) needs the token,
+since its ``REMOTE_ADDR`` is the proxy's, and a proxy on the same host would make every
+visitor look local. Never list the address of a proxy in front of the site: one that
+adds no header at all cannot be told from a scraper.
 """
 
 from __future__ import annotations
@@ -22,9 +23,16 @@ import ipaddress
 from django.conf import settings
 from django.http import HttpRequest
 
-from accounts.client_address import client_address
+__all__ = ["PROXY_HEADERS", "may_scrape"]
 
-__all__ = ["may_scrape"]
+PROXY_HEADERS = (
+    "HTTP_FORWARDED",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_REAL_IP",
+)
+"""Headers a reverse proxy adds: a request carrying one did not come straight to the site."""
 
 
 def may_scrape(request: HttpRequest) -> bool:
@@ -44,11 +52,10 @@ def _from_allowed_address(request: HttpRequest) -> bool:
     networks = settings.METRICS_ALLOWED_ADDRESSES
     if not networks:
         return False
-    if "HTTP_X_FORWARDED_FOR" in request.META and settings.TRUSTED_PROXY_COUNT <= 0:
+    if any(header in request.META for header in PROXY_HEADERS):
         return False
-    address = client_address(request)
     try:
-        visitor = ipaddress.ip_address(address or "")
+        visitor = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
         return False
     return any(visitor in network for network in networks)

@@ -23,9 +23,10 @@ __all__ = [
 
 READ_SCOPES = Counter(
     "db_read_scopes",
-    "Read scopes (report pages, blocks) by the group they named, the database that served"
-    " their reads and why: member, lag, pinned, unreachable, no_member, or retried (a"
-    " scope moved to the primary after its member failed, counted a second time).",
+    "Read-scope decisions (a report page's, a block's, on its first read) by the group"
+    " named, the database that served the reads (none: a 503 page) and why: member, lag,"
+    " pinned, unreachable, no_member, or retried (a scope moved to the primary after its"
+    " member failed: its second decision).",
     ["group", "served_by", "reason"],
     registry=None,
 )

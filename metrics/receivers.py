@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from core.routing import signals
-from core.routing.decision import ReadDecision
-from core.routing.groups import all_members
+from core.routing.breaker import breaker_for
+from core.routing.decision import NO_DATABASE, ReadDecision, Reason
+from core.routing.groups import PRIMARY, all_members, members
 from core.routing.retry import Outcome
 from metrics.instruments import (
     BREAKER_OPEN,
@@ -23,6 +26,8 @@ from metrics.instruments import (
 
 __all__ = ["connect"]
 
+FALLBACKS = (Reason.LAG, Reason.PINNED, Reason.UNREACHABLE, Reason.NO_MEMBER, Reason.RETRIED)
+"""Why a scope reads the primary: each a series from the start."""
 OUTCOMES = (
     Outcome.ON_PRIMARY,
     Outcome.WROTE,
@@ -38,7 +43,9 @@ def count_scope(sender: Any, decision: ReadDecision, **kwargs: Any) -> None:
 
 def count_breaker(sender: Any, member: str, is_open: bool, **kwargs: Any) -> None:
     BREAKER_TRANSITIONS.labels(member, "open" if is_open else "closed").inc()
-    BREAKER_OPEN.labels(member).set(1 if is_open else 0)
+    # The breaker's state now, not the change's: two threads' changes may be told in
+    # either order, and the last told must not leave the gauge on the older state.
+    BREAKER_OPEN.labels(member).set(1 if breaker_for(member).is_open else 0)
 
 
 def count_write(sender: Any, **kwargs: Any) -> None:
@@ -68,3 +75,9 @@ def connect() -> None:
             BREAKER_TRANSITIONS.labels(member, to)
     for outcome in OUTCOMES:
         RETRIES.labels(outcome)
+    for group in settings.STANDBY_GROUPS:
+        for member in members(group):
+            READ_SCOPES.labels(group, member, Reason.MEMBER)
+        for reason in FALLBACKS:
+            READ_SCOPES.labels(group, PRIMARY, reason)
+        READ_SCOPES.labels(group, NO_DATABASE, Reason.UNREACHABLE)

@@ -7,15 +7,17 @@ measurement the pages of this process share, taken again when its age could carr
 past the lag bound), and writes:
 
 - ``db_standby_up{member}``: 1 when it is a hot standby streaming the primary's timeline,
-  0 when it is down, lagging behind a stopped receiver, or leads;
+  0 when it is down, does not replicate, or leads;
+- ``db_standby_leading{member}``: 1 when it leads (a failover cluster lists every node,
+  the primary among them: that member is not down, and serves no report);
 - ``db_standby_replay_lag_seconds{member}``: how far behind it may be now (the lag the
   routing holds against ``STANDBY_MAX_LAG_SECONDS``, the measurement's age included);
 - ``db_standby_lag_bytes{member}``: the WAL between the primary's position and what the
   member has replayed.
 
 A lag that could not be measured (the member is down) has no sample rather than a
-made-up one: alert on ``db_standby_up == 0``. The embedded SQLite standby reads the
-primary's own file, so its lag is 0.
+made-up one: alert on ``db_standby_up + db_standby_leading == 0``. The embedded SQLite
+standby reads the primary's own file, so its lag is 0.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ class ReplicationCollector(Collector):
             "1 when a member is a hot standby streaming the primary's timeline, else 0.",
             labels=["member"],
         )
+        leading = GaugeMetricFamily(
+            "db_standby_leading",
+            "1 when a member leads (the primary of a failover cluster), else 0.",
+            labels=["member"],
+        )
         seconds = GaugeMetricFamily(
             "db_standby_replay_lag_seconds",
             "How far behind the primary a member may be now, in seconds.",
@@ -53,12 +60,14 @@ class ReplicationCollector(Collector):
         for member in sorted(all_members()):
             status = current_status(member)
             up.add_metric([member], 1 if status.healthy else 0)
+            leads = not status.error and status.replicated and status.in_recovery is False
+            leading.add_metric([member], 1 if leads else 0)
             lag_seconds, lag_bytes = _lag(status)
             if lag_seconds is not None:
                 seconds.add_metric([member], lag_seconds)
             if lag_bytes is not None:
                 size.add_metric([member], lag_bytes)
-        yield from (up, seconds, size)
+        yield from (up, leading, seconds, size)
 
     def describe(self) -> list:
         return []  # measured at scrape time only, never when registered

@@ -21,3 +21,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     # Django's backend, with a flush between tests that deletes rows instead of
     # truncating tables: tests/postgresql_test_backend says why.
     DATABASES["default"]["ENGINE"] = "tests.postgresql_test_backend"  # noqa: F405
+# Whatever a developer's .env says, /metrics is closed unless a test opens it.
+METRICS_TOKEN = ""
+METRICS_ALLOWED_ADDRESSES = []

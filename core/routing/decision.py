@@ -66,6 +66,7 @@ from core.routing.notices import NO_STANDBY, PINNED, UNREACHABLE
 from core.routing.scope import Scope, current_scope
 
 __all__ = [
+    "NO_DATABASE",
     "ReadDecision",
     "Reason",
     "StandbyUnavailable",
@@ -88,6 +89,11 @@ class Reason:
     LAG = "lag"  # the members lag or do not replicate (rules 8a, 8c)
     UNREACHABLE = "unreachable"  # no member answers (rule 8d)
     RETRIED = "retried"  # the member failed, the scope ran again on the primary (retry)
+
+
+NO_DATABASE = "none"
+"""What a decision that refuses to read anywhere names (``STANDBY_DOWN_POLICY = "503"``):
+only its signal carries it, for the metrics; the scope itself raises."""
 
 
 class StandbyUnavailable(Exception):
@@ -147,8 +153,10 @@ def decision_of(scope: Scope) -> ReadDecision:
         pinned, min_position = read_your_writes.current_requirement()
         try:
             decided = decide(scope.group, pinned=pinned, min_position=min_position)
-        except StandbyUnavailable:
+        except StandbyUnavailable as refusal:
             outage_log.note_no_member(scope.group, Reason.UNREACHABLE, "503")
+            unserved = ReadDecision(scope.group, NO_DATABASE, str(refusal), Reason.UNREACHABLE)
+            signals.read_scope_decided.send_robust(__name__, decision=unserved)
             raise
         scope.decision = decided
     if decided.reason in _NO_MEMBER_SERVED and members(scope.group):

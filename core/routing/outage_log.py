@@ -41,9 +41,10 @@ def note_no_member(group: str, reason: str, fallback: str) -> None:
             return
         _last_logged[group], _unlogged[group] = now, 0
     logger.warning(
-        "No member of %r could serve %d read scope(s) since the last such line (%s): they read %s.",
-        group,
+        "%d read scope(s) of %r found no member that qualifies since the last such line"
+        " (%s): they read %s.",
         scopes,
+        group,
         reason,
         "nothing (503)" if fallback == "503" else repr(fallback),
         extra={

@@ -33,7 +33,9 @@ __all__ = [
 read_scope_decided = Signal()
 """A scope decided where its reads go (``decision``: a ``ReadDecision``), once per
 scope on its first read, and once more (reason ``retried``) when a failure moved it to
-the primary."""
+the primary. A scope refused with a 503 page (``STANDBY_DOWN_POLICY = "503"``) sends a
+decision whose database is ``decision.NO_DATABASE`` ("none"). A scope that wrote, or
+opened a transaction, before its first read never decides: it reads the primary."""
 
 breaker_changed = Signal()
 """A member's circuit breaker opened or closed (``member``, ``is_open``, ``error``:

@@ -18,7 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.routing import breaker, signals, statements
+from core.routing import breaker, signals, statements, status
 from tests.conftest import log_time
 from tests.metrics.scrape import parse, scrape, value
 from tests.reports.test_views_routing import add_data
@@ -77,14 +77,20 @@ def test_the_token_lets_a_scraper_in_from_anywhere_and_nothing_else_does(setting
     assert _status("203.0.113.9") == 403
 
 
-def test_a_forwarded_request_counts_by_its_visitor_only_behind_trusted_proxies(settings):
+@pytest.mark.parametrize(
+    "header",
+    ["HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP", "HTTP_X_FORWARDED_PROTO"],
+)
+def test_a_request_through_a_proxy_needs_the_token_whatever_its_address(settings, header):
     """A proxy on the same host makes every visitor come from 127.0.0.1."""
     settings.METRICS_ALLOWED_ADDRESSES = [ipaddress.ip_network("127.0.0.1")]
-    settings.TRUSTED_PROXY_COUNT = 0
-    assert _status("127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9") == 403
-    settings.TRUSTED_PROXY_COUNT = 1
-    assert _status("10.0.0.1", HTTP_X_FORWARDED_FOR="127.0.0.1") == 200
-    assert _status("127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9") == 403
+    settings.METRICS_TOKEN = "a-scrapers-secret-of-some-length"
+    for proxies in (0, 1):
+        settings.TRUSTED_PROXY_COUNT = proxies
+        assert _status("127.0.0.1", **{header: "127.0.0.1"}) == 403
+    bearer = "Bearer a-scrapers-secret-of-some-length"
+    assert _status("127.0.0.1", **{header: "127.0.0.1"}, HTTP_AUTHORIZATION=bearer) == 200
+    assert _status("127.0.0.1") == 200, "straight to the site: the address counts"
 
 
 def test_metrics_answer_get_only_never_cached_and_need_no_login(loopback_scrapes):
@@ -199,3 +205,25 @@ def test_the_text_parses_as_prometheus_text(loopback_scrapes):
     text = Client().get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
     assert parse(text), "samples"
     assert "_created" not in text  # none in multiprocess mode: none here either
+
+
+@pytest.mark.postgres
+def test_a_member_that_leads_is_leading_not_up(loopback_scrapes):
+    """A failover cluster lists every node as a member: the one that leads is not down."""
+    standby = connections["standby"]
+    if standby.vendor != "postgresql":
+        pytest.skip("PostgreSQL: a member pointed at the primary")
+    settings_dict, kept = standby.settings_dict, dict(standby.settings_dict)
+    standby.close()
+    primary = connections["default"].settings_dict
+    settings_dict.update(HOST=primary["HOST"], PORT=primary["PORT"])
+    try:
+        status.clear_cache()
+        samples = scrape()
+    finally:
+        standby.close()
+        settings_dict.update(HOST=kept["HOST"], PORT=kept["PORT"])
+        status.clear_cache()
+    assert value(samples, "db_standby_leading", member="standby") == 1
+    assert value(samples, "db_standby_up", member="standby") == 0
+    assert value(samples, "db_standby_replay_lag_seconds", member="standby") is None

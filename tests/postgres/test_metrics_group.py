@@ -24,6 +24,7 @@ from tests.postgres.group import (
     browser,
     first_member_stale,
     lagging_beyond_the_bound,
+    pointed_at_nothing,
     received_now,
     replayed_now,
     served_by,
@@ -124,6 +125,7 @@ def test_a_stopped_member_is_down_with_its_breaker_open_until_it_is_back(
         return value(samples, "db_standby_breaker_transitions_total", member=SECOND, to=to)
 
     assert value(down, "db_standby_up", member=SECOND) == 0
+    assert value(down, "db_standby_leading", member=SECOND) == 0, "down, not leading"
     assert value(down, "db_standby_replay_lag_seconds", member=SECOND) is None, "not made up"
     assert value(down, "db_standby_breaker_open", member=SECOND) == 1
     assert value(down, "db_standby_breaker_open", member=FIRST) == 0
@@ -133,3 +135,19 @@ def test_a_stopped_member_is_down_with_its_breaker_open_until_it_is_back(
     assert transitions(back, "closed") - transitions(before, "closed") == 1
     offline = [r for r in caplog.records if getattr(r, "event", "") == "standby_offline"]
     assert [r.member for r in offline] == [SECOND]
+
+
+def test_every_member_unreachable_the_scopes_count_on_the_primary_or_as_503(reporter, settings):
+    before = scrape()
+    status.clear_cache()  # the scrape measured them reachable a moment ago
+    with pointed_at_nothing(FIRST, SECOND):
+        assert served_by(reporter.get("/reports/hours/"))[0] == "default"
+        settings.STANDBY_DOWN_POLICY = "503"
+        assert reporter.get("/reports/hours/").status_code == 503
+        after = scrape()
+
+    assert _scopes(before, after, "default", "unreachable") == 1
+    assert _scopes(before, after, "none", "unreachable") == 1, "the 503 page, counted"
+    for member in (FIRST, SECOND):
+        assert value(after, "db_standby_up", member=member) == 0
+        assert value(after, "db_standby_breaker_open", member=member) == 1

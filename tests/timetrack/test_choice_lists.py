@@ -1,5 +1,6 @@
-"""Option lists kept between requests: reused while their table is unchanged, read
-again when a row is added or removed, and within ``MAX_AGE_SECONDS`` after a rename."""
+"""Option lists kept between requests: reused while their rows are unchanged, read
+again when a row is added, removed or leaves the list, within ``MAX_AGE_SECONDS`` after
+a rename, and at once for whoever wrote lately."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.factories import UserFactory
+from core.routing import read_your_writes
 from timetrack import choice_lists
 from timetrack.forms import person_label
 
@@ -18,6 +20,9 @@ FIELDS = ("pk", "username", "first_name", "last_name")
 
 
 def _people() -> list[tuple]:
+    """The list as another request reads it: one that wrote nothing (the test's own
+    writes would make it read afresh, as whoever wrote lately does)."""
+    read_your_writes.forget()
     queryset = get_user_model().objects.order_by("username")
     return choice_lists.choices(queryset, FIELDS, person_label)
 
@@ -41,6 +46,25 @@ def test_a_person_added_or_removed_shows_at_once():
     assert _people() == [(ada.pk, "ada"), (bob.pk, "bob")]
     ada.delete()
     assert _people() == [(bob.pk, "bob")]
+
+
+def test_a_person_deactivated_leaves_the_list_of_active_people_at_once():
+    ada = UserFactory(username="ada", first_name="", last_name="")
+    bob = UserFactory(username="bob", first_name="", last_name="")
+    active = get_user_model().objects.filter(is_active=True).order_by("username")
+    assert choice_lists.choices(active, FIELDS, person_label) == [(ada.pk, "ada"), (bob.pk, "bob")]
+    get_user_model().objects.filter(pk=ada.pk).update(is_active=False)
+    assert choice_lists.choices(active, FIELDS, person_label) == [(bob.pk, "bob")]
+
+
+def test_whoever_wrote_lately_reads_the_list_afresh():
+    ada = UserFactory(username="ada", first_name="Ada", last_name="Lovelace")
+    assert _people() == [(ada.pk, "Ada Lovelace (ada)")]
+    get_user_model().objects.filter(pk=ada.pk).update(last_name="King")
+    assert _people() == [(ada.pk, "Ada Lovelace (ada)")], "someone else's rename: kept"
+    read_your_writes.note_write()  # this caller made the rename
+    queryset = get_user_model().objects.order_by("username")
+    assert choice_lists.choices(queryset, FIELDS, person_label) == [(ada.pk, "Ada King (ada)")]
 
 
 def test_a_rename_shows_once_the_list_is_older_than_its_age(monkeypatch):

@@ -9,11 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.factories import UserFactory
+from core.routing import read_your_writes
 from timetrack.forms import PersonChoiceField
 
 
 @pytest.mark.django_db
-def test_person_field_lists_everyone_in_one_query_without_counting():
+def test_person_field_reads_everyone_as_values_once_then_only_the_version():
     people = [
         UserFactory(first_name="Ada", last_name="Lovelace"),
         UserFactory(first_name="", last_name=""),
@@ -24,6 +25,7 @@ def test_person_field_lists_everyone_in_one_query_without_counting():
             queryset=get_user_model().objects.order_by("username"), required=False
         )
 
+    read_your_writes.forget()  # as a request that wrote nothing: the list may be kept
     with CaptureQueriesContext(connection) as queries:
         html = str(Filter()["person"])
     with CaptureQueriesContext(connection) as again:
