@@ -163,8 +163,9 @@ FIXED_COST = (
 PAGE_CAUSES = {
     "hours": (
         "The page as it opens: nine weeks, whose SQL (the week totals, the people with"
-        " hours, this page's 50 people by week, and the form's three lists) reads the nine"
-        " weeks' timecards from the index alone. Its own time: building the rows from the"
+        " hours, this page's 50 people by week, the form's client and project lists and"
+        " the person list's version) reads the nine weeks' timecards from the index alone."
+        " Its own time: building the rows from the"
         " grouped query, the filter form (the {people}-option person select, kept between"
         " requests while `auth_user` is unchanged, and the client and project lists), the"
         " 50 x 9 rows (`reports/tables.py`, below), the chart and the layout; the profile is"
