@@ -48,6 +48,7 @@ test: install lint migrations-check ## Lint, the suite on SQLite and on the nati
 test-runs-and-group: install
 	$(MAKE) chaos-failover-short
 	$(MAKE) chaos-short
+	$(MAKE) test-own-site
 	$(MAKE) test-pg-group-apart
 
 lint: install ## Ruff: lint and format check

@@ -26,7 +26,8 @@ from accounts.factories import DEFAULT_PASSWORD
 from bench.throughput import wait_for_site
 from tests.metrics.scrape import parse, value
 
-pytestmark = [pytest.mark.slow, pytest.mark.no_database]  # a site of its own, in a process
+# A site of its own, in processes: make test runs it beside the chaos runs (own_site).
+pytestmark = [pytest.mark.slow, pytest.mark.no_database, pytest.mark.own_site]
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = 24
