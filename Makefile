@@ -8,7 +8,7 @@ PY := $(BIN)/python
 # The development server runs with DEBUG on and the embedded SQLite databases.
 DEV_ENV := DEBUG=true
 
-.PHONY: help install run screenshots migrate seed test test-runs-and-group test-browser-and-own-site lint format migrations-check ci clean
+.PHONY: help install run screenshots migrate seed test test-runs-and-group lint format migrations-check ci clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -38,24 +38,17 @@ screenshots: install ## Pictures of every page on a phone and a laptop, in test-
 run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite; PORT=8123 for another port)
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Four lanes at once, each one's output shown when it ends: the SQLite pass without the
-# browser; the browser's tests and the one that serves the site with a gunicorn of its
-# own; the PostgreSQL pass on the native servers, which mostly waits on them; and the
-# short failover and chaos runs and the group tests, each on servers of its own. Two
-# cores share them: a lane that waits lends its core to the others. One level of -j: a
-# nested one loses make's job tokens and hangs.
+# Three lanes at once, each one's output shown when it ends: the SQLite pass; the
+# PostgreSQL pass on the native servers, which mostly waits on them; and the short
+# failover and chaos runs and the group tests, each on servers of its own. One level of
+# -j: a nested one loses make's job tokens and hangs.
 test: install lint migrations-check ## Lint, the suite on SQLite and on the native servers, short chaos and failover runs
-	$(MAKE) -j4 --output-sync=target test-sqlite-apart test-browser-and-own-site \
-		test-pg-first-pass test-runs-and-group
-
-# A folder of its own for its SQLite test database: the SQLite lane's is var/'s.
-test-browser-and-own-site: install
-	mkdir -p var/browser-lane
-	VAR_DIR=$(CURDIR)/var/browser-lane $(PY) -m pytest -p no:cacheprovider -m "browser or own_site"
+	$(MAKE) -j3 --output-sync=target test-sqlite test-pg-first-pass test-runs-and-group
 
 test-runs-and-group: install
 	$(MAKE) chaos-failover-short
 	$(MAKE) chaos-short
+	$(MAKE) test-own-site
 	$(MAKE) test-pg-group-apart
 
 lint: install ## Ruff: lint and format check

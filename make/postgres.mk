@@ -36,7 +36,7 @@ PG_GROUP_ENV := DATABASE_URL=$(PG_URL):$(PG_PRIMARY_PORT)/timetrack \
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 export COMPOSE_PROJECT_NAME ?= timetrack
 
-.PHONY: pg-up pg-down pg-status pg-destroy pg-failover pg-switchover run-pg test-sqlite test-sqlite-apart test-own-site test-pg up down logs compose-seed \
+.PHONY: pg-up pg-down pg-status pg-destroy pg-failover pg-switchover run-pg test-sqlite test-own-site test-pg up down logs compose-seed \
 	compose-test docker-ready web-wheels test-pg-first-pass test-pg-one test-pg-group test-pg-group-apart
 
 pg-up: ## Start the native primary (127.0.0.1:25432) and STANDBYS standbys (25433, 25434) in .pg/
@@ -67,14 +67,9 @@ run-pg: install pg-up ## Serve the site on http://127.0.0.1:8000 against the nat
 test-sqlite: install ## The whole suite on the embedded SQLite (the PostgreSQL tests deselected)
 	$(PY) -m pytest -m "not postgres and not postgres_group and not own_site"
 
-# The tests that start a site of their own (gunicorn).
+# The tests that start a site of their own (gunicorn): in make test's third lane.
 test-own-site: install
 	$(PY) -m pytest -p no:cacheprovider -m own_site
-
-# What make test's SQLite lane runs: the pass without the browser's tests, which run in
-# a lane of their own.
-test-sqlite-apart: install
-	$(PY) -m pytest -p no:cacheprovider -m "not postgres and not postgres_group and not own_site and not browser"
 
 # The tests that use a database against the primary and one standby (those that use none,
 # the browser's and the pages' run the same on SQLite: test-sqlite has them), then the
