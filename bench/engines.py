@@ -25,7 +25,7 @@ from django.test import Client
 from django.test.utils import setup_test_environment, teardown_test_environment
 from markupsafe import Markup
 
-from presentation import dates, numbers
+from presentation import numbers
 from reports.templatetags.report_tables import week_cells
 
 __all__ = ["compare"]
@@ -58,7 +58,6 @@ def _jinja2_rows() -> Callable[[dict], str]:
     environment.filters.update(
         hours=lambda value: "" if value is None else numbers.hours(value),
         week_cells=lambda weeks, style="": Markup(week_cells(weeks, style)),
-        day=dates.day,
     )
     template = environment.from_string(TABLE_BODY)
     return lambda context: template.render(context)

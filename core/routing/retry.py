@@ -58,14 +58,14 @@ def move_to_primary(scope: Scope, error: DatabaseError, may_run_again: bool) -> 
     member = connections[decision.database]
     if member.vendor != "postgresql" or not member.errors_occurred:
         return False  # the error came from another connection (the primary)
-    outcome = _outcome(scope, error, may_run_again)
+    failure = db_errors.classify(error)
+    outcome = _outcome(scope, error, failure, may_run_again)
     signals.retry_considered.send_robust(__name__, member=decision.database, outcome=outcome)
     if outcome != Outcome.ON_PRIMARY:
         return False
     logger.warning(
         "Read scope on %r failed (%s); retrying on the primary.", decision.database, error
     )
-    failure = db_errors.classify(error)
     notice = WRITES if failure is Failure.WRITE_REFUSED else RETRIED
     retried = ReadDecision(decision.group, PRIMARY, notice, Reason.RETRIED)
     with scope.lock:
@@ -84,12 +84,11 @@ class Outcome:
     DISABLED = "disabled"  # STANDBY_RETRY_ON_PRIMARY is off
 
 
-def _outcome(scope: Scope, error: DatabaseError, may_run_again: bool) -> str:
+def _outcome(scope: Scope, error: DatabaseError, failure: Failure, may_run_again: bool) -> str:
     """Tell the member's breaker about a lost server, and say whether the scope runs
     again on the primary (``Outcome.ON_PRIMARY``) or why not."""
     if not settings.STANDBY_RETRY_ON_PRIMARY:
         return Outcome.DISABLED
-    failure = db_errors.classify(error)
     if not failure.answerable_elsewhere:
         return Outcome.NOT_RETRYABLE
     if failure is Failure.SERVER_GONE:  # tell the breaker, so the next pages skip it
