@@ -13,7 +13,7 @@ PY := $(BIN)/python
 # The development server runs with DEBUG on and the embedded SQLite databases.
 DEV_ENV := DEBUG=true
 
-.PHONY: help install run screenshots migrate seed test test-runs-and-group lint format migrations-check ci clean
+.PHONY: help install run screenshots migrate seed test test-servers-up test-runs-and-group lint format migrations-check ci clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -43,11 +43,14 @@ screenshots: install ## Pictures of every page on a phone and a laptop, in test-
 run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite; PORT=8123 for another port)
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Three lanes at once, each one's output shown when it ends: the SQLite pass; the
+# The servers start while pip fills the virtual environment, on the core pip leaves idle.
+# Then three lanes at once, each one's output shown when it ends: the SQLite pass; the
 # PostgreSQL pass on the native servers, which mostly waits on them; and the short
 # failover and chaos runs and the group tests, each on servers of its own. One level of
-# -j: a nested one loses make's job tokens and hangs.
-test: install lint migrations-check ## Lint, the suite on SQLite and on the native servers, short chaos and failover runs
+# -j at a time: a nested one loses make's job tokens and hangs.
+test: ## Lint, the suite on SQLite and on the native servers, short chaos and failover runs
+	$(MAKE) -j2 install test-servers-up
+	$(MAKE) lint migrations-check
 	$(MAKE) -j3 --output-sync=target test-sqlite test-pg-first-pass test-runs-and-group
 
 test-runs-and-group: install

@@ -99,6 +99,13 @@ GROUP_PAIR_ENV := PG_DIR=$(CURDIR)/.pg-group PG_STANDBYS=2 PG_REPLICATION_MODE=a
 	PG_PRIMARY_PORT=$(PG_GROUP_PRIMARY_PORT) PG_STANDBY_PORT=$(PG_GROUP_STANDBY_PORT) \
 	PG_STANDBY_2_PORT=$(PG_GROUP_STANDBY_2_PORT)
 
+# Every server make test uses, up (no Python: it runs beside the virtual environment's install).
+test-servers-up:
+	PG_STANDBYS=2 $(PG_PAIR) up
+	$(GROUP_PAIR_ENV) $(PG_PAIR) up
+	$(CHAOS_PAIR_ENV) $(PG_PAIR) up
+	$(FAILOVER_PAIR_ENV) $(PG_PAIR) up
+
 test-pg-group-apart: install
 	$(GROUP_PAIR_ENV) $(PG_PAIR) up
 	$(GROUP_PAIR_ENV) DATABASE_URL=$(PG_URL):$(PG_GROUP_PRIMARY_PORT)/timetrack \
