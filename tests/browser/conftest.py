@@ -4,25 +4,22 @@ The browser is Debian's ``chromium`` (no Playwright browser download): when it i
 missing the browser tests skip, except in CI (``CI=true``), where a missing browser is
 a broken pipeline and fails with a message saying what to install.
 
-Playwright's sync API keeps an asyncio loop running in the test's thread while a
-browser is open, and Django refuses database calls from such a thread. So a test makes
-its data *before* it opens the browser (``open_page`` is called in the test body, after
-the factories ran), and checks the database during the walk with ``on_db_thread``,
-which runs the check on a thread of its own. The live server answers on threads of its
-own and is unaffected.
+Playwright's sync API keeps an asyncio loop running in the tests' thread while the
+browser is open, and Django refuses database calls from such a thread unless
+``DJANGO_ALLOW_ASYNC_UNSAFE`` is set: the ``chromium`` fixture sets it for as long as the
+browser runs, so a test makes its data and checks the database as any test does. The
+live server answers on threads of its own and is unaffected.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from django.db import connections
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOTS = BASE_DIR / "test-artifacts" / "screenshots"
@@ -43,8 +40,6 @@ TIMEOUT_MS = 10_000
 """Every wait of a step and of an ``expect``: long enough for a slow CI machine, short
 enough to fail fast."""
 
-T = TypeVar("T")
-
 
 def _browser_or_skip() -> Path:
     """The Chromium binary; skip without one, fail in CI where it must be installed."""
@@ -57,31 +52,6 @@ def _browser_or_skip() -> Path:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
-
-
-def on_db_thread(check: Callable[[], T]) -> T:
-    """Run ``check`` (database queries) on a fresh thread and return its result.
-
-    The test's own thread has Playwright's event loop running, where Django raises
-    ``SynchronousOnlyOperation``. The thread's connections are closed when it is done,
-    so no connection outlives the test's database flush.
-    """
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = check()
-        except BaseException as error:
-            outcome["error"] = error
-        finally:
-            connections.close_all()
-
-    worker = threading.Thread(target=run, name="browser-test-db-check")
-    worker.start()
-    worker.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def screenshot(page: Any, name: str, *, always: bool = False) -> Path | None:
@@ -137,15 +107,41 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     return report
 
 
-@pytest.fixture
-def open_page(request, live_server) -> Iterator[Callable[[], Any]]:
-    """``page = open_page()``: a new headless Chromium tab on the live server.
+@pytest.fixture(scope="package")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium for every browser test: each test gets a context of its own
+    (cookies, storage, viewport), and the browser is launched once, not per test (it cost
+    2.5 s of CPU a launch, a tenth of ``make test``'s browser tests).
 
-    Call it after the test's data is made (see the module docstring). Relative URLs in
-    ``page.goto`` resolve against the live server; downloads are accepted.
+    While Playwright runs, its event loop counts as running in the tests' thread, where
+    Django refuses database calls; ``DJANGO_ALLOW_ASYNC_UNSAFE`` (Django's switch for
+    code that runs beside a loop it does not use, as pytest-playwright documents for
+    Django) lets the tests' factories and checks run there until the browser is closed.
     """
     executable = _browser_or_skip()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        playwright = sync_playwright().start()
+        try:
+            browser = playwright.chromium.launch(
+                executable_path=str(executable), args=CHROMIUM_ARGS, headless=True
+            )
+            yield browser
+            browser.close()
+        finally:
+            playwright.stop()
+
+
+@pytest.fixture
+def open_page(request, live_server, chromium) -> Iterator[Callable[[], Any]]:
+    """``page = open_page()``: a new tab on the live server, in a context of the test's own.
+
+    Relative URLs in ``page.goto`` resolve against the live server; downloads are
+    accepted.
+    """
+    from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT_MS)
 
@@ -155,11 +151,7 @@ def open_page(request, live_server) -> Iterator[Callable[[], Any]]:
     def open_() -> Any:
         if "page" in opened:
             return opened["page"]
-        playwright = opened["playwright"] = sync_playwright().start()
-        browser = opened["browser"] = playwright.chromium.launch(
-            executable_path=str(executable), args=CHROMIUM_ARGS, headless=True
-        )
-        context = browser.new_context(
+        context = opened["context"] = chromium.new_context(
             base_url=live_server.url,
             accept_downloads=True,
             viewport={"width": 1280, "height": 900},
@@ -176,8 +168,6 @@ def open_page(request, live_server) -> Iterator[Callable[[], Any]]:
     if "page" in opened and failed is not None and failed.failed:
         # What the browser showed when the test gave up: the first thing to look at in CI.
         screenshot(opened["page"], f"failed-{request.node.name}", always=True)
-    if "browser" in opened:
-        opened["browser"].close()
-    if "playwright" in opened:
-        opened["playwright"].stop()
+    if "context" in opened:
+        opened["context"].close()
     assert not problems, "The browser saw broken pages:\n" + "\n".join(problems)

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.factories import DEFAULT_PASSWORD, StaffFactory
-from tests.browser.conftest import on_db_thread, screenshot
+from tests.browser.conftest import screenshot
 from timetrack.factories import TimecardFactory
 from timetrack.models import Timecard, TimecardStatus
 
@@ -40,5 +40,5 @@ def test_select_all_then_approve_selected(open_page):
 
     expect(page.get_by_text("Approved 3 timecards.")).to_be_visible()
     screenshot(page, "approvals-02-approved")
-    statuses = on_db_thread(lambda: set(Timecard.objects.values_list("status", flat=True)))
+    statuses = set(Timecard.objects.values_list("status", flat=True))
     assert statuses == {TimecardStatus.APPROVED}

@@ -23,7 +23,7 @@ from core.routing.middleware import PIN_COOKIE
 from core.routing.notices import PINNED
 from presentation import dates
 from reports.selectors import EXPORT_HEADER
-from tests.browser.conftest import on_db_thread, screenshot
+from tests.browser.conftest import screenshot
 from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
 from timetrack.forms import HOURS_OVER_A_DAY
 from timetrack.invoice_numbers import invoice_number
@@ -121,7 +121,7 @@ def test_log_submit_approve_invoice_and_report(open_page):
     )
     expect(page.get_by_label("Description")).to_have_value(BAD_DESCRIPTION)
     screenshot(page, "walk-05-log-time-25-hours-refused")
-    saved = on_db_thread(lambda: sorted(Timecard.objects.values_list("description", flat=True)))
+    saved = sorted(Timecard.objects.values_list("description", flat=True))
     assert saved == sorted([DESCRIPTION, "Server upgrade"])
 
     page.get_by_role("link", name="Cancel").click()
@@ -192,15 +192,13 @@ def test_log_submit_approve_invoice_and_report(open_page):
     expect(page.get_by_role("button", name="Mark as paid")).to_be_visible()
     screenshot(page, "walk-14-invoice-sent")
 
-    invoice = on_db_thread(lambda: Invoice.objects.get(number=number))
+    invoice = Invoice.objects.get(number=number)
     assert (invoice.status, invoice.total, invoice.user_id) == (
         InvoiceStatus.SENT,
         Decimal("510.00"),
         ada.pk,
     )
-    assert on_db_thread(lambda: Timecard.objects.get(description=DESCRIPTION).status) == (
-        TimecardStatus.INVOICED
-    )
+    assert Timecard.objects.get(description=DESCRIPTION).status == TimecardStatus.INVOICED
 
     # --- read your own writes: right after saving, the reports show what was saved -----
     # On SQLite the browser reads the primary for a window; on PostgreSQL a standby that
@@ -209,7 +207,7 @@ def test_log_submit_approve_invoice_and_report(open_page):
     expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
     outstanding = page.locator(".stat").filter(has_text="Outstanding invoices")
     expect(outstanding.locator(".value")).to_have_text("USD 510.00")
-    if on_db_thread(lambda: connections["default"].vendor) == "sqlite" or PRIMARY_BADGE.search(
+    if connections["default"].vendor == "sqlite" or PRIMARY_BADGE.search(
         page.locator(".served-by").inner_text()
     ):
         expect(page.locator(".served-by")).to_have_text(PRIMARY_BADGE)
