@@ -7,6 +7,10 @@ of their own, with any address in it. So it is read only when ``TRUSTED_PROXY_CO
 says how many proxies of the site's own stand in front of it, and then only the entry
 the outermost of them wrote (each proxy appends the address it was reached from;
 anything further left came from the visitor). Otherwise ``REMOTE_ADDR`` is the address.
+
+A count alone trusts the header from whoever reaches the site directly, past the
+proxies, as a visitor can wherever the site's own port is open. ``TRUSTED_PROXY_ADDRESSES``
+names the proxies: the header is then read only from a request that came from one of them.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ def client_address(request: HttpRequest) -> str | None:
     the address the outermost one was reached from."""
     proxies = settings.TRUSTED_PROXY_COUNT
     remote = request.META.get("REMOTE_ADDR")
-    if proxies <= 0:
+    if proxies <= 0 or not _from_trusted_proxy(remote):
         return remote
     forwarded = [
         entry.strip()
@@ -34,6 +38,19 @@ def client_address(request: HttpRequest) -> str | None:
     if len(forwarded) < proxies:  # not through all of our proxies: take what reached us
         return remote
     return _address(forwarded[-proxies]) or remote
+
+
+def _from_trusted_proxy(remote: str | None) -> bool:
+    """Whether the request came from a proxy of the site's own: from any address when
+    ``TRUSTED_PROXY_ADDRESSES`` names none (the count alone is trusted)."""
+    networks = settings.TRUSTED_PROXY_ADDRESSES
+    if not networks:
+        return True
+    try:
+        address = ipaddress.ip_address(remote or "")
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
 
 
 def _address(entry: str) -> str | None:

@@ -249,6 +249,20 @@ for member_alias in STANDBY_GROUPS[STANDBY_GROUP]:
 DATABASE_ROUTERS = ["core.routing.ScopedReadRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def _networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The addresses and networks a comma-separated variable lists (``127.0.0.1,10.0.0.0/8``)."""
+    try:
+        return [
+            ipaddress.ip_network(entry.strip(), strict=False)
+            for entry in env.list(name, default=[])
+        ]
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"{name} must list IP addresses or networks, such as 127.0.0.1,10.0.0.0/8: {error}"
+        ) from None
+
+
 # --- Authentication -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -275,6 +289,10 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair
 AXES_RESET_ON_SUCCESS = True  # the pair's failures only
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The proxies' own addresses or networks ("10.0.0.5,10.1.0.0/16"): X-Forwarded-For is then
+# read only from a request that came from one of them, not from anyone who reaches the
+# site directly and writes the header themselves (accounts.W002 warns when it is unset).
+TRUSTED_PROXY_ADDRESSES = _networks("TRUSTED_PROXY_ADDRESSES")
 AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False  # no start-up banner in every process
@@ -341,16 +359,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Never public: served to the addresses or networks listed (the Prometheus server's, e.g.
 # "127.0.0.1,10.0.0.0/8"), or to a scraper sending "Authorization: Bearer METRICS_TOKEN".
 # Neither set: nobody. Behind a proxy, an address counts only with TRUSTED_PROXY_COUNT.
-try:
-    METRICS_ALLOWED_ADDRESSES = [
-        ipaddress.ip_network(entry.strip(), strict=False)
-        for entry in env.list("METRICS_ALLOWED_ADDRESSES", default=[])
-    ]
-except ValueError as error:
-    raise ImproperlyConfigured(
-        f"METRICS_ALLOWED_ADDRESSES must list IP addresses or networks, such as"
-        f" 127.0.0.1,10.0.0.0/8: {error}"
-    ) from None
+METRICS_ALLOWED_ADDRESSES = _networks("METRICS_ALLOWED_ADDRESSES")
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
     raise ImproperlyConfigured(

@@ -1,10 +1,17 @@
-"""The start-up warning for a TLS proxy the login throttle was not told about."""
+"""The start-up warnings for proxies the login throttle was not told about."""
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
-from accounts.checks import PROXY_NOT_COUNTED, proxy_is_counted
+from accounts.checks import (
+    PROXY_NOT_COUNTED,
+    PROXY_NOT_NAMED,
+    counted_proxies_are_named,
+    proxy_is_counted,
+)
 
 PROXY_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # what BEHIND_TLS_PROXY sets
 
@@ -23,3 +30,19 @@ def test_a_tls_proxy_needs_its_count(settings, proxy_header, proxies, warned):
     assert [warning.id for warning in found] == ([PROXY_NOT_COUNTED] if warned else [])
     if warned:
         assert "TRUSTED_PROXY_COUNT" in found[0].hint
+
+
+@pytest.mark.parametrize(
+    ("proxies", "addresses", "warned"),
+    [(1, [], True), (1, [ipaddress.ip_network("10.0.0.5/32")], False), (0, [], False)],
+    ids=["counted-not-named", "counted-and-named", "no-proxy"],
+)
+def test_counted_proxies_need_their_addresses(settings, proxies, addresses, warned):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    settings.TRUSTED_PROXY_ADDRESSES = addresses
+
+    found = counted_proxies_are_named()
+
+    assert [warning.id for warning in found] == ([PROXY_NOT_NAMED] if warned else [])
+    if warned:
+        assert "TRUSTED_PROXY_ADDRESSES" in found[0].hint

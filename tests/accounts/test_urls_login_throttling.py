@@ -7,6 +7,7 @@ these tests turn it on and log in through the forms, as a browser does.
 from __future__ import annotations
 
 import datetime
+import ipaddress
 
 import pytest
 from axes.models import AccessAttempt
@@ -147,6 +148,37 @@ def test_a_forwarded_address_counts_only_behind_a_trusted_proxy(settings):
         **behind_proxy,
     )
     assert (locked.status_code, other_visitor.status_code) == (429, 302)
+
+
+def test_with_the_proxies_named_a_visitor_past_them_cannot_choose_an_address(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_ADDRESSES = [ipaddress.ip_network("10.0.0.0/24")]
+    UserFactory(username="ada")
+    # Straight to the site's port, a new forged address each try: every try is counted at
+    # the address the request really came from.
+    for number in range(LIMIT):
+        Client().post(
+            SITE_LOGIN,
+            {"username": "ada", "password": "wrong"},
+            REMOTE_ADDR="192.0.2.50",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{number}",
+        )
+    past_the_proxy = Client().post(
+        SITE_LOGIN,
+        {"username": "ada", "password": DEFAULT_PASSWORD},
+        REMOTE_ADDR="192.0.2.50",
+        HTTP_X_FORWARDED_FOR="203.0.113.99",
+    )
+    # Through the proxy, the header still names the visitor.
+    through_the_proxy = Client().post(
+        SITE_LOGIN,
+        {"username": "ada", "password": DEFAULT_PASSWORD},
+        REMOTE_ADDR="10.0.0.9",
+        HTTP_X_FORWARDED_FOR="203.0.113.99",
+    )
+
+    assert (past_the_proxy.status_code, through_the_proxy.status_code) == (429, 302)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"192.0.2.50"}
 
 
 def test_the_admin_login_is_throttled_too():

@@ -303,6 +303,20 @@ def test_metrics_addresses_must_be_addresses_and_a_token_must_be_long():
     assert "METRICS_TOKEN is shorter than 16 characters" in short.stderr
 
 
+def test_the_proxies_addresses_must_be_addresses():
+    named = _settings(
+        "print(settings.TRUSTED_PROXY_ADDRESSES)",
+        DEBUG="true",
+        TRUSTED_PROXY_ADDRESSES="10.0.0.5, 10.1.0.0/16",
+    )
+    assert named.returncode == 0, named.stderr
+    assert "IPv4Network('10.1.0.0/16')" in named.stdout
+
+    wrong = _settings(DEBUG="true", TRUSTED_PROXY_ADDRESSES="nginx")
+    assert wrong.returncode != 0
+    assert "TRUSTED_PROXY_ADDRESSES must list IP addresses or networks" in wrong.stderr
+
+
 def test_json_logs_carry_the_fields_of_a_routing_event_as_keys():
     code = (
         "import django, json; django.setup();"
