@@ -38,6 +38,16 @@ def proxy_is_counted(**kwargs: Any) -> list[Warning]:
 
 @register()
 def counted_proxies_are_named(**kwargs: Any) -> list[Warning]:
+    if settings.TRUSTED_PROXY_ADDRESSES and not settings.TRUSTED_PROXY_COUNT:
+        return [
+            Warning(
+                "TRUSTED_PROXY_ADDRESSES is set but TRUSTED_PROXY_COUNT is 0: X-Forwarded-For"
+                " is ignored, and every visitor behind those proxies shares their address.",
+                hint="Set TRUSTED_PROXY_COUNT to the number of proxies of your own in front"
+                " of the site.",
+                id=PROXY_NOT_NAMED,
+            )
+        ]
     if settings.TRUSTED_PROXY_COUNT and not settings.TRUSTED_PROXY_ADDRESSES:
         return [
             Warning(
@@ -45,8 +55,8 @@ def counted_proxies_are_named(**kwargs: Any) -> list[Warning]:
                 " reaches the site directly can send an X-Forwarded-For of their own, and"
                 " with another address in it each try, guess a password without limit.",
                 hint="Set TRUSTED_PROXY_ADDRESSES to your proxies' addresses or networks"
-                " (10.0.0.5 or 10.0.0.0/24), or make sure the site is reachable only"
-                " through them.",
+                " (10.0.0.5 or 10.0.0.0/24; a peer on a Unix socket counts as one), or make"
+                " sure the site is reachable only through them.",
                 id=PROXY_NOT_NAMED,
             )
         ]

@@ -34,8 +34,13 @@ def test_a_tls_proxy_needs_its_count(settings, proxy_header, proxies, warned):
 
 @pytest.mark.parametrize(
     ("proxies", "addresses", "warned"),
-    [(1, [], True), (1, [ipaddress.ip_network("10.0.0.5/32")], False), (0, [], False)],
-    ids=["counted-not-named", "counted-and-named", "no-proxy"],
+    [
+        (1, [], True),
+        (1, [ipaddress.ip_network("10.0.0.5/32")], False),
+        (0, [], False),
+        (0, [ipaddress.ip_network("10.0.0.5/32")], True),
+    ],
+    ids=["counted-not-named", "counted-and-named", "no-proxy", "named-not-counted"],
 )
 def test_counted_proxies_need_their_addresses(settings, proxies, addresses, warned):
     settings.TRUSTED_PROXY_COUNT = proxies
@@ -45,4 +50,4 @@ def test_counted_proxies_need_their_addresses(settings, proxies, addresses, warn
 
     assert [warning.id for warning in found] == ([PROXY_NOT_NAMED] if warned else [])
     if warned:
-        assert "TRUSTED_PROXY_ADDRESSES" in found[0].hint
+        assert "TRUSTED_PROXY_" in found[0].hint
