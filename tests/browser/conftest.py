@@ -107,8 +107,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     return report
 
 
+class Chromium:
+    """The package's one headless Chromium, launched on first use and again if it died
+    (a crash in one test must not fail every test after it)."""
+
+    def __init__(self, playwright: Any, executable: Path) -> None:
+        self.playwright = playwright
+        self.executable = executable
+        self.browser: Any = None
+
+    def new_context(self, **options: Any) -> Any:
+        if self.browser is None or not self.browser.is_connected():
+            self.browser = self.playwright.chromium.launch(
+                executable_path=str(self.executable), args=CHROMIUM_ARGS, headless=True
+            )
+        return self.browser.new_context(**options)
+
+    def close(self) -> None:
+        if self.browser is not None and self.browser.is_connected():
+            self.browser.close()
+
+
 @pytest.fixture(scope="package")
-def chromium() -> Iterator[Any]:
+def chromium() -> Iterator[Chromium]:
     """One headless Chromium for every browser test: each test gets a context of its own
     (cookies, storage, viewport), and the browser is launched once, not per test (it cost
     2.5 s of CPU a launch, a tenth of ``make test``'s browser tests).
@@ -117,6 +138,8 @@ def chromium() -> Iterator[Any]:
     Django refuses database calls; ``DJANGO_ALLOW_ASYNC_UNSAFE`` (Django's switch for
     code that runs beside a loop it does not use, as pytest-playwright documents for
     Django) lets the tests' factories and checks run there until the browser is closed.
+    The routing's own check is stricter: ``read_decision()`` inside a ``read_from`` block
+    still refuses to run on the loop's thread, so a test reads no standby itself.
     """
     executable = _browser_or_skip()
     from playwright.sync_api import sync_playwright
@@ -124,13 +147,11 @@ def chromium() -> Iterator[Any]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         playwright = sync_playwright().start()
+        browser = Chromium(playwright, executable)
         try:
-            browser = playwright.chromium.launch(
-                executable_path=str(executable), args=CHROMIUM_ARGS, headless=True
-            )
             yield browser
-            browser.close()
         finally:
+            browser.close()
             playwright.stop()
 
 
@@ -164,10 +185,12 @@ def open_page(request, live_server, chromium) -> Iterator[Callable[[], Any]]:
 
     yield open_
 
-    failed = getattr(request.node, "report_call", None)
-    if "page" in opened and failed is not None and failed.failed:
-        # What the browser showed when the test gave up: the first thing to look at in CI.
-        screenshot(opened["page"], f"failed-{request.node.name}", always=True)
-    if "context" in opened:
-        opened["context"].close()
+    try:
+        failed = getattr(request.node, "report_call", None)
+        if "page" in opened and failed is not None and failed.failed:
+            # What the browser showed when the test gave up: the first thing to look at in CI.
+            screenshot(opened["page"], f"failed-{request.node.name}", always=True)
+    finally:
+        if "context" in opened:
+            opened["context"].close()
     assert not problems, "The browser saw broken pages:\n" + "\n".join(problems)
