@@ -13,7 +13,7 @@ PY := $(BIN)/python
 # The development server runs with DEBUG on and the embedded SQLite databases.
 DEV_ENV := DEBUG=true
 
-.PHONY: help install run screenshots migrate seed test test-servers-up test-runs-and-group lint format migrations-check ci clean
+.PHONY: help install run screenshots migrate seed test test-servers-up test-servers-down test-runs-and-group lint format migrations-check ci clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -47,11 +47,13 @@ run: seed ## Serve the site on http://127.0.0.1:8000 (embedded SQLite; PORT=8123
 # Then three lanes at once, each one's output shown when it ends: the SQLite pass; the
 # PostgreSQL pass on the native servers, which mostly waits on them; and the short
 # failover and chaos runs and the group tests, each on servers of its own. One level of
-# -j at a time: a nested one loses make's job tokens and hangs.
+# -j at a time: a nested one loses make's job tokens and hangs. A failure stops the servers
+# of the runs and the group tests (the main pair in .pg/ stays up, as after a success).
 test: ## Lint, the suite on SQLite and on the native servers, short chaos and failover runs
-	$(MAKE) -j2 install test-servers-up
-	$(MAKE) lint migrations-check
-	$(MAKE) -j3 --output-sync=target test-sqlite test-pg-first-pass test-runs-and-group
+	$(MAKE) -j2 --output-sync=target install test-servers-up || { $(MAKE) test-servers-down; exit 1; }
+	$(MAKE) lint migrations-check || { $(MAKE) test-servers-down; exit 1; }
+	$(MAKE) -j3 --output-sync=target test-sqlite test-pg-first-pass test-runs-and-group \
+		|| { $(MAKE) test-servers-down; exit 1; }
 
 test-runs-and-group: install
 	$(MAKE) chaos-failover-short

@@ -106,6 +106,11 @@ test-servers-up:
 	$(CHAOS_PAIR_ENV) $(PG_PAIR) up
 	$(FAILOVER_PAIR_ENV) $(PG_PAIR) up
 
+test-servers-down:
+	$(GROUP_PAIR_ENV) $(PG_PAIR) down
+	$(CHAOS_PAIR_ENV) $(PG_PAIR) down
+	$(FAILOVER_PAIR_ENV) $(PG_PAIR) down
+
 test-pg-group-apart: install
 	$(GROUP_PAIR_ENV) $(PG_PAIR) up
 	$(GROUP_PAIR_ENV) DATABASE_URL=$(PG_URL):$(PG_GROUP_PRIMARY_PORT)/timetrack \
