@@ -16,7 +16,10 @@ peer on a Unix socket (``REMOTE_ADDR`` empty, as gunicorn gives it) is on this h
 so a proxy of the site's own. An IPv4 address written as IPv6 (``::ffff:10.0.0.5``, a
 server bound to ``[::]``) counts as the IPv4 address it is.
 
-The answer is never empty: an address the throttle cannot store would count no failure.
+An IPv6 visitor is counted by its /64 network: one host is given a whole /64 and can
+choose a new address in it for every try, which would make each try a new pair of user
+name and address to the throttle. The answer is never empty: an address the throttle
+cannot store would count no failure.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ __all__ = ["UNKNOWN_ADDRESS", "client_address"]
 UNKNOWN_ADDRESS = "0.0.0.0"
 """The address of a request that names none (a Unix socket's peer with no proxy count):
 such requests share it, so their failures still add up per user name."""
+
+IPV6_VISITOR_PREFIX = 64
+"""The IPv6 network one visitor is counted by: what a provider gives one host or site."""
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -86,4 +92,11 @@ def _address(entry: str) -> Address | None:
 
 
 def _shown(address: Address | None) -> str:
-    return str(address) if address is not None else UNKNOWN_ADDRESS
+    """The address as the throttle counts it: IPv6 by its /64 network's first address."""
+    if address is None:
+        return UNKNOWN_ADDRESS
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(
+            ipaddress.IPv6Network((address, IPV6_VISITOR_PREFIX), strict=False).network_address
+        )
+    return str(address)

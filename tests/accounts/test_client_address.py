@@ -76,3 +76,25 @@ def test_a_request_that_names_no_address_still_counts_its_failures(settings, pro
 
     assert right.status_code == 429
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {UNKNOWN_ADDRESS}
+
+
+@pytest.mark.django_db
+def test_an_ipv6_host_choosing_a_new_address_each_try_is_still_locked_out(settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+    UserFactory(username="ada")
+    login = reverse("accounts:login")
+    for host in range(1, 4):
+        Client().post(
+            login, {"username": "ada", "password": "wrong"}, REMOTE_ADDR=f"2001:db8:1:2::{host}"
+        )
+
+    right = Client().post(
+        login, {"username": "ada", "password": DEFAULT_PASSWORD}, REMOTE_ADDR="2001:db8:1:2::99"
+    )
+    elsewhere = Client().post(
+        login, {"username": "ada", "password": DEFAULT_PASSWORD}, REMOTE_ADDR="2001:db8:1:3::1"
+    )
+
+    assert (right.status_code, elsewhere.status_code) == (429, 302)

@@ -92,8 +92,8 @@ def test_the_lockout_page_names_nobody():
     ("header", "counted_as"),
     [
         ("198.51.100.7:443", "198.51.100.7"),  # a proxy that writes the port
-        ("[2001:db8::1]:443", "2001:db8::1"),
-        ("2001:db8::2", "2001:db8::2"),
+        ("[2001:db8::1]:443", "2001:db8::"),  # IPv6 by its /64 network
+        ("2001:db8:0:7:1::2", "2001:db8:0:7::"),
         ("unknown", "10.0.0.1"),  # names no address: the one that reached us
         ("", "10.0.0.1"),
     ],
