@@ -18,6 +18,7 @@ from django.core.checks import Warning, register
 
 PROXY_NOT_COUNTED = "accounts.W001"
 PROXY_NOT_NAMED = "accounts.W002"
+NAMED_PROXY_NOT_COUNTED = "accounts.W003"
 
 
 @register()
@@ -45,7 +46,7 @@ def counted_proxies_are_named(**kwargs: Any) -> list[Warning]:
                 " is ignored, and every visitor behind those proxies shares their address.",
                 hint="Set TRUSTED_PROXY_COUNT to the number of proxies of your own in front"
                 " of the site.",
-                id=PROXY_NOT_NAMED,
+                id=NAMED_PROXY_NOT_COUNTED,
             )
         ]
     if settings.TRUSTED_PROXY_COUNT and not settings.TRUSTED_PROXY_ADDRESSES:

@@ -289,9 +289,10 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair
 AXES_RESET_ON_SUCCESS = True  # the pair's failures only
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-# The proxies' own addresses or networks ("10.0.0.5,10.1.0.0/16"): X-Forwarded-For is then
-# read only from a request that came from one of them, not from anyone who reaches the
-# site directly and writes the header themselves (accounts.W002 warns when it is unset).
+# The proxies' own addresses or networks ("10.0.0.5,10.1.0.0/16"): the hops are then read
+# from the nearest, and the first that is none of them is the visitor, so nobody who
+# reaches the site or an inner proxy directly chooses their address (accounts.W002 warns
+# of a count without them, W003 of them without a count).
 TRUSTED_PROXY_ADDRESSES = _networks("TRUSTED_PROXY_ADDRESSES")
 AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -358,7 +359,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # --- Metrics (metrics/: Prometheus' text format at /metrics) --------------------------
 # Never public: served to the addresses or networks listed (the Prometheus server's, e.g.
 # "127.0.0.1,10.0.0.0/8"), or to a scraper sending "Authorization: Bearer METRICS_TOKEN".
-# Neither set: nobody. Behind a proxy, an address counts only with TRUSTED_PROXY_COUNT.
+# Neither set: nobody. A request with a proxy's header (Forwarded, X-Forwarded-For, ...)
+# needs the token whatever its address (metrics/access.py).
 METRICS_ALLOWED_ADDRESSES = _networks("METRICS_ALLOWED_ADDRESSES")
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 if METRICS_TOKEN and len(METRICS_TOKEN) < 16:

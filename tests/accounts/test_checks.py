@@ -7,6 +7,7 @@ import ipaddress
 import pytest
 
 from accounts.checks import (
+    NAMED_PROXY_NOT_COUNTED,
     PROXY_NOT_COUNTED,
     PROXY_NOT_NAMED,
     counted_proxies_are_named,
@@ -33,21 +34,19 @@ def test_a_tls_proxy_needs_its_count(settings, proxy_header, proxies, warned):
 
 
 @pytest.mark.parametrize(
-    ("proxies", "addresses", "warned"),
+    ("proxies", "addresses", "warning"),
     [
-        (1, [], True),
-        (1, [ipaddress.ip_network("10.0.0.5/32")], False),
-        (0, [], False),
-        (0, [ipaddress.ip_network("10.0.0.5/32")], True),
+        (1, [], PROXY_NOT_NAMED),
+        (1, [ipaddress.ip_network("10.0.0.5/32")], None),
+        (0, [], None),
+        (0, [ipaddress.ip_network("10.0.0.5/32")], NAMED_PROXY_NOT_COUNTED),
     ],
     ids=["counted-not-named", "counted-and-named", "no-proxy", "named-not-counted"],
 )
-def test_counted_proxies_need_their_addresses(settings, proxies, addresses, warned):
+def test_counted_proxies_need_their_addresses(settings, proxies, addresses, warning):
     settings.TRUSTED_PROXY_COUNT = proxies
     settings.TRUSTED_PROXY_ADDRESSES = addresses
 
     found = counted_proxies_are_named()
 
-    assert [warning.id for warning in found] == ([PROXY_NOT_NAMED] if warned else [])
-    if warned:
-        assert "TRUSTED_PROXY_" in found[0].hint
+    assert [found_one.id for found_one in found] == ([warning] if warning else [])
