@@ -404,12 +404,43 @@ def pages(figures: dict) -> str:
             rows,
         )
         + floor_line(found, full_size(figures))
+        + own_time_part(found)
         + engines_part(found)
         + metrics_part(found)
         + "\n\nQueries per request (standby + primary) at each size, counted by"
         " `CaptureQueriesContext` on both connections:\n\n"
         + table(["page", *(f"{n(int(size))} timecards" for size in sizes)], counts)
     )
+
+
+def own_time_part(found: dict) -> str:
+    split = found.get("own_time")
+    if not split or "floor" not in split:
+        return ""
+    stack = split["floor"]["python_ms"]
+    frame = split["floor"]["template_ms"]
+    rows = [
+        [
+            name,
+            f"{figures['server_ms']:.1f}",
+            f"{figures['statements_ms']:.1f}",
+            f"{figures['template_ms']:.1f}",
+            f"{figures['python_ms']:.1f}",
+            "" if name == "floor" else f"{figures['template_ms'] - frame:.1f}",
+            "" if name == "floor" else f"{figures['python_ms'] - stack:.1f}",
+        ]
+        for name, figures in split.items()
+    ]
+    head = [
+        "page",
+        "server ms",
+        "statements ms",
+        "template ms",
+        "Python ms",
+        "template beyond the frame ms",
+        "view's Python ms",
+    ]
+    return "\n\n" + notes.OWN_TIME + "\n\n" + table(head, rows)
 
 
 def engines_part(found: dict) -> str:

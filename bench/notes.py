@@ -144,10 +144,31 @@ def pages_miss(figures: dict, over: list[str]) -> str:
             f"- `{name}`: {page['server_ms']['median']:.0f} ms, of which"
             f" {page['raw_sql_ms']['median']:.0f} ms of SQL and {page['overhead_ms']:.0f} ms"
             f" of Django, where 1.25x leaves it {allowed:.0f} ms. {cause}"
+            + _own_time_bound(figures, name, page["raw_sql_ms"]["median"])
         )
     slowest = max(page["server_ms"]["median"] for page in full.values())
     lines += ["", PAGES_NEXT.format(slowest=slowest, scale=figures["scale"], people=people)]
     return "\n".join(lines)
+
+
+def _own_time_bound(figures: dict, name: str, raw_sql_ms: float) -> str:
+    """What the page's own time split (``bench/own_time.py``) leaves an alternative."""
+    split = figures["sections"]["pages"].get("own_time", {})
+    if name not in split or "floor" not in split:
+        return ""
+    page, floor = split[name], split["floor"]
+    template = page["template_ms"] - floor["template_ms"]
+    python = page["python_ms"] - floor["python_ms"]
+
+    def ratio(saved: float) -> float:
+        return (page["server_ms"] - saved) / raw_sql_ms
+
+    return (
+        f" Split apart (below): {template:.1f} ms of template beyond the frame and"
+        f" {python:.1f} ms of the view's Python; a template that cost nothing would leave"
+        f" it at {ratio(template):.2f}x, hand-written SQL that cost no Python at"
+        f" {ratio(python):.2f}x, and both at {ratio(template + python):.2f}x."
+    )
 
 
 FIXED_COST = (
@@ -208,18 +229,15 @@ development, the hours page's template went from 24.5 ms to 7.9 ms (its table fr
 to 1.0 ms, its filter form from 8.1 to 3.9 ms) and the unbilled page's from 9-12 ms to \
 6 ms.
 
-What remains, for the pages still over, in a profile of the hours page as it opens \
-(about 30-45 ms of SQL): the floor's 4-6 ms, 6-8 ms of the ORM building its three \
-querysets and turning 400 grouped rows into the table's objects, and about 8 ms of \
-template (the filter form with the {people}-person select 4 ms, the frame 2 ms, the \
-chart 1 ms, the rows 1 ms). Each is a few milliseconds that would need the ORM's \
-querysets replaced by hand-written SQL, or the whole page written in Python: code a \
-reader could no longer change as a Django template and a queryset, for a ratio that \
-this machine's noise moves by 0.2x from one run to the next (the raw SQL of one page \
-took 54 ms in one run and 87 ms in another). In absolute time, the slowest report page \
-answers in {slowest:.0f} ms at {scale:,} timecards in this run: that, and the query \
-counts that stay the same at every size, is the bound worth holding as the data \
-grows."""
+What remains is measured in section 2, "Where the own time goes": for each page the \
+stack's Python and the reports' frame (the floor), the template beyond the frame and the \
+view's Python (its forms, querysets and rows). Each is a few milliseconds that would \
+need the ORM's querysets replaced by hand-written SQL, or the whole page written in \
+Python: code a reader could no longer change as a Django template and a queryset, for a \
+ratio that this machine's noise moves by 0.1-0.2x from one run to the next. In absolute \
+time, the slowest report page answers in {slowest:.0f} ms at {scale:,} timecards in \
+this run: that, and the query counts that stay the same at every size, is the bound \
+worth holding as the data grows."""
 
 
 def seeding_miss(figures: dict, seed: dict) -> str:
@@ -477,6 +495,19 @@ def mixed_miss(found: dict) -> str:
         f" (p95 {on['primary']['save_p95_ms']:.0f} ms). The periods each role was held at its"
         " budget (section 7) say which one bounds the saves."
     )
+
+
+OWN_TIME = """\
+**Where the own time goes** (`bench/own_time.py`, median of 15 requests of each page at \
+this size, in-process as above): "statements" is every statement the request sent, \
+timed at the driver (the session and user reads, the status probe and the report's \
+queries, each with its answer); "template" the page's template written out, statements \
+inside it excluded; "Python" the rest, the stack's and the view's. The floor page splits \
+the same way: its template is the reports' frame, its Python the stack's (middleware, \
+session, the scope's choice). So the last two columns bound what an alternative could \
+save on a page: another engine, or Python, for its template at most the template beyond \
+the frame, and hand-written SQL in place of its querysets at most the view's Python \
+(forms, querysets built and compiled, rows turned into objects, the report's arithmetic)."""
 
 
 ENGINES = """\

@@ -33,7 +33,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench import engines, env, plans  # noqa: E402
+from bench import engines, env, own_time, plans  # noqa: E402
 from bench.floor import FLOOR_URL  # noqa: E402
 from bench.markdown import PAGE_TARGET  # noqa: E402
 from bench.stats import median, summary  # noqa: E402
@@ -223,6 +223,10 @@ def main() -> None:
         found["engines"] = {
             name: engines.compare(client, report_pages()[name])
             for name in ("hours", "hours_26_weeks")
+        }
+        found["own_time"] = {
+            name: own_time.split(client, url)
+            for name, url in {"floor": FLOOR_URL, **report_pages()}.items()
         }
     env.write_json(args.out, found)
 
