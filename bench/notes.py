@@ -144,15 +144,16 @@ def pages_miss(figures: dict, over: list[str]) -> str:
             f"- `{name}`: {page['server_ms']['median']:.0f} ms, of which"
             f" {page['raw_sql_ms']['median']:.0f} ms of SQL and {page['overhead_ms']:.0f} ms"
             f" of Django, where 1.25x leaves it {allowed:.0f} ms. {cause}"
-            + _own_time_bound(figures, name, page["raw_sql_ms"]["median"])
+            + _own_time_bound(figures, name, page["ratio"], page["raw_sql_ms"]["median"])
         )
     slowest = max(page["server_ms"]["median"] for page in full.values())
     lines += ["", PAGES_NEXT.format(slowest=slowest, scale=figures["scale"], people=people)]
     return "\n".join(lines)
 
 
-def _own_time_bound(figures: dict, name: str, raw_sql_ms: float) -> str:
-    """What the page's own time split (``bench/own_time.py``) leaves an alternative."""
+def _own_time_bound(figures: dict, name: str, ratio: float, raw_sql_ms: float) -> str:
+    """What the page's own time split (``bench/own_time.py``) leaves an alternative: the
+    page's ratio less what it would save, in units of the page's SQL."""
     split = figures["sections"]["pages"].get("own_time", {})
     if name not in split or "floor" not in split:
         return ""
@@ -160,14 +161,14 @@ def _own_time_bound(figures: dict, name: str, raw_sql_ms: float) -> str:
     template = page["template_ms"] - floor["template_ms"]
     python = page["python_ms"] - floor["python_ms"]
 
-    def ratio(saved: float) -> float:
-        return (page["server_ms"] - saved) / raw_sql_ms
+    def left(saved: float) -> float:
+        return ratio - saved / raw_sql_ms
 
     return (
         f" Split apart (below): {template:.1f} ms of template beyond the frame and"
         f" {python:.1f} ms of the view's Python; a template that cost nothing would leave"
-        f" it at {ratio(template):.2f}x, hand-written SQL that cost no Python at"
-        f" {ratio(python):.2f}x, and both at {ratio(template + python):.2f}x."
+        f" it at about {left(template):.2f}x, querysets that cost no Python at about"
+        f" {left(python):.2f}x, and both at about {left(template + python):.2f}x."
     )
 
 
