@@ -95,9 +95,8 @@ def pages(full: int) -> dict:
         found = env.run_django("bench.pages", *args, db=db)
         by_size[str(size)] = found["pages"]
         floor_by_size[str(size)] = found["floor"]
-        for part in ("engines", "own_time"):  # measured on the full size only
-            if part in found:
-                extra[part] = found[part]
+        if "engines" in found:  # measured on the full size only
+            extra["engines"] = found["engines"]
     with tempfile.TemporaryDirectory(prefix="metrics-") as folder:  # as under gunicorn
         extra["metrics_cost"] = env.run_django(
             "bench.metrics_cost", db=env.db_name(full, full), PROMETHEUS_MULTIPROC_DIR=folder

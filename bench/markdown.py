@@ -404,7 +404,7 @@ def pages(figures: dict) -> str:
             rows,
         )
         + floor_line(found, full_size(figures))
-        + own_time_part(found)
+        + own_time_part(full_pages(figures), found.get("floor_by_size", {}).get(full_size(figures)))
         + engines_part(found)
         + metrics_part(found)
         + "\n\nQueries per request (standby + primary) at each size, counted by"
@@ -413,12 +413,10 @@ def pages(figures: dict) -> str:
     )
 
 
-def own_time_part(found: dict) -> str:
-    split = found.get("own_time")
-    if not split or "floor" not in split:
+def own_time_part(found: dict, floor: dict | None) -> str:
+    split = notes.own_time_split(found, floor)
+    if not split:
         return ""
-    stack = split["floor"]["python_ms"]
-    frame = split["floor"]["template_ms"]
     rows = [
         [
             name,
@@ -426,8 +424,8 @@ def own_time_part(found: dict) -> str:
             f"{figures['statements_ms']:.1f}",
             f"{figures['template_ms']:.1f}",
             f"{figures['python_ms']:.1f}",
-            "" if name == "floor" else f"{figures['template_ms'] - frame:.1f}",
-            "" if name == "floor" else f"{figures['python_ms'] - stack:.1f}",
+            "" if name == "floor" else f"{figures['template_beyond_ms']:.1f}",
+            "" if name == "floor" else f"{figures['view_python_ms']:.1f}",
         ]
         for name, figures in split.items()
     ]

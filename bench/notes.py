@@ -7,6 +7,8 @@ benchmark), written down so that the next step can be judged by its size.
 
 from __future__ import annotations
 
+from statistics import median
+
 SEEDING_METHOD = """\
 One round: an empty database, then `manage.py seed --users N --weeks 260` in a child \
 process (wall time from start to exit, Django's start and the one password hash \
@@ -130,9 +132,9 @@ def pages_miss(figures: dict, over: list[str]) -> str:
     floor_ms = floor["server_ms"]["median"] if floor and "server_ms" in floor else None
     lines = [
         "**Report pages over 1.25x of their SQL.** The SQL of every page is a few"
-        " index-only scans (the plans are in `bench/results/plans/`), and the long tables"
-        " show 50 rows at a time; what is left is Django's own time, which the ratio"
-        " divides by the SQL's. "
+        " scans, most of them index-only (the plans are in `bench/results/plans/`), and"
+        " the long tables show 50 rows at a time; what is left is Django's own time,"
+        " which the ratio divides by the SQL's. "
         + (FIXED_COST.format(floor=floor_ms) if floor_ms is not None else ""),
         "",
     ]
@@ -144,31 +146,67 @@ def pages_miss(figures: dict, over: list[str]) -> str:
             f"- `{name}`: {page['server_ms']['median']:.0f} ms, of which"
             f" {page['raw_sql_ms']['median']:.0f} ms of SQL and {page['overhead_ms']:.0f} ms"
             f" of Django, where 1.25x leaves it {allowed:.0f} ms. {cause}"
-            + _own_time_bound(figures, name, page["ratio"], page["raw_sql_ms"]["median"])
+            + _own_time_bound(figures, name)
         )
     slowest = max(page["server_ms"]["median"] for page in full.values())
     lines += ["", PAGES_NEXT.format(slowest=slowest, scale=figures["scale"], people=people)]
     return "\n".join(lines)
 
 
-def _own_time_bound(figures: dict, name: str, ratio: float, raw_sql_ms: float) -> str:
-    """What the page's own time split (``bench/own_time.py``) leaves an alternative: the
-    page's ratio less what it would save, in units of the page's SQL."""
-    split = figures["sections"]["pages"].get("own_time", {})
-    if name not in split or "floor" not in split:
+def own_time_split(pages: dict, floor: dict | None) -> dict:
+    """Medians, over the timed runs of section 2, of where each page's time went
+    (``bench/own_time.py``), and the ratio each run would have had without its template
+    beyond the frame, without its view's Python, and without both."""
+    if not floor or "runs" not in floor or not all("runs" in page for page in pages.values()):
+        return {}
+    frame = median([run["template_ms"] for run in floor["runs"]])
+    stack = median(
+        [run["server_ms"] - run["statements_ms"] - run["template_ms"] for run in floor["runs"]]
+    )
+    split = {"floor": _split_runs(floor["runs"], frame, stack)}
+    for name, page in pages.items():
+        split[name] = _split_runs(page["runs"], frame, stack)
+    return split
+
+
+def _split_runs(runs: list[dict], frame: float, stack: float) -> dict:
+    def python(run: dict) -> float:
+        return run["server_ms"] - run["statements_ms"] - run["template_ms"]
+
+    figures = {
+        key: median([run[key] for run in runs])
+        for key in ("server_ms", "statements_ms", "template_ms")
+    }
+    figures["python_ms"] = median([python(run) for run in runs])
+    figures["template_beyond_ms"] = median([run["template_ms"] - frame for run in runs])
+    figures["view_python_ms"] = median([python(run) - stack for run in runs])
+    if all("raw_sql_ms" in run for run in runs):
+        for key, saved in (
+            ("without_template", lambda run: run["template_ms"] - frame),
+            ("without_view_python", lambda run: python(run) - stack),
+            ("without_both", lambda run: run["template_ms"] - frame + python(run) - stack),
+        ):
+            figures[key] = median(
+                [(run["server_ms"] - saved(run)) / run["raw_sql_ms"] for run in runs]
+            )
+    return figures
+
+
+def _own_time_bound(figures: dict, name: str) -> str:
+    """What the page's own time split leaves an alternative, from the same runs."""
+    pages = figures["sections"]["pages"]
+    scale = str(figures["scale"])
+    split = own_time_split(pages["by_size"][scale], pages.get("floor_by_size", {}).get(scale))
+    page = split.get(name)
+    if not page or "without_both" not in page:
         return ""
-    page, floor = split[name], split["floor"]
-    template = page["template_ms"] - floor["template_ms"]
-    python = page["python_ms"] - floor["python_ms"]
-
-    def left(saved: float) -> float:
-        return ratio - saved / raw_sql_ms
-
     return (
-        f" Split apart (below): {template:.1f} ms of template beyond the frame and"
-        f" {python:.1f} ms of the view's Python; a template that cost nothing would leave"
-        f" it at about {left(template):.2f}x, querysets that cost no Python at about"
-        f" {left(python):.2f}x, and both at about {left(template + python):.2f}x."
+        f" Split on the same requests (below): {page['template_beyond_ms']:.1f} ms of"
+        f" template beyond the frame and {page['view_python_ms']:.1f} ms of the view's"
+        f" Python; a template that cost nothing would have left it at"
+        f" {page['without_template']:.2f}x, querysets and rows that cost no Python at"
+        f" {page['without_view_python']:.2f}x, and both at {page['without_both']:.2f}x"
+        " (upper bounds of what any alternative saves, not measurements of one)."
     )
 
 
@@ -176,10 +214,10 @@ FIXED_COST = (
     "The floor, a report view that runs no report query through the same stack (the"
     " middleware, the session and the user read on the primary, the scope choosing a"
     " member, the reports' frame), answers in {floor:.1f} ms. On top of it each page"
-    " spends a few milliseconds building its querysets (Django's ORM compiles every"
-    " aggregate afresh: about 1 ms a query for the dashboard's six), turning rows into"
-    " objects, and writing its filter form, chart and tables; where the SQL is 40-90 ms,"
-    " 1.25x leaves 10-22 ms for all of it, the floor included."
+    " spends its own time building its querysets (Django's ORM compiles every"
+    " aggregate afresh), turning rows into objects, and writing its filter form, chart"
+    " and tables; 1.25x leaves a quarter of the page's SQL for all of it, the floor"
+    " included."
 )
 
 PAGE_CAUSES = {
@@ -222,7 +260,7 @@ unbilled 251/86 (2.9x, 473 KB). Then: the per-person tables come 50 rows a page 
 (`ROWS_PER_PAGE`), and the hours report reads the weeks of this page's people only; \
 the selects list their options as values and write them without a template per option; \
 the unbilled report reads one grouped query into slotted dataclasses; the cells use \
-one-call filters. Since the last benchmark: the hours rows and the unbilled tables' rows \
+one-call filters. Then the hours rows and the unbilled tables' rows \
 are written in Python (`reports/tables.py`; the three ways are measured above), the \
 week cells and hours are remembered, and the person list is kept between requests \
 while its table is unchanged (`timetrack/choice_lists.py`). Measured during \
@@ -230,15 +268,16 @@ development, the hours page's template went from 24.5 ms to 7.9 ms (its table fr
 to 1.0 ms, its filter form from 8.1 to 3.9 ms) and the unbilled page's from 9-12 ms to \
 6 ms.
 
-What remains is measured in section 2, "Where the own time goes": for each page the \
-stack's Python and the reports' frame (the floor), the template beyond the frame and the \
-view's Python (its forms, querysets and rows). Each is a few milliseconds that would \
-need the ORM's querysets replaced by hand-written SQL, or the whole page written in \
-Python: code a reader could no longer change as a Django template and a queryset, for a \
-ratio that this machine's noise moves by 0.1-0.2x from one run to the next. In absolute \
-time, the slowest report page answers in {slowest:.0f} ms at {scale:,} timecards in \
-this run: that, and the query counts that stay the same at every size, is the bound \
-worth holding as the data grows."""
+What remains is measured in section 2, "Where the own time goes", on the same requests \
+as the ratios: for each page the stack's Python and the reports' frame (the floor), the \
+template beyond the frame and the view's Python (its forms, querysets and rows). The \
+bounds above are what a free template or free querysets would leave; no alternative \
+that reaches them was measured beyond the hours table's rows (below). The ratios move \
+by tenths between runs of the same code on this shared machine (`git log -p \
+BENCHMARKS.md` has the earlier runs). In absolute time, the slowest report page \
+answers in {slowest:.0f} ms at {scale:,} timecards in this run: that, and the query \
+counts that stay the same at every size, is the bound worth holding as the data \
+grows."""
 
 
 def seeding_miss(figures: dict, seed: dict) -> str:
@@ -499,16 +538,19 @@ def mixed_miss(found: dict) -> str:
 
 
 OWN_TIME = """\
-**Where the own time goes** (`bench/own_time.py`, median of 15 requests of each page at \
-this size, in-process as above): "statements" is every statement the request sent, \
-timed at the driver (the session and user reads, the status probe and the report's \
-queries, each with its answer); "template" the page's template written out, statements \
-inside it excluded; "Python" the rest, the stack's and the view's. The floor page splits \
-the same way: its template is the reports' frame, its Python the stack's (middleware, \
-session, the scope's choice). So the last two columns bound what an alternative could \
-save on a page: another engine, or Python, for its template at most the template beyond \
-the frame, and hand-written SQL in place of its querysets at most the view's Python \
-(forms, querysets built and compiled, rows turned into objects, the report's arithmetic)."""
+**Where the own time goes** (`bench/own_time.py`): the same timed requests as the table \
+above, each split as it ran (medians over the runs). "statements" is every statement \
+sent through Django's connections, timed at the driver (the session and user reads and \
+the report's queries, each with its answer: more than the raw SQL by the driver's own \
+work); "template" the page's template written out, statements inside it excluded (the \
+filter form's choice lists are read while it is written, so their ORM work is here); \
+"Python" the rest, the stack's and the view's (rows turned into Python values when \
+fetched included, as in the raw SQL's fetch). The floor page splits the same way: its \
+template is the reports' frame, its Python the stack's (middleware, session, the \
+scope's choice). The last two columns are a page's beyond the floor's: what another \
+engine, or Python, could save at most on its template, and hand-written SQL at most on \
+its querysets and rows. Not timed: the primary's WAL position, read on a cursor of its \
+own and cached for 5 s."""
 
 
 ENGINES = """\

@@ -130,10 +130,14 @@ def measure(client: Client, cursor: psycopg2.extensions.cursor, url: str, runs: 
     server, raw, ratios, per_query = [], [], [], [[] for _ in report_sql]
     for _ in range(WARM_UP):
         run_raw(cursor, report_sql)
+    splits = []
     for _ in range(runs):
-        started = time.perf_counter()
-        get(client, url)
-        server.append(time.perf_counter() - started)
+        clock = own_time.Clock()
+        with own_time.clocked(clock):
+            started = time.perf_counter()
+            get(client, url)
+            server.append(time.perf_counter() - started)
+        splits.append(clock)
         times = run_raw(cursor, report_sql)
         raw.append(sum(times))
         ratios.append(server[-1] / raw[-1])
@@ -147,6 +151,15 @@ def measure(client: Client, cursor: psycopg2.extensions.cursor, url: str, runs: 
         sql=[
             {"sql": sql, "raw_ms": median(series) * 1000}
             for sql, series in zip(report_sql, per_query, strict=True)
+        ],
+        runs=[
+            {
+                "server_ms": total * 1000,
+                "raw_sql_ms": sql * 1000,
+                "statements_ms": clock.statements * 1000,
+                "template_ms": clock.template * 1000,
+            }
+            for total, sql, clock in zip(server, raw, splits, strict=True)
         ],
     )
     return figures
@@ -188,11 +201,22 @@ def measure_floor(client: Client, runs: int) -> dict:
         "primary_sql": [query["sql"] for query in captured["default"]],
     }
     if runs:
-        server = []
+        server, splits = [], []
         for _ in range(runs * 2):
-            started = time.perf_counter()
-            get(client, FLOOR_URL)
-            server.append(time.perf_counter() - started)
+            clock = own_time.Clock()
+            with own_time.clocked(clock):
+                started = time.perf_counter()
+                get(client, FLOOR_URL)
+                server.append(time.perf_counter() - started)
+            splits.append(clock)
+        figures["runs"] = [
+            {
+                "server_ms": total * 1000,
+                "statements_ms": clock.statements * 1000,
+                "template_ms": clock.template * 1000,
+            }
+            for total, clock in zip(server, splits, strict=True)
+        ]
         figures["server_ms"] = summary([seconds * 1000 for seconds in server])
     return figures
 
@@ -223,10 +247,6 @@ def main() -> None:
         found["engines"] = {
             name: engines.compare(client, report_pages()[name])
             for name in ("hours", "hours_26_weeks")
-        }
-        found["own_time"] = {
-            name: own_time.split(client, url)
-            for name, url in {"floor": FLOOR_URL, **report_pages()}.items()
         }
     env.write_json(args.out, found)
 
