@@ -71,6 +71,15 @@ def get(client: Client, url: str) -> None:
     b"".join(response) if response.streaming else response.content
 
 
+def timed_get(client: Client, url: str) -> tuple[float, own_time.Clock]:
+    """Seconds of one request of ``url``, and where they went (``bench.own_time``)."""
+    clock = own_time.Clock()
+    with own_time.clocked(clock):
+        started = time.perf_counter()
+        get(client, url)
+        return time.perf_counter() - started, clock
+
+
 def capture(client: Client, url: str) -> dict[str, list[dict]]:
     """The queries one request ran, per alias (SQL with its parameters inlined)."""
     contexts = {alias: CaptureQueriesContext(connections[alias]) for alias in ALIASES}
@@ -132,11 +141,8 @@ def measure(client: Client, cursor: psycopg2.extensions.cursor, url: str, runs: 
         run_raw(cursor, report_sql)
     splits = []
     for _ in range(runs):
-        clock = own_time.Clock()
-        with own_time.clocked(clock):
-            started = time.perf_counter()
-            get(client, url)
-            server.append(time.perf_counter() - started)
+        seconds, clock = timed_get(client, url)
+        server.append(seconds)
         splits.append(clock)
         times = run_raw(cursor, report_sql)
         raw.append(sum(times))
@@ -203,11 +209,8 @@ def measure_floor(client: Client, runs: int) -> dict:
     if runs:
         server, splits = [], []
         for _ in range(runs * 2):
-            clock = own_time.Clock()
-            with own_time.clocked(clock):
-                started = time.perf_counter()
-                get(client, FLOOR_URL)
-                server.append(time.perf_counter() - started)
+            seconds, clock = timed_get(client, FLOOR_URL)
+            server.append(seconds)
             splits.append(clock)
         figures["runs"] = [
             {
