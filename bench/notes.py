@@ -7,7 +7,7 @@ benchmark), written down so that the next step can be judged by its size.
 
 from __future__ import annotations
 
-from statistics import median
+from bench.stats import median
 
 SEEDING_METHOD = """\
 One round: an empty database, then `manage.py seed --users N --weeks 260` in a child \
@@ -138,6 +138,7 @@ def pages_miss(figures: dict, over: list[str]) -> str:
         + (FIXED_COST.format(floor=floor_ms) if floor_ms is not None else ""),
         "",
     ]
+    split = own_time_split(full, floor)
     for name in over:
         page = full[name]
         cause = PAGE_CAUSES.get(name, GENERIC_CAUSE).format(people=people)
@@ -146,7 +147,7 @@ def pages_miss(figures: dict, over: list[str]) -> str:
             f"- `{name}`: {page['server_ms']['median']:.0f} ms, of which"
             f" {page['raw_sql_ms']['median']:.0f} ms of SQL and {page['overhead_ms']:.0f} ms"
             f" of Django, where 1.25x leaves it {allowed:.0f} ms. {cause}"
-            + _own_time_bound(figures, name)
+            + _own_time_bound(split.get(name))
         )
     slowest = max(page["server_ms"]["median"] for page in full.values())
     lines += ["", PAGES_NEXT.format(slowest=slowest, scale=figures["scale"], people=people)]
@@ -162,9 +163,7 @@ def own_time_split(pages: dict, floor: dict | None) -> dict:
     if not floor or "runs" not in floor or not all("runs" in page for page in pages.values()):
         return {}
     frame = median([run["template_ms"] for run in floor["runs"]])
-    stack = median(
-        [run["server_ms"] - run["statements_ms"] - run["template_ms"] for run in floor["runs"]]
-    )
+    stack = median([_python(run) for run in floor["runs"]])
     least = median([run["server_ms"] for run in floor["runs"]])
     split = {"floor": _split_runs(floor["runs"], frame, stack, least)}
     for name, page in pages.items():
@@ -172,22 +171,24 @@ def own_time_split(pages: dict, floor: dict | None) -> dict:
     return split
 
 
-def _split_runs(runs: list[dict], frame: float, stack: float, floor_ms: float) -> dict:
-    def python(run: dict) -> float:
-        return run["server_ms"] - run["statements_ms"] - run["template_ms"]
+def _python(run: dict) -> float:
+    """A request's time in neither statements nor its template."""
+    return run["server_ms"] - run["statements_ms"] - run["template_ms"]
 
+
+def _split_runs(runs: list[dict], frame: float, stack: float, floor_ms: float) -> dict:
     figures = {
         key: median([run[key] for run in runs])
         for key in ("server_ms", "statements_ms", "template_ms")
     }
-    figures["python_ms"] = median([python(run) for run in runs])
+    figures["python_ms"] = median([_python(run) for run in runs])
     figures["template_beyond_ms"] = median([run["template_ms"] - frame for run in runs])
-    figures["view_python_ms"] = median([python(run) - stack for run in runs])
+    figures["view_python_ms"] = median([_python(run) - stack for run in runs])
     if all("raw_sql_ms" in run for run in runs):
         for key, saved in (
             ("without_template", lambda run: run["template_ms"] - frame),
-            ("without_view_python", lambda run: python(run) - stack),
-            ("without_both", lambda run: run["template_ms"] - frame + python(run) - stack),
+            ("without_view_python", lambda run: _python(run) - stack),
+            ("without_both", lambda run: run["template_ms"] - frame + _python(run) - stack),
         ):
             figures[key] = median(
                 [
@@ -199,12 +200,8 @@ def _split_runs(runs: list[dict], frame: float, stack: float, floor_ms: float) -
     return figures
 
 
-def _own_time_bound(figures: dict, name: str) -> str:
-    """What the page's own time split leaves an alternative, from the same runs."""
-    pages = figures["sections"]["pages"]
-    scale = str(figures["scale"])
-    split = own_time_split(pages["by_size"][scale], pages.get("floor_by_size", {}).get(scale))
-    page = split.get(name)
+def _own_time_bound(page: dict | None) -> str:
+    """What a page's own time split leaves an alternative, from the same runs."""
     if not page or "without_both" not in page:
         return ""
     return (

@@ -159,12 +159,7 @@ def measure(client: Client, cursor: psycopg2.extensions.cursor, url: str, runs: 
             for sql, series in zip(report_sql, per_query, strict=True)
         ],
         runs=[
-            {
-                "server_ms": total * 1000,
-                "raw_sql_ms": sql * 1000,
-                "statements_ms": clock.statements * 1000,
-                "template_ms": clock.template * 1000,
-            }
+            {**clock.figures(total), "raw_sql_ms": sql * 1000}
             for total, sql, clock in zip(server, raw, splits, strict=True)
         ],
     )
@@ -213,12 +208,7 @@ def measure_floor(client: Client, runs: int) -> dict:
             server.append(seconds)
             splits.append(clock)
         figures["runs"] = [
-            {
-                "server_ms": total * 1000,
-                "statements_ms": clock.statements * 1000,
-                "template_ms": clock.template * 1000,
-            }
-            for total, clock in zip(server, splits, strict=True)
+            clock.figures(total) for total, clock in zip(server, splits, strict=True)
         ]
         figures["server_ms"] = summary([seconds * 1000 for seconds in server])
     return figures
