@@ -30,8 +30,18 @@ def _throttled(settings):
     settings.AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 
 
-def _log_in(browser: Client, username: str, password: str, *, url: str = SITE_LOGIN, ip="10.0.0.1"):
-    return browser.post(url, {"username": username, "password": password}, REMOTE_ADDR=ip)
+def _log_in(
+    browser: Client,
+    username: str,
+    password: str,
+    *,
+    url: str = SITE_LOGIN,
+    ip: str = "10.0.0.1",
+    forwarded: str | None = None,
+):
+    """A login attempt from ``ip``, with ``forwarded`` as its X-Forwarded-For if given."""
+    extra = {} if forwarded is None else {"HTTP_X_FORWARDED_FOR": forwarded}
+    return browser.post(url, {"username": username, "password": password}, REMOTE_ADDR=ip, **extra)
 
 
 def test_failures_for_a_user_name_lock_it_even_for_the_right_password():
@@ -102,12 +112,7 @@ def test_a_forwarded_entry_counts_only_as_an_address(settings, header, counted_a
     settings.TRUSTED_PROXY_COUNT = 1
     UserFactory(username="ada")
 
-    response = Client().post(
-        SITE_LOGIN,
-        {"username": "ada", "password": "wrong"},
-        REMOTE_ADDR="10.0.0.1",
-        HTTP_X_FORWARDED_FOR=header,
-    )
+    response = _log_in(Client(), "ada", "wrong", forwarded=header)
 
     assert response.status_code == 200
     assert AccessAttempt.objects.get().ip_address == counted_as
@@ -117,36 +122,17 @@ def test_a_forwarded_address_counts_only_behind_a_trusted_proxy(settings):
     UserFactory(username="ada")
     # No proxy of ours: a header the visitor sends changes nothing.
     for number in range(LIMIT):
-        Client().post(
-            SITE_LOGIN,
-            {"username": "ada", "password": "wrong"},
-            REMOTE_ADDR="10.0.0.1",
-            HTTP_X_FORWARDED_FOR=f"203.0.113.{number}",
-        )
+        _log_in(Client(), "ada", "wrong", forwarded=f"203.0.113.{number}")
     assert _log_in(Client(), "ada", DEFAULT_PASSWORD, ip="10.0.0.1").status_code == 429
 
-    # Behind one proxy of ours: the address it was reached from, not what came before.
+    # Behind one proxy of ours (10.0.0.1, for everyone): the address it was reached from,
+    # not what came before.
     settings.TRUSTED_PROXY_COUNT = 1
-    behind_proxy = {"REMOTE_ADDR": "10.0.0.1"}  # the proxy, for everyone
     for _ in range(LIMIT):
-        Client().post(
-            SITE_LOGIN,
-            {"username": "ada", "password": "wrong"},
-            HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7",
-            **behind_proxy,
-        )
-    locked = Client().post(
-        SITE_LOGIN,
-        {"username": "ada", "password": DEFAULT_PASSWORD},
-        HTTP_X_FORWARDED_FOR="5.6.7.8, 198.51.100.7",  # a spoofed first entry: same visitor
-        **behind_proxy,
-    )
-    other_visitor = Client().post(
-        SITE_LOGIN,
-        {"username": "ada", "password": DEFAULT_PASSWORD},
-        HTTP_X_FORWARDED_FOR="198.51.100.8",
-        **behind_proxy,
-    )
+        _log_in(Client(), "ada", "wrong", forwarded="1.2.3.4, 198.51.100.7")
+    # A spoofed first entry: the same visitor.
+    locked = _log_in(Client(), "ada", DEFAULT_PASSWORD, forwarded="5.6.7.8, 198.51.100.7")
+    other_visitor = _log_in(Client(), "ada", DEFAULT_PASSWORD, forwarded="198.51.100.8")
     assert (locked.status_code, other_visitor.status_code) == (429, 302)
 
 
@@ -157,24 +143,13 @@ def test_with_the_proxies_named_a_visitor_past_them_cannot_choose_an_address(set
     # Straight to the site's port, a new forged address each try: every try is counted at
     # the address the request really came from.
     for number in range(LIMIT):
-        Client().post(
-            SITE_LOGIN,
-            {"username": "ada", "password": "wrong"},
-            REMOTE_ADDR="192.0.2.50",
-            HTTP_X_FORWARDED_FOR=f"203.0.113.{number}",
-        )
-    past_the_proxy = Client().post(
-        SITE_LOGIN,
-        {"username": "ada", "password": DEFAULT_PASSWORD},
-        REMOTE_ADDR="192.0.2.50",
-        HTTP_X_FORWARDED_FOR="203.0.113.99",
+        _log_in(Client(), "ada", "wrong", ip="192.0.2.50", forwarded=f"203.0.113.{number}")
+    past_the_proxy = _log_in(
+        Client(), "ada", DEFAULT_PASSWORD, ip="192.0.2.50", forwarded="203.0.113.99"
     )
     # Through the proxy, the header still names the visitor.
-    through_the_proxy = Client().post(
-        SITE_LOGIN,
-        {"username": "ada", "password": DEFAULT_PASSWORD},
-        REMOTE_ADDR="10.0.0.9",
-        HTTP_X_FORWARDED_FOR="203.0.113.99",
+    through_the_proxy = _log_in(
+        Client(), "ada", DEFAULT_PASSWORD, ip="10.0.0.9", forwarded="203.0.113.99"
     )
 
     assert (past_the_proxy.status_code, through_the_proxy.status_code) == (429, 302)
