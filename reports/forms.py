@@ -21,6 +21,7 @@ from timetrack import periods
 from timetrack.date_bounds import BoundedDateField
 from timetrack.forms import PersonChoiceField, ValuesChoiceField
 from timetrack.models import Client, Project, TimecardStatus
+from timetrack.widgets import LongSelect
 
 INVALID_DATE = "Enter the {which} date as YYYY-MM-DD, for example 2024-05-31."
 RANGE_REVERSED = "The end date ({end}) is before the start date ({start}): swap them or fix one."
@@ -79,6 +80,7 @@ class TimecardFilterForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("", "Any status"), *TimecardStatus.choices],
         required=False,
+        widget=LongSelect,
         error_messages={"invalid_choice": UNKNOWN_CHOICE.format(what="status")},
     )
 

@@ -9,6 +9,7 @@ as the template does.
 
 from __future__ import annotations
 
+import functools
 import html
 from typing import Any
 
@@ -16,6 +17,9 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+OPTION_LISTS_KEPT = 64
+"""How many lists of options ``LongSelect`` keeps written (a few selects, a few languages)."""
 
 
 class LongSelect(forms.Select):
@@ -35,28 +39,46 @@ class LongSelect(forms.Select):
         attrs: dict[str, Any] | None = None,
         renderer: Any = None,
     ) -> SafeString:
-        # iter(): list() would first ask a ModelChoiceIterator its len(), a COUNT query.
-        choices = [*iter(self.choices)]
-        if any(isinstance(label, (list, tuple)) for _, label in choices):
-            return super().render(name, value, attrs, renderer)
-        selected = set(self.format_value(value))
-        options = []
-        for option_value, label in choices:
+        # The key holds each value and label as text with its type: a label marked safe
+        # and a plain one of the same text are written differently. iter(): list()
+        # would first ask a ModelChoiceIterator its len(), a COUNT query.
+        texts = []
+        for option_value, label in iter(self.choices):
+            if isinstance(label, (list, tuple)):  # a group: forms.Select writes optgroups
+                return super().render(name, value, attrs, renderer)
             option_value = "" if option_value is None else str(option_value)
-            is_selected = option_value in selected
-            if is_selected and not self.allow_multiple_selected:
-                selected = set()  # forms.Select selects the first match only
-            options.append(
-                f'<option value="{_escape(option_value)}"{" selected" if is_selected else ""}>'
-                f"{_escape(label)}</option>"
-            )
+            label = str(label)
+            texts.append((option_value, label, type(option_value), type(label)))
+        options, first_of = _options(tuple(texts))
+        # forms.Select selects the first option whose value is one of the selected.
+        chosen = [first_of[value] for value in self.format_value(value) if value in first_of]
+        if chosen:
+            options = [*options]
+            at = min(chosen)
+            options[at] = options[at].replace('">', '" selected>', 1)
         return format_html(
             '<select name="{}"{}>{}</select>',
             name,
             flatatt(self.build_attrs(self.attrs, attrs)),
-            # Every value and label in these options was escaped by _escape.
+            # Every value and label in these options was escaped by _options.
             mark_safe("".join(options)),
         )
+
+
+@functools.lru_cache(maxsize=OPTION_LISTS_KEPT)
+def _options(texts: tuple[tuple[str, str, type, type], ...]) -> tuple[tuple[str, ...], dict]:
+    """Each option's markup, unselected, and the index of each value's first option.
+
+    Remembered: a page's long lists (everyone, every project) are the same from one
+    request to the next, and escaping their hundreds of labels was most of their cost.
+    An escaped value holds no ``"``, so an option's first ``">`` closes its value.
+    """
+    first_of: dict[str, int] = {}
+    options = []
+    for at, (value, label, _, _) in enumerate(texts):
+        first_of.setdefault(value, at)
+        options.append(f'<option value="{_escape(value)}">{_escape(label)}</option>')
+    return tuple(options), first_of
 
 
 def _escape(text: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django import forms
 from django.test.html import parse_html
+from django.utils.safestring import mark_safe
 
 from timetrack.factories import ClientFactory
 from timetrack.models import Client
@@ -78,3 +79,21 @@ def test_renders_a_model_choice_field_as_select_does():
     assert parse_html(str(form(LongSelect)["client"])) == parse_html(
         str(form(forms.Select)["client"])
     )
+
+
+def test_a_remembered_list_selects_afresh_each_time():
+    """The options are kept written between renders; the selection is not kept with them."""
+    kwargs = {"choices": CHOICES, "required": False}
+    for data in ({"person": "2"}, {"person": "3"}, None, {"person": "2"}):
+        select, long_select = both(kwargs, data)
+        assert parse_html(long_select) == parse_html(select)
+        assert long_select.count(" selected") == 1
+
+
+def test_a_safe_label_and_a_plain_one_of_the_same_text_are_kept_apart():
+    text = "<b>Ada</b>"
+    _, plain = both({"choices": [("1", text)], "required": False})
+    _, safe = both({"choices": [("1", mark_safe(text))], "required": False})
+    _, plain_again = both({"choices": [("1", text)], "required": False})
+    assert "&lt;b&gt;Ada" in plain and plain_again == plain
+    assert "<b>Ada</b>" in safe
