@@ -22,7 +22,20 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import connections, router, transaction
-from django.db.models import Count, DecimalField, Exists, F, Min, OuterRef, Q, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from reports.csv_copy import bound_sql, copy_csv
@@ -286,18 +299,24 @@ def hours_by_person_week(
             .annotate(week=TruncWeek("date"))
             .values("user_id", "week")
             .annotate(**_hours_split())
+            .values_list("user_id", "week", *_hours_split())  # tuples: no dict a row
         )
-        for row in rows:
-            cells_of.setdefault(row["user_id"], {})[row["week"]] = _week_hours(row)
-    person_rows = [
-        PersonWeeks(
-            user_id=user_id,
-            username=username,
-            full_name=f"{first_name} {last_name}".strip(),
-            cells=[cells_of.get(user_id, {}).get(week, WeekHours(week)) for week in weeks],
+        for user_id, week, billable, non_billable in rows:
+            cells_of.setdefault(user_id, {})[week] = WeekHours(
+                week, billable or ZERO, non_billable or ZERO
+            )
+    no_hours = [WeekHours(week) for week in weeks]  # one per week, shared by the rows
+    person_rows = []
+    for user_id, username, first_name, last_name in people_page:
+        cells = cells_of.get(user_id, {})
+        person_rows.append(
+            PersonWeeks(
+                user_id=user_id,
+                username=username,
+                full_name=f"{first_name} {last_name}".strip(),
+                cells=[cells.get(week, empty) for week, empty in zip(weeks, no_hours, strict=True)],
+            )
         )
-        for user_id, username, first_name, last_name in people_page
-    ]
     return HoursReport(
         filters=filters,
         weeks=weeks,
@@ -384,22 +403,29 @@ def unbilled_time(*, today: datetime.date) -> UnbilledReport:
             timecards=Count("id"),
         )
         .order_by("client", "username")
-    )
+        .values_list(  # tuples: no dict for each of a thousand pairs
+            "user_id", "client_id", "client", "username", "first_name", "last_name",
+            "hourly_rate", "total_hours", "value", "oldest", "timecards",
+        )
+    )  # fmt: skip
     by_client_person = [
         UnbilledLine(
-            hours=row["total_hours"],
-            value=row["value"] or ZERO,
-            oldest=row["oldest"],
-            timecards=row["timecards"],
-            client_id=row["client_id"],
-            client=row["client"],
-            user_id=row["user_id"],
-            username=row["username"],
-            full_name=f"{row['first_name']} {row['last_name']}".strip(),
-            hourly_rate=row["hourly_rate"],
+            hours=hours,
+            value=value or ZERO,
+            oldest=oldest,
+            timecards=timecards,
+            client_id=client_id,
+            client=client,
+            user_id=user_id,
+            username=username,
+            full_name=f"{first_name} {last_name}".strip(),
+            hourly_rate=hourly_rate,
         )
-        for row in pairs
-    ]
+        for (
+            user_id, client_id, client, username, first_name, last_name,
+            hourly_rate, hours, value, oldest, timecards,
+        ) in pairs
+    ]  # fmt: skip
     by_client = _roll_up(by_client_person, "client_id", keep=("client_id", "client"))
     by_person = _roll_up(
         by_client_person, "user_id", keep=("user_id", "username", "full_name", "hourly_rate")
@@ -523,7 +549,9 @@ def invoice_summary(*, today: datetime.date) -> InvoiceReport:
         for value, label in InvoiceStatus.choices
     ]
 
-    aggregates = {}
+    # Each unpaid sent invoice falls in one bucket (a CASE), then one row a bucket: cheaper
+    # to build than a filtered count and sum per bucket, and the same scan.
+    in_buckets = []
     for index, (_, first_day, last_day) in enumerate(AGING_BUCKETS):
         # The first bucket has no upper bound on the date: an invoice dated ahead is new.
         in_bucket = Q()
@@ -531,17 +559,20 @@ def invoice_summary(*, today: datetime.date) -> InvoiceReport:
             in_bucket &= Q(issued_on__lte=today - datetime.timedelta(days=first_day))
         if last_day is not None:
             in_bucket &= Q(issued_on__gte=today - datetime.timedelta(days=last_day))
-        aggregates[f"count_{index}"] = Count("id", filter=in_bucket)
-        aggregates[f"total_{index}"] = Sum("total", filter=in_bucket)
-    aging_row = Invoice.objects.filter(status=InvoiceStatus.SENT).aggregate(**aggregates)
-    aging = [
-        AgingBucket(
-            label=label,
-            count=aging_row[f"count_{index}"],
-            total=aging_row[f"total_{index}"] or ZERO,
-        )
-        for index, (label, _, _) in enumerate(AGING_BUCKETS)
-    ]
+        in_buckets.append(When(in_bucket, then=Value(index)))
+    by_bucket = {
+        bucket: (count, amount)
+        for bucket, count, amount in Invoice.objects.filter(status=InvoiceStatus.SENT)
+        .annotate(bucket=Case(*in_buckets, output_field=IntegerField()))
+        .values("bucket")
+        .annotate(count=Count("id"), amount=Sum("total"))
+        .values_list("bucket", "count", "amount")
+        .order_by()
+    }
+    aging = []
+    for index, (label, _, _) in enumerate(AGING_BUCKETS):
+        count, amount = by_bucket.get(index, (0, ZERO))
+        aging.append(AgingBucket(label=label, count=count, total=amount or ZERO))
 
     first_month = periods.add_months(today, -(REVENUE_MONTHS - 1))
     paid = Invoice.objects.filter(
