@@ -95,8 +95,9 @@ def pages(full: int) -> dict:
         found = env.run_django("bench.pages", *args, db=db)
         by_size[str(size)] = found["pages"]
         floor_by_size[str(size)] = found["floor"]
-        if "engines" in found:  # measured on the full size only
-            extra["engines"] = found["engines"]
+        for alternatives in ("engines", "hand_sql"):  # measured on the full size only
+            if alternatives in found:
+                extra[alternatives] = found[alternatives]
     with tempfile.TemporaryDirectory(prefix="metrics-") as folder:  # as under gunicorn
         extra["metrics_cost"] = env.run_django(
             "bench.metrics_cost", db=env.db_name(full, full), PROMETHEUS_MULTIPROC_DIR=folder

@@ -406,6 +406,7 @@ def pages(figures: dict) -> str:
         + floor_line(found, full_size(figures))
         + own_time_part(full_pages(figures), found.get("floor_by_size", {}).get(full_size(figures)))
         + engines_part(found)
+        + hand_sql_part(found)
         + metrics_part(found)
         + "\n\nQueries per request (standby + primary) at each size, counted by"
         " `CaptureQueriesContext` on both connections:\n\n"
@@ -465,6 +466,32 @@ def engines_part(found: dict) -> str:
         + "\n\n"
         + notes.engines_choice(compared)
     )
+
+
+def hand_sql_part(found: dict) -> str:
+    compared = found.get("hand_sql")
+    if not compared:
+        return ""
+    rows = [
+        [
+            name,
+            f"{figures['orm_ms']:.1f}",
+            f"{figures['hand_ms']:.1f}",
+            f"{figures['orm_python_ms']:.1f}",
+            f"{figures['hand_python_ms']:.1f}",
+            f"{figures['saved_python_ms']:.1f}",
+        ]
+        for name, figures in compared.items()
+    ]
+    head = [
+        "page",
+        "ORM ms",
+        "hand-written SQL ms",
+        "ORM's Python ms",
+        "hand-written's Python ms",
+        "Python saved ms",
+    ]
+    return "\n\n" + notes.HAND_SQL + "\n\n" + table(head, rows) + "\n\n" + notes.HAND_SQL_CHOICE
 
 
 def metrics_part(found: dict) -> str:

@@ -139,6 +139,7 @@ def pages_miss(figures: dict, over: list[str]) -> str:
         "",
     ]
     split = own_time_split(full, floor)
+    hand = figures["sections"]["pages"].get("hand_sql", {})
     for name in over:
         page = full[name]
         cause = PAGE_CAUSES.get(name, GENERIC_CAUSE).format(people=people)
@@ -148,6 +149,7 @@ def pages_miss(figures: dict, over: list[str]) -> str:
             f" {page['raw_sql_ms']['median']:.0f} ms of SQL and {page['overhead_ms']:.0f} ms"
             f" of Django, where 1.25x leaves it {allowed:.0f} ms. {cause}"
             + _own_time_bound(split.get(name))
+            + _hand_sql_left(page, hand.get(name), floor_ms)
         )
     slowest = max(page["server_ms"]["median"] for page in full.values())
     lines += ["", PAGES_NEXT.format(slowest=slowest, scale=figures["scale"], people=people)]
@@ -215,6 +217,26 @@ def _own_time_bound(page: dict | None) -> str:
     )
 
 
+def _hand_sql_left(page: dict, compared: dict | None, floor_ms: float | None) -> str:
+    """Where the Python that hand-written SQL saved (measured below) would leave a page:
+    each timed run less that saving, never below its SQL plus the floor."""
+    if not compared or floor_ms is None or not all("raw_sql_ms" in run for run in page["runs"]):
+        return ""
+    saved = compared["saved_python_ms"]
+    left = median(
+        [
+            max(run["server_ms"] - saved, run["raw_sql_ms"] + floor_ms) / run["raw_sql_ms"]
+            for run in page["runs"]
+        ]
+    )
+    verdict = "within" if left <= 1.25 else "still over"
+    return (
+        f" Measured alternative: its querysets written as SQL by hand (below) saved"
+        f" {saved:.1f} ms of Python, which would have left the page at {left:.2f}x,"
+        f" {verdict} the target."
+    )
+
+
 FIXED_COST = (
     "The floor, a report view that runs no report query through the same stack (the"
     " middleware, the session and the user read on the primary, the scope choosing a"
@@ -271,13 +293,17 @@ week cells and hours are remembered, and the person list is kept between request
 while its table is unchanged (`timetrack/choice_lists.py`). Measured during \
 development, the hours page's template went from 24.5 ms to 7.9 ms (its table from 8.2 \
 to 1.0 ms, its filter form from 8.1 to 3.9 ms) and the unbilled page's from 9-12 ms to \
-6 ms.
+6 ms. Since the last run: the long selects keep their options written between requests \
+(`timetrack/widgets.py`; the hours filter form measured 8.2 to 4.0 ms), the long results \
+are read as tuples, and the invoice aging is one grouped `CASE` instead of eight \
+filtered aggregates (about 1 ms less to build).
 
 What remains is measured in section 2, "Where the own time goes", on the same requests \
 as the ratios: for each page the stack's Python and the reports' frame (the floor), the \
 template beyond the frame and the view's Python (its forms, querysets and rows). The \
-bounds above are what a free template or free querysets would leave; no alternative \
-that reaches them was measured beyond the hours table's rows (below). The ratios move \
+bounds above are what a free template or free querysets would leave; the alternatives \
+measured are the hours table's rows written three ways and the querysets written as SQL \
+by hand (both below). The ratios move \
 by tenths between runs of the same code on this shared machine (`git log -p \
 BENCHMARKS.md` has the earlier runs). In absolute time, the slowest report page \
 answers in {slowest:.0f} ms at {scale:,} timecards in this run: that, and the query \
@@ -566,6 +592,24 @@ Jinja2 (the same template, in a plain `jinja2.Environment`; Django's `Jinja2` ba
 adds its context processors around one) and by Python \
 (`reports/tables.py`, what the page now uses); the three are checked to write the same \
 markup before they are timed, in turn (median of 40 each)."""
+
+
+HAND_SQL = """\
+**The querysets written as SQL** (`bench/hand_sql.py`): the hours report's three \
+queries and the unbilled report's one, written by hand in PostgreSQL's SQL and read \
+through a plain cursor into the same dataclasses, against the site's selectors built \
+with the ORM; each pair is checked to return the same report, then timed in turn inside \
+the standby's scope (median of 40 each), split as above: "Python" is all but the \
+statements. What the ORM costs is the building and compiling of its querysets on every \
+request and each row passed through its converters; the rows and the report's \
+arithmetic are the same on both sides."""
+
+HAND_SQL_CHOICE = """\
+Why the site keeps the ORM: the SQL above is PostgreSQL's (`date_trunc`, `= ANY`), so \
+the embedded site on SQLite would need a second selector for each report, and every \
+filter of the form written twice, once in each; the ORM writes one query for each \
+backend from one definition, and the site's tests run both. "What misses" gives, for \
+each page over target, where the Python it saved would have left the page."""
 
 
 def engines_choice(compared: dict) -> str:

@@ -33,7 +33,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench import engines, env, own_time, plans  # noqa: E402
+from bench import engines, env, hand_sql, own_time, plans  # noqa: E402
 from bench.floor import FLOOR_URL  # noqa: E402
 from bench.markdown import PAGE_TARGET  # noqa: E402
 from bench.stats import median, summary  # noqa: E402
@@ -241,6 +241,9 @@ def main() -> None:
             name: engines.compare(client, report_pages()[name])
             for name in ("hours", "hours_26_weeks")
         }
+        found["hand_sql"] = hand_sql.compare(
+            {name: report_pages()[name] for name in ("hours", "hours_26_weeks")}
+        )
     env.write_json(args.out, found)
 
 

@@ -426,6 +426,14 @@ def unbilled_time(*, today: datetime.date) -> UnbilledReport:
             hourly_rate, hours, value, oldest, timecards,
         ) in pairs
     ]  # fmt: skip
+    return unbilled_from_pairs(today, by_client_person)
+
+
+def unbilled_from_pairs(
+    today: datetime.date, by_client_person: list[UnbilledLine]
+) -> UnbilledReport:
+    """The unbilled report from its (person, client) lines, sorted by client and user name:
+    the per-client and per-person lines added up from them."""
     by_client = _roll_up(by_client_person, "client_id", keep=("client_id", "client"))
     by_person = _roll_up(
         by_client_person, "user_id", keep=("user_id", "username", "full_name", "hourly_rate")

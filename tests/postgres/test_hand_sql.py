@@ -1,0 +1,78 @@
+"""The benchmark's hand-written SQL (``bench/hand_sql.py``) returns what the site's ORM
+selectors return, for every filter of the hours form: the alternative section 2 measures
+is the same report, not a cheaper one, read here on a real standby."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal as D
+
+import pytest
+from django.utils import timezone
+
+from accounts.factories import UserFactory
+from bench import hand_sql
+from core.routing import read_from
+from reports import selectors
+from reports.selectors import TimecardFilters
+from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
+from timetrack.models import TimecardStatus
+from timetrack.periods import week_start
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, databases="__all__")]
+
+
+@pytest.fixture
+def timecards(wait_for_replay) -> dict:
+    monday = week_start(timezone.localdate())
+    ada = UserFactory(username="ada", first_name="Ada", last_name="Lovelace", hourly_rate=D("90"))
+    bob = UserFactory(username="bob", first_name="", last_name="", hourly_rate=D("40"))
+    acme, globex = ClientFactory(name="Acme"), ClientFactory(name="Globex")
+    rockets, widgets = ProjectFactory(client=acme), ProjectFactory(client=globex)
+    for weeks_back, user, project, hours, billable, state in [
+        (0, ada, rockets, "8.00", True, {"approved": True}),
+        (1, ada, rockets, "2.50", False, {"submitted": True}),
+        (1, bob, widgets, "4.25", True, {"approved": True}),
+        (3, bob, rockets, "6.00", True, {}),
+        (3, ada, widgets, "1.75", True, {"approved": True}),
+        (12, bob, widgets, "3.00", True, {"approved": True}),  # outside the default range
+    ]:
+        TimecardFactory(
+            user=user,
+            project=project,
+            date=monday - datetime.timedelta(weeks=weeks_back, days=-1),
+            hours=D(hours),
+            billable=billable,
+            **state,
+        )
+    wait_for_replay()
+    return {"ada": ada, "bob": bob, "acme": acme, "rockets": rockets, "monday": monday}
+
+
+def test_the_hours_report_is_the_same_for_every_filter(timecards):
+    start = timecards["monday"] - datetime.timedelta(weeks=8)
+    end = timezone.localdate()
+    every_filter = [
+        {},
+        {"user_id": timecards["ada"].pk},
+        {"client_id": timecards["acme"].pk},
+        {"project_id": timecards["rockets"].pk},
+        {"status": TimecardStatus.APPROVED},
+        {"user_id": timecards["bob"].pk, "client_id": timecards["acme"].pk},
+        {"start": start - datetime.timedelta(weeks=8)},
+    ]
+    with read_from("standby"):
+        for chosen in every_filter:
+            filters = TimecardFilters(**{"start": start, "end": end, **chosen})
+            orm = selectors.hours_by_person_week(filters=filters)
+            hand = hand_sql.hours_by_person_week(filters=filters)
+            assert hand_sql.same_hours_report(orm, hand), chosen
+            assert orm.total > 0, chosen  # every filter here selects some hours
+
+
+def test_the_unbilled_report_is_the_same(timecards):
+    with read_from("standby"):
+        orm = selectors.unbilled_time(today=timezone.localdate())
+        hand = hand_sql.unbilled_time(today=timezone.localdate())
+    assert hand_sql.same_unbilled_report(orm, hand)
+    assert orm.value == D("8.00") * 90 + D("4.25") * 40 + D("1.75") * 90 + D("3.00") * 40
