@@ -25,6 +25,7 @@ from django.db import connections, router, transaction
 from django.db.models import (
     Case,
     Count,
+    DateField,
     DecimalField,
     Exists,
     F,
@@ -36,7 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models.functions import Cast, TruncMonth, TruncWeek
 
 from reports.csv_copy import bound_sql, copy_csv
 from reports.csv_export import FORMULA_TRIGGERS, counted, csv_lines, in_chunks
@@ -116,6 +117,16 @@ def _hours_split() -> dict[str, Sum]:
     }
 
 
+def _week_of(field: str) -> Cast:
+    """The Monday of the week of a date ``field``, read as a date.
+
+    ``TruncWeek`` of a date column is a timestamp with time zone on PostgreSQL, which the
+    driver reads with its offset and Django turns back into a date, row by row; cast to
+    a date in the query, it is read as one, and groups on a smaller key.
+    """
+    return Cast(TruncWeek(field), DateField())
+
+
 def _week_hours(row: dict) -> WeekHours:
     return WeekHours(row["week"], row["billable_hours"] or ZERO, row["non_billable_hours"] or ZERO)
 
@@ -124,7 +135,7 @@ def _weekly_hours(q: Q, weeks: list[datetime.date]) -> list[WeekHours]:
     """Billable and non-billable hours of the matching timecards, every week present."""
     rows = (
         Timecard.objects.filter(q)
-        .annotate(week=TruncWeek("date"))
+        .annotate(week=_week_of("date"))
         .values("week")
         .annotate(**_hours_split())
         .order_by()
@@ -296,7 +307,7 @@ def hours_by_person_week(
     if people_page.object_list:
         rows = (
             matching.filter(user_id__in=[person[0] for person in people_page])
-            .annotate(week=TruncWeek("date"))
+            .annotate(week=_week_of("date"))
             .values("user_id", "week")
             .annotate(**_hours_split())
             .values_list("user_id", "week", *_hours_split())  # tuples: no dict a row
