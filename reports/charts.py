@@ -7,7 +7,11 @@ word and number around them (the ticks, the bars' labels, the axis titles) is HT
 laid out by the stylesheet beside the SVG, so text keeps its size on a phone as on a
 wide screen instead of shrinking with the drawing. Django templates cannot do
 arithmetic, so this module computes every coordinate and which labels fit;
-``templates/reports/_bar_chart.html`` only writes them out.
+``templates/reports/_bar_chart.html`` writes them out. The parts drawn by the dozen
+(a ``<rect>`` a segment, two a week for half a year, and a label a bar) are written
+by ``plot_lines_and_bars`` and ``bar_labels`` below, as the report tables' rows are
+(``reports/tables.py``): through the template's loops they cost a page more than the
+rest of its chart (BENCHMARKS.md, section 2).
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from html import escape
 from typing import Protocol
 
 from django.conf import settings
+from django.utils.safestring import SafeString, mark_safe
 
 from presentation import dates, numbers
 from presentation.numbers import Number
@@ -204,6 +210,39 @@ def bar_chart(
         ticks=ticks,
         legend=tuple(LegendItem(label=one.label, css_class=one.css_class) for one in series),
     )
+
+
+def plot_lines_and_bars(chart: BarChart) -> SafeString:
+    """The SVG's tick lines, then each bar's segments bottom-up with their titles.
+
+    Coordinates are written as Python writes a float, as the template wrote them with
+    localization off: a decimal comma would break the SVG.
+    """
+    lines = "".join(
+        f'<line class="axis" x1="0" x2="{chart.width}" y1="{tick.y}" y2="{tick.y}"'
+        ' vector-effect="non-scaling-stroke"></line>'
+        for tick in chart.ticks
+    )
+    rects = "".join(
+        f'<rect class="{escape(segment.css_class)}" x="{bar.x}" y="{segment.y}"'
+        f' width="{bar.width}" height="{segment.height}">'
+        f"<title>{escape(segment.title)}</title></rect>"
+        for bar in chart.bars
+        for segment in bar.segments
+    )
+    # Numbers written by Python; the class and title escaped above.
+    return mark_safe(lines + rects)
+
+
+def bar_labels(chart: BarChart) -> SafeString:
+    """A ``<li>`` a bar: its label, with the classes that say at which widths it shows."""
+    items = []
+    for bar in chart.bars:
+        classes = bar.label_classes
+        attribute = f' class="{classes}"' if classes else ""
+        items.append(f"<li{attribute}>{escape(bar.label)}</li>")
+    # The classes are this module's names; the labels escaped above.
+    return mark_safe("".join(items))
 
 
 def nice_step(maximum: Number, *, max_ticks: int = 5) -> Decimal:
