@@ -4,7 +4,7 @@ Figures go to ``bench/results/bench-results.json`` as each section ends (a failu
 late in the run keeps the earlier ones), the query plans and profiles next to it, and
 ``BENCHMARKS.md`` is written from the JSON at the end. Knobs, from the environment:
 ``BENCH_SCALE`` (timecards at full size, 1,000,000), ``BENCH_SEED_ROUNDS`` (3),
-``BENCH_PAGE_RUNS`` (15), ``BENCH_OVERHEAD_ROUNDS`` (5), ``BENCH_WRK_SECONDS`` (20 at
+``BENCH_PAGE_RUNS`` (25), ``BENCH_OVERHEAD_ROUNDS`` (5), ``BENCH_WRK_SECONDS`` (20 at
 a million, 5 below), ``BENCH_WRK_ROUNDS`` (2), ``BENCH_EXPORT_RUNS`` (3),
 ``BENCH_WRITERS`` (8 people) and ``BENCH_WRITER_SAVES`` (25 saves each) for section 6,
 ``BENCH_MIXED_SECONDS`` (20 at a million, 5 below), ``BENCH_MIXED_ROUNDS`` (2),
@@ -86,7 +86,7 @@ def pages(full: int) -> dict:
         if size == full:
             args = [
                 "--runs",
-                str(knob("BENCH_PAGE_RUNS", 15)),
+                str(knob("BENCH_PAGE_RUNS", 25)),
                 "--plans",
                 str(env.RESULTS / "plans"),
                 "--profiles",
