@@ -18,8 +18,10 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-OPTION_LISTS_KEPT = 64
-"""How many lists of options ``LongSelect`` keeps written (a few selects, a few languages)."""
+OPTION_LISTS_KEPT = 16
+"""How many lists of options ``LongSelect`` keeps written, the least recently used
+dropped first: a page has a few long selects, and a list that changes (someone joins)
+is kept anew while its old markup ages out."""
 
 
 class LongSelect(forms.Select):
@@ -29,7 +31,7 @@ class LongSelect(forms.Select):
     selected option, escaping), though not byte for byte: no newlines between options,
     boolean attributes last. It does not use the form renderer, so an overridden
     ``django/forms/widgets/select.html`` does not apply to it. Grouped choices
-    (optgroups) go through ``forms.Select`` itself.
+    (optgroups) and a multiple choice go through ``forms.Select`` itself.
     """
 
     def render(
@@ -39,6 +41,8 @@ class LongSelect(forms.Select):
         attrs: dict[str, Any] | None = None,
         renderer: Any = None,
     ) -> SafeString:
+        if self.allow_multiple_selected:
+            return super().render(name, value, attrs, renderer)
         # The key holds each value and label as text with its type: a label marked safe
         # and a plain one of the same text are written differently. iter(): list()
         # would first ask a ModelChoiceIterator its len(), a COUNT query.
@@ -49,36 +53,39 @@ class LongSelect(forms.Select):
             option_value = "" if option_value is None else str(option_value)
             label = str(label)
             texts.append((option_value, label, type(option_value), type(label)))
-        options, first_of = _options(tuple(texts))
+        options, value_ends = _options(tuple(texts))
         # forms.Select selects the first option whose value is one of the selected.
-        chosen = [first_of[value] for value in self.format_value(value) if value in first_of]
-        if chosen:
-            options = [*options]
-            at = min(chosen)
-            options[at] = options[at].replace('">', '" selected>', 1)
+        ends = [value_ends[value] for value in self.format_value(value) if value in value_ends]
+        if ends:
+            at = min(ends)
+            options = options[:at] + " selected" + options[at:]
         return format_html(
             '<select name="{}"{}>{}</select>',
             name,
             flatatt(self.build_attrs(self.attrs, attrs)),
             # Every value and label in these options was escaped by _options.
-            mark_safe("".join(options)),
+            mark_safe(options),
         )
 
 
 @functools.lru_cache(maxsize=OPTION_LISTS_KEPT)
-def _options(texts: tuple[tuple[str, str, type, type], ...]) -> tuple[tuple[str, ...], dict]:
-    """Each option's markup, unselected, and the index of each value's first option.
+def _options(texts: tuple[tuple[str, str, type, type], ...]) -> tuple[str, dict[str, int]]:
+    """The options' markup, none selected, and for each value where its first option's
+    ``value`` attribute ends: where ``selected`` goes when it is chosen.
 
     Remembered: a page's long lists (everyone, every project) are the same from one
     request to the next, and escaping their hundreds of labels was most of their cost.
-    An escaped value holds no ``"``, so an option's first ``">`` closes its value.
     """
-    first_of: dict[str, int] = {}
+    value_ends: dict[str, int] = {}
+    written = 0
     options = []
-    for at, (value, label, _, _) in enumerate(texts):
-        first_of.setdefault(value, at)
-        options.append(f'<option value="{_escape(value)}">{_escape(label)}</option>')
-    return tuple(options), first_of
+    for value, label, _, _ in texts:
+        head = f'<option value="{_escape(value)}"'
+        value_ends.setdefault(value, written + len(head))
+        option = f"{head}>{_escape(label)}</option>"
+        options.append(option)
+        written += len(option)
+    return "".join(options), value_ends
 
 
 def _escape(text: Any) -> str:

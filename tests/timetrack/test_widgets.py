@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from django import forms
 from django.test.html import parse_html
+from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from timetrack.factories import ClientFactory
 from timetrack.models import Client
-from timetrack.widgets import LongSelect
+from timetrack.widgets import LongSelect, _options
 
 CHOICES = [
     ("", "Everyone"),
@@ -97,3 +99,34 @@ def test_a_safe_label_and_a_plain_one_of_the_same_text_are_kept_apart():
     _, plain_again = both({"choices": [("1", text)], "required": False})
     assert "&lt;b&gt;Ada" in plain and plain_again == plain
     assert "<b>Ada</b>" in safe
+
+
+@pytest.mark.parametrize(
+    ("choices", "data"),
+    [
+        ([(None, "Nobody"), ("1", "Ada")], None),  # None written as "", selected unbound
+        ([(None, "Nobody"), ("1", "Ada")], {"person": "1"}),
+        ([(mark_safe('a"b'), "Quoted"), ("1", "Ada")], {"person": 'a"b'}),  # safe, unescaped
+    ],
+)
+def test_none_and_safe_values_are_written_and_selected_as_select_does(choices, data):
+    select, long_select = both({"choices": choices, "required": False}, data)
+    assert parse_html(long_select) == parse_html(select)
+
+
+def test_lazy_labels_are_written_in_the_language_of_the_request():
+    choices = [("", gettext_lazy("Today")), ("1", gettext_lazy("January"))]  # Django's own
+    for language in ("de", "en", "de"):
+        with translation.override(language):
+            select, long_select = both({"choices": choices, "required": False})
+            assert parse_html(long_select) == parse_html(select)
+    with translation.override("de"):
+        assert "Januar" in both({"choices": choices, "required": False})[1]
+
+
+def test_a_list_written_once_is_reused():
+    kwargs = {"choices": [*CHOICES, ("4", "only in this test")], "required": False}
+    both(kwargs)
+    hits = _options.cache_info().hits
+    both(kwargs, {"person": "4"})
+    assert _options.cache_info().hits == hits + 1
