@@ -21,10 +21,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from html import escape
 from typing import Protocol
 
 from django.conf import settings
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from presentation import dates, numbers
@@ -216,21 +216,22 @@ def plot_lines_and_bars(chart: BarChart) -> SafeString:
     """The SVG's tick lines, then each bar's segments bottom-up with their titles.
 
     Coordinates are written as Python writes a float, as the template wrote them with
-    localization off: a decimal comma would break the SVG.
+    localization off: a decimal comma would break the SVG. Texts are escaped as the
+    template escaped them: unless marked safe.
     """
     lines = "".join(
-        f'<line class="axis" x1="0" x2="{chart.width}" y1="{tick.y}" y2="{tick.y}"'
-        ' vector-effect="non-scaling-stroke"></line>'
+        f'<line class="axis" x1="0" x2="{int(chart.width)}" y1="{float(tick.y)}"'
+        f' y2="{float(tick.y)}" vector-effect="non-scaling-stroke"></line>'
         for tick in chart.ticks
     )
     rects = "".join(
-        f'<rect class="{escape(segment.css_class)}" x="{bar.x}" y="{segment.y}"'
-        f' width="{bar.width}" height="{segment.height}">'
-        f"<title>{escape(segment.title)}</title></rect>"
+        f'<rect class="{conditional_escape(segment.css_class)}" x="{float(bar.x)}"'
+        f' y="{float(segment.y)}" width="{float(bar.width)}" height="{float(segment.height)}">'
+        f"<title>{conditional_escape(segment.title)}</title></rect>"
         for bar in chart.bars
         for segment in bar.segments
     )
-    # Numbers written by Python; the class and title escaped above.
+    # Numbers written by float(); the class and title escaped above.
     return mark_safe(lines + rects)
 
 
@@ -240,7 +241,7 @@ def bar_labels(chart: BarChart) -> SafeString:
     for bar in chart.bars:
         classes = bar.label_classes
         attribute = f' class="{classes}"' if classes else ""
-        items.append(f"<li{attribute}>{escape(bar.label)}</li>")
+        items.append(f"<li{attribute}>{conditional_escape(bar.label)}</li>")
     # The classes are this module's names; the labels escaped above.
     return mark_safe("".join(items))
 

@@ -122,7 +122,8 @@ def _week_of(field: str) -> Cast:
 
     ``TruncWeek`` of a date column is a timestamp with time zone on PostgreSQL, which the
     driver reads with its offset and Django turns back into a date, row by row; cast to
-    a date in the query, it is read as one, and groups on a smaller key.
+    a date in the query, it is read as one, and groups on a smaller key. On SQLite it
+    is ``date(django_date_trunc(...))``, which Django reads as a date too.
     """
     return Cast(TruncWeek(field), DateField())
 
@@ -443,8 +444,10 @@ def unbilled_time(*, today: datetime.date) -> UnbilledReport:
 def unbilled_from_pairs(
     today: datetime.date, by_client_person: list[UnbilledLine]
 ) -> UnbilledReport:
-    """The unbilled report from its (person, client) lines, sorted by client and user name:
-    the per-client and per-person lines added up from them."""
+    """The unbilled report from its (person, client) lines, already sorted by client
+    and user name: the per-client and per-person lines are added up from them and
+    sorted by value. Apart from ``unbilled_time`` so that ``bench/hand_sql.py`` builds
+    its report the same way."""
     by_client = _roll_up(by_client_person, "client_id", keep=("client_id", "client"))
     by_person = _roll_up(
         by_client_person, "user_id", keep=("user_id", "username", "full_name", "hourly_rate")
@@ -569,7 +572,8 @@ def invoice_summary(*, today: datetime.date) -> InvoiceReport:
     ]
 
     # Each unpaid sent invoice falls in one bucket (a CASE), then one row a bucket: cheaper
-    # to build than a filtered count and sum per bucket, and the same scan.
+    # to build than a filtered count and sum per bucket, and the same scan. A CASE takes
+    # the first bucket that matches, so AGING_BUCKETS must not overlap (they do not).
     in_buckets = []
     for index, (_, first_day, last_day) in enumerate(AGING_BUCKETS):
         # The first bucket has no upper bound on the date: an invoice dated ahead is new.
