@@ -473,7 +473,9 @@ def hand_sql_part(found: dict) -> str:
     if not compared:
         return ""
     rows = [
-        [
+        [name, figures["error"], "", "", "", ""]
+        if "error" in figures
+        else [
             name,
             f"{figures['orm_ms']:.1f}",
             f"{figures['hand_ms']:.1f}",

@@ -218,11 +218,16 @@ def _own_time_bound(page: dict | None) -> str:
 
 
 def _hand_sql_left(page: dict, compared: dict | None, floor_ms: float | None) -> str:
-    """Where the Python that hand-written SQL saved (measured below) would leave a page:
-    each timed run less that saving, never below its SQL plus the floor."""
+    """Where the Python that hand-written SQL saved (measured below, on the selector
+    alone) would leave a page: an estimate, each timed run less that saving, never below
+    its SQL plus the floor."""
     if not compared or floor_ms is None or not all("raw_sql_ms" in run for run in page["runs"]):
         return ""
+    if "error" in compared:
+        return f" Hand-written SQL (below) was not timed: {compared['error']}."
     saved = compared["saved_python_ms"]
+    if saved <= 0:
+        return f" Hand-written SQL (below) saved no Python ({saved:.1f} ms)."
     left = median(
         [
             max(run["server_ms"] - saved, run["raw_sql_ms"] + floor_ms) / run["raw_sql_ms"]
@@ -231,9 +236,9 @@ def _hand_sql_left(page: dict, compared: dict | None, floor_ms: float | None) ->
     )
     verdict = "within" if left <= 1.25 else "still over"
     return (
-        f" Measured alternative: its querysets written as SQL by hand (below) saved"
-        f" {saved:.1f} ms of Python, which would have left the page at {left:.2f}x,"
-        f" {verdict} the target."
+        f" Measured alternative: its selector written as SQL by hand (below) saved"
+        f" {saved:.1f} ms of Python, which, taken from each of its runs, estimates the"
+        f" page at {left:.2f}x, {verdict} the target."
     )
 
 
@@ -293,21 +298,20 @@ week cells and hours are remembered, and the person list is kept between request
 while its table is unchanged (`timetrack/choice_lists.py`). Measured during \
 development, the hours page's template went from 24.5 ms to 7.9 ms (its table from 8.2 \
 to 1.0 ms, its filter form from 8.1 to 3.9 ms) and the unbilled page's from 9-12 ms to \
-6 ms. Since the run before this one: the long selects keep their options written \
-between requests (`timetrack/widgets.py`; the hours filter form measured 8.2 to 4.0 ms); \
-the charts' bars and labels are written in Python (`reports/charts.py`; the 26-week \
-chart 4.3 to 0.7 ms); the long results are read as tuples; the invoice aging is one \
-grouped `CASE` instead of eight filtered aggregates (about 1 ms less to build); and the \
-weeks are read as dates (`Cast(TruncWeek(...), DateField())`), which took the 26-week \
-totals query from 75 to 50 ms on the standby: a faster page whose ratio that makes \
-harder to meet, since its own time is divided by less SQL.
+6 ms. Then: the long selects keep their options written between requests \
+(`timetrack/widgets.py`), the charts' bars and labels are written in Python \
+(`reports/charts.py`), the long results are read as tuples, the invoice aging is one \
+grouped `CASE` instead of eight filtered aggregates, and the weeks are read as dates \
+(`Cast(TruncWeek(...), DateField())`), which makes PostgreSQL's weekly totals quicker: \
+a faster page, whose ratio that makes harder to meet, since the same own time is \
+divided by less SQL.
 
 What remains is measured in section 2, "Where the own time goes", on the same requests \
 as the ratios: for each page the stack's Python and the reports' frame (the floor), the \
 template beyond the frame and the view's Python (its forms, querysets and rows). The \
 bounds above are what a free template or free querysets would leave; the alternatives \
-measured are the hours table's rows written three ways and the querysets written as SQL \
-by hand (both below). The ratios move \
+measured are the hours table's rows written three ways and the hours and unbilled \
+selectors written as SQL by hand (both below). The ratios move \
 by tenths between runs of the same code on this shared machine (`git log -p \
 BENCHMARKS.md` has the earlier runs). In absolute time, the slowest report page \
 answers in {slowest:.0f} ms at {scale:,} timecards in this run: that, and the query \
@@ -603,7 +607,8 @@ HAND_SQL = """\
 queries and the unbilled report's one, written by hand in PostgreSQL's SQL and read \
 through a plain cursor into the same dataclasses, against the site's selectors built \
 with the ORM; each pair is checked to return the same report, then timed in turn inside \
-the standby's scope (median of 40 each), split as above: "Python" is all but the \
+the standby's scope (40 pairs, which of the two goes first alternating; medians, the \
+savings medians of the pairs' differences), split as above: "Python" is all but the \
 statements. What the ORM costs is the building and compiling of its querysets on every \
 request and each row passed through its converters; the rows and the report's \
 arithmetic are the same on both sides."""
@@ -612,8 +617,9 @@ HAND_SQL_CHOICE = """\
 Why the site keeps the ORM: the SQL above is PostgreSQL's (`date_trunc`, `= ANY`), so \
 the embedded site on SQLite would need a second selector for each report, and every \
 filter of the form written twice, once in each; the ORM writes one query for each \
-backend from one definition, and the site's tests run both. "What misses" gives, for \
-each page over target, where the Python it saved would have left the page."""
+backend from one definition, and the site's tests run both. "What misses" estimates, \
+for the hours and unbilled pages when over target, where the Python it saved would have \
+left the page."""
 
 
 def engines_choice(compared: dict) -> str:
