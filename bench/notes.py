@@ -310,8 +310,8 @@ What remains is measured in section 2, "Where the own time goes", on the same re
 as the ratios: for each page the stack's Python and the reports' frame (the floor), the \
 template beyond the frame and the view's Python (its forms, querysets and rows). The \
 bounds above are what a free template or free querysets would leave; the alternatives \
-measured are the hours table's rows written three ways and the hours and unbilled \
-selectors written as SQL by hand (both below). The ratios move \
+measured are the hours table's rows written three ways and every report's selector \
+written as SQL by hand (both below). The ratios move \
 by tenths between runs of the same code on this shared machine (`git log -p \
 BENCHMARKS.md` has the earlier runs). In absolute time, the slowest report page \
 answers in {slowest:.0f} ms at {scale:,} timecards in this run: that, and the query \
@@ -603,10 +603,11 @@ markup before they are timed, in turn (median of 40 each)."""
 
 
 HAND_SQL = """\
-**The querysets written as SQL** (`bench/hand_sql.py`): the hours report's three \
-queries and the unbilled report's one, written by hand in PostgreSQL's SQL and read \
-through a plain cursor into the same dataclasses, against the site's selectors built \
-with the ORM; each pair is checked to return the same report, then timed in turn inside \
+**The querysets written as SQL** (`bench/hand_sql.py`): each report's selector (the \
+hours report's three queries, the unbilled report's one, the dashboard's six and the \
+invoices report's four) written by hand in PostgreSQL's SQL and read through a plain \
+cursor into the same dataclasses, against the site's selectors built with the ORM; \
+each pair is checked to return the same report, then timed in turn inside \
 the standby's scope (40 pairs, which of the two goes first alternating; medians, the \
 savings medians of the pairs' differences), split as above: "Python" is all but the \
 statements. What the ORM costs is the building and compiling of its querysets on every \
@@ -618,8 +619,7 @@ Why the site keeps the ORM: the SQL above is PostgreSQL's (`date_trunc`, `= ANY`
 the embedded site on SQLite would need a second selector for each report, and every \
 filter of the form written twice, once in each; the ORM writes one query for each \
 backend from one definition, and the site's tests run both. "What misses" estimates, \
-for the hours and unbilled pages when over target, where the Python it saved would have \
-left the page."""
+for each page over target, where the Python it saved would have left the page."""
 
 
 def engines_choice(compared: dict) -> str:

@@ -242,7 +242,8 @@ def main() -> None:
             for name in ("hours", "hours_26_weeks")
         }
         found["hand_sql"] = hand_sql.compare(
-            {name: report_pages()[name] for name in ("hours", "hours_26_weeks")}
+            {name: report_pages()[name] for name in ("hours", "hours_26_weeks")},
+            get_user_model().objects.get(username=STAFF_USERNAME),
         )
     env.write_json(args.out, found)
 

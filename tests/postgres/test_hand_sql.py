@@ -13,11 +13,17 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.factories import UserFactory
+from accounts.models import UserProfile
 from bench import hand_sql
 from core.routing import read_from
 from reports import selectors
 from reports.selectors import TimecardFilters
-from timetrack.factories import ClientFactory, ProjectFactory, TimecardFactory
+from timetrack.factories import (
+    ClientFactory,
+    InvoiceFactory,
+    ProjectFactory,
+    TimecardFactory,
+)
 from timetrack.models import TimecardStatus
 from timetrack.periods import week_start
 
@@ -47,15 +53,28 @@ def timecards(wait_for_replay) -> dict:
             billable=billable,
             **state,
         )
-    # Someone without a profile (made outside the factories): no hourly rate, no value.
-    TimecardFactory(
-        user=get_user_model().objects.create_user("cy"),
-        project=rockets,
-        date=monday,
-        hours=D("2.00"),
-        approved=True,
-    )
+    # Someone whose profile is gone: no hourly rate to price the time, no "my hours".
+    cy = get_user_model().objects.create_user("cy")
+    UserProfile.objects.filter(user=cy).delete()
+    TimecardFactory(user=cy, project=rockets, date=monday, hours=D("2.00"), approved=True)
     initech = ClientFactory(name="Initech")  # no project, no hours
+    today = timezone.localdate()
+    for days_ago, client, total, state in [
+        (3, acme, "100.00", {"sent": True}),
+        (45, globex, "250.50", {"sent": True}),  # overdue
+        (75, acme, "80.00", {"sent": True}),
+        (200, globex, "19.99", {"sent": True}),
+        (20, acme, "1200.00", {"paid": True}),
+        (100, globex, "300.00", {"paid": True}),
+        (40, acme, "50.00", {}),  # a draft
+    ]:
+        InvoiceFactory(
+            user=ada,
+            client=client,
+            issued_on=today - datetime.timedelta(days=days_ago),
+            total=D(total),
+            **state,
+        )
     wait_for_replay()
     return {
         "ada": ada,
@@ -113,3 +132,16 @@ def test_the_unbilled_report_is_the_same(timecards):
     assert hand_sql.same_unbilled_report(orm, hand)
     assert [line.value for line in orm.by_person if line.username == "cy"] == [0]
     assert orm.value == D("8.00") * 90 + D("4.25") * 40 + D("1.75") * 90 + D("3.00") * 40
+
+
+def test_the_dashboard_and_the_invoices_report_are_the_same(timecards):
+    today = timezone.localdate()
+    with read_from("standby"):
+        for user in (timecards["ada"], get_user_model().objects.get(username="cy")):
+            orm = selectors.dashboard_summary(user=user, today=today)
+            assert hand_sql.dashboard_summary(user=user, today=today) == orm
+        invoices = selectors.invoice_summary(today=today)
+        assert hand_sql.invoice_summary(today=today) == invoices
+    assert orm.overdue_count == 3 and orm.my_hours_month == 0  # orm is cy's, who has no profile
+    assert [bucket.count for bucket in invoices.aging] == [1, 1, 1, 1]
+    assert invoices.revenue_total == D("1500.00") and len(invoices.top_clients) == 2
