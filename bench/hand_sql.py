@@ -14,8 +14,9 @@ each selector's queries written in PostgreSQL's SQL:
 - the invoices report (``invoice_summary``): its four aggregates.
 
 Each hand-written selector returns the same report as the ORM's (checked before timing:
-the same weeks, totals, people, lines and figures), and builds it with the same dataclasses, so
-only the queries' building and reading differ. Both are timed in turn inside the
+the same weeks, totals, people, lines and figures), and builds it as the site does (the
+selectors' own ``hours_report_from_rows`` and ``unbilled_from_rows``, the same
+dataclasses), so only the queries' building and reading differ. Both are timed in turn inside the
 standby's scope, as the page runs them, each split as section 2 splits a request:
 statements at the driver, the rest Python. PostgreSQL only: the site does not use them,
 and ``BENCHMARKS.md`` says why.
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db import connections, router
 from django.http import QueryDict
 from django.utils import timezone
@@ -48,10 +49,8 @@ from reports.selectors import (
     HoursReport,
     InvoiceReport,
     MonthRevenue,
-    PersonWeeks,
     StatusTotal,
     TimecardFilters,
-    UnbilledLine,
     UnbilledReport,
     WeekHours,
 )
@@ -115,35 +114,16 @@ def hours_by_person_week(*, filters: TimecardFilters, page: int | str | None = 1
             params,
         )
         people_page = Paginator(cursor.fetchall(), selectors.ROWS_PER_PAGE).get_page(page)
-        cells_of: dict[int, dict[datetime.date, WeekHours]] = {}
+        cells = []
         if people_page.object_list:
             cursor.execute(
                 f"SELECT t.user_id, {WEEK_HOURS} FROM {matching}"
                 " AND t.user_id = ANY(%s) GROUP BY 1, 2",
                 [*params, [person[0] for person in people_page]],
             )
-            for user_id, week, billable, non_billable in cursor.fetchall():
-                cells_of.setdefault(user_id, {})[week] = WeekHours(
-                    week, billable or ZERO, non_billable or ZERO
-                )
-    no_hours = [WeekHours(week) for week in weeks]
-    rows = []
-    for user_id, username, first_name, last_name in people_page:
-        cells = cells_of.get(user_id, {})
-        rows.append(
-            PersonWeeks(
-                user_id=user_id,
-                username=username,
-                full_name=f"{first_name} {last_name}".strip(),
-                cells=[cells.get(week, empty) for week, empty in zip(weeks, no_hours, strict=True)],
-            )
-        )
-    return HoursReport(
-        filters=filters,
-        weeks=weeks,
-        week_totals=[found.get(week, WeekHours(week)) for week in weeks],
-        page=Page(rows, people_page.number, people_page.paginator),
-    )
+            cells = cursor.fetchall()
+    week_totals = [found.get(week, WeekHours(week)) for week in weeks]
+    return selectors.hours_report_from_rows(filters, weeks, week_totals, people_page, cells)
 
 
 UNBILLED_PAIRS = """
@@ -166,25 +146,7 @@ def unbilled_time(*, today: datetime.date) -> UnbilledReport:
     with _cursor() as cursor:
         cursor.execute(UNBILLED_PAIRS, [TimecardStatus.APPROVED.value])
         pairs = cursor.fetchall()
-    by_client_person = [
-        UnbilledLine(
-            hours=hours,
-            value=value or ZERO,
-            oldest=oldest,
-            timecards=timecards,
-            client_id=client_id,
-            client=client,
-            user_id=user_id,
-            username=username,
-            full_name=f"{first_name} {last_name}".strip(),
-            hourly_rate=hourly_rate,
-        )
-        for (
-            user_id, client_id, client, username, first_name, last_name,
-            hourly_rate, hours, value, oldest, timecards,
-        ) in pairs
-    ]  # fmt: skip
-    return selectors.unbilled_from_pairs(today, by_client_person)
+    return selectors.unbilled_from_rows(today, pairs)
 
 
 def dashboard_summary(

@@ -304,29 +304,47 @@ def hours_by_person_week(
         .values_list("pk", "username", "first_name", "last_name")
     )
     people_page = Paginator(list(people), per_page or ROWS_PER_PAGE).get_page(page)
-    cells_of: dict[int, dict[datetime.date, WeekHours]] = {}
+    cells = []
     if people_page.object_list:
-        rows = (
+        cells = (
             matching.filter(user_id__in=[person[0] for person in people_page])
             .annotate(week=_week_of("date"))
             .values("user_id", "week")
             .annotate(**_hours_split())
             .values_list("user_id", "week", *_hours_split())  # tuples: no dict a row
         )
-        for user_id, week, billable, non_billable in rows:
-            cells_of.setdefault(user_id, {})[week] = WeekHours(
-                week, billable or ZERO, non_billable or ZERO
-            )
+    return hours_report_from_rows(filters, weeks, week_totals, people_page, cells)
+
+
+def hours_report_from_rows(
+    filters: TimecardFilters,
+    weeks: list[datetime.date],
+    week_totals: list[WeekHours],
+    people_page: Page,
+    cells: Iterable[tuple],
+) -> HoursReport:
+    """The hours report from what its queries read: a page of people as
+    ``(id, username, first name, last name)`` and their weeks' hours as
+    ``(user id, week, billable, non-billable)``. Apart from ``hours_by_person_week`` so
+    that ``bench/hand_sql.py`` builds its report the same way."""
+    cells_of: dict[int, dict[datetime.date, WeekHours]] = {}
+    for user_id, week, billable, non_billable in cells:
+        cells_of.setdefault(user_id, {})[week] = WeekHours(
+            week, billable or ZERO, non_billable or ZERO
+        )
     no_hours = [WeekHours(week) for week in weeks]  # one per week, shared by the rows
     person_rows = []
     for user_id, username, first_name, last_name in people_page:
-        cells = cells_of.get(user_id, {})
+        person_cells = cells_of.get(user_id, {})
         person_rows.append(
             PersonWeeks(
                 user_id=user_id,
                 username=username,
                 full_name=f"{first_name} {last_name}".strip(),
-                cells=[cells.get(week, empty) for week, empty in zip(weeks, no_hours, strict=True)],
+                cells=[
+                    person_cells.get(week, empty)
+                    for week, empty in zip(weeks, no_hours, strict=True)
+                ],
             )
         )
     return HoursReport(
@@ -420,6 +438,15 @@ def unbilled_time(*, today: datetime.date) -> UnbilledReport:
             "hourly_rate", "total_hours", "value", "oldest", "timecards",
         )
     )  # fmt: skip
+    return unbilled_from_rows(today, pairs)
+
+
+def unbilled_from_rows(today: datetime.date, pairs: Iterable[tuple]) -> UnbilledReport:
+    """The unbilled report from its (person, client) rows, already sorted by client and
+    user name, each ``(user id, client id, client, username, first name, last name,
+    hourly rate, hours, value, oldest day, timecards)``: the per-client and per-person
+    lines are added up from them and sorted by value. Apart from ``unbilled_time`` so
+    that ``bench/hand_sql.py`` builds its report the same way."""
     by_client_person = [
         UnbilledLine(
             hours=hours,
@@ -438,16 +465,6 @@ def unbilled_time(*, today: datetime.date) -> UnbilledReport:
             hourly_rate, hours, value, oldest, timecards,
         ) in pairs
     ]  # fmt: skip
-    return unbilled_from_pairs(today, by_client_person)
-
-
-def unbilled_from_pairs(
-    today: datetime.date, by_client_person: list[UnbilledLine]
-) -> UnbilledReport:
-    """The unbilled report from its (person, client) lines, already sorted by client
-    and user name: the per-client and per-person lines are added up from them and
-    sorted by value. Apart from ``unbilled_time`` so that ``bench/hand_sql.py`` builds
-    its report the same way."""
     by_client = _roll_up(by_client_person, "client_id", keep=("client_id", "client"))
     by_person = _roll_up(
         by_client_person, "user_id", keep=("user_id", "username", "full_name", "hourly_rate")
