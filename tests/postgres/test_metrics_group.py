@@ -110,9 +110,9 @@ def test_a_stopped_member_is_down_with_its_breaker_open_until_it_is_back(
 ):
     settings.STANDBY_COOL_DOWN_SECONDS = 0.2
     before = scrape()
+    caplog.set_level(logging.WARNING, logger="core.routing.breaker")
     with stopped(SECOND):
-        with caplog.at_level(logging.WARNING, logger="core.routing.breaker"):
-            assert _pages(reporter, 20) == {(FIRST, "")}
+        assert _pages(reporter, 20) == {(FIRST, "")}
         assert breaker.breaker_for(SECOND).is_open, "20 random orders tried it"
         down = scrape()
     # The server is up again and streams: the next probe after the cool-down closes it.
@@ -135,6 +135,9 @@ def test_a_stopped_member_is_down_with_its_breaker_open_until_it_is_back(
     assert transitions(back, "closed") - transitions(before, "closed") == 1
     offline = [r for r in caplog.records if getattr(r, "event", "") == "standby_offline"]
     assert [r.member for r in offline] == [SECOND]
+    online = [r for r in caplog.records if getattr(r, "event", "") == "standby_online"]
+    assert [r.member for r in online] == [SECOND], "coming back is logged, once"
+    assert online[0].created > offline[0].created
 
 
 def test_every_member_unreachable_the_scopes_count_on_the_primary_or_as_503(reporter, settings):
