@@ -95,7 +95,7 @@ def pages(full: int) -> dict:
         found = env.run_django("bench.pages", *args, db=db)
         by_size[str(size)] = found["pages"]
         floor_by_size[str(size)] = found["floor"]
-        for alternatives in ("engines", "hand_sql"):  # measured on the full size only
+        for alternatives in ("engines", "template_parts", "hand_sql"):  # the full size only
             if alternatives in found:
                 extra[alternatives] = found[alternatives]
     with tempfile.TemporaryDirectory(prefix="metrics-") as folder:  # as under gunicorn

@@ -1,16 +1,19 @@
-"""Section 2's measured alternatives: the hours page's per-person table written three ways.
+"""Section 2's measured alternatives for the template: the hours page's per-person table
+written three ways, and the page's template timed by part.
 
-The hours report's table (people by weeks, up to 26 cells a row) is most of what the
-page writes. Before choosing how to write it, the same markup is written from the
-page's own context at 1M timecards by:
+The hours report's table (people by weeks, up to 26 cells a row) is the part of the
+page drawn by the hundred. Before choosing how to write it, the same markup is written
+from the page's own context at 1M timecards by:
 
 - **Django's template engine**, as the page wrote it (the week cells already in Python);
 - **Jinja2** (Django's ``Jinja2`` backend would run it), the same template in its syntax;
 - **Python**, one function writing the rows (``reports.tables``), as the page now does.
 
 The three outputs are checked to be the same markup (whitespace aside) before they are
-timed, so the figures compare like with like. Run by ``bench.pages`` on the full size.
-"""
+timed, so the figures compare like with like. ``template_parts`` then times the whole
+page's template and its parts (frame, filter form, chart, rows, the rest), which says
+how much of it another template engine could write at all. Run by ``bench.pages`` on
+the full size."""
 
 from __future__ import annotations
 
@@ -20,15 +23,18 @@ import time
 from collections.abc import Callable
 
 import jinja2
-from django.template import engines
+from django.template import engines, loader
 from django.test import Client
 from django.test.utils import setup_test_environment, teardown_test_environment
 from markupsafe import Markup
 
+from core.routing import read_from, read_your_writes
 from presentation import numbers
+from reports.forms import HoursFilterForm
+from reports.tables import hours_rows
 from reports.templatetags.report_tables import week_cells
 
-__all__ = ["compare"]
+__all__ = ["compare", "template_parts"]
 
 TABLE_BODY = """
 {% for person in report.people %}
@@ -46,6 +52,7 @@ TABLE_BODY = """
 the table moved to ``reports.tables``); the same text is Jinja2 as well."""
 
 RUNS = 40
+WARM_UP = 3
 
 
 def _django_rows() -> Callable[[dict], str]:
@@ -64,8 +71,6 @@ def _jinja2_rows() -> Callable[[dict], str]:
 
 
 def _python_rows() -> Callable[[dict], str]:
-    from reports.tables import hours_rows
-
     return lambda context: hours_rows(context["report"].people)
 
 
@@ -94,3 +99,50 @@ def compare(client: Client, url: str) -> dict:
     for name, series in times.items():
         figures[f"{name}_ms"] = statistics.median(series) * 1000
     return figures
+
+
+def template_parts(client: Client, url: str) -> dict:
+    """Milliseconds of the hours page's template by part, from the page's own context
+    (median of ``RUNS``, the parts in turn): the whole page, the reports' frame
+    (``reports/_layout.html``), the filter form (its include, a form made afresh as the
+    view makes it, its choice lists read as a request reads them), the chart's include
+    and the table's rows; "the rest" is the page less those four (its head, totals,
+    the table's head and foot, the pager)."""
+    setup_test_environment()
+    try:
+        response = client.get(url)
+    finally:
+        teardown_test_environment()
+    context, request = response.context[0].flatten(), response.wsgi_request
+    template = response.templates[0].name
+    query = request.GET.copy()
+    query.pop("page", None)
+    parts: dict[str, Callable[[], object]] = {
+        "whole": lambda: loader.render_to_string(template, context, request),
+        "frame": lambda: loader.render_to_string("reports/_layout.html", context, request),
+        "form": lambda: loader.render_to_string(
+            "reports/_filter_form.html", {"form": HoursFilterForm(query or None)}, request
+        ),
+        "chart": lambda: loader.render_to_string(
+            "reports/_bar_chart.html", {"chart": context["chart"]}, request
+        ),
+        "rows": lambda: hours_rows(context["report"].people),
+    }
+    times: dict[str, list[float]] = {name: [] for name in parts}
+    # This process logged the user in (a write): forgotten, so that the form's lists are
+    # read as a request that wrote nothing reads them, kept between requests.
+    read_your_writes.forget()
+    with read_from("standby"):
+        for _ in range(WARM_UP):
+            for write in parts.values():
+                write()
+        for _ in range(RUNS):
+            for name, write in parts.items():
+                started = time.perf_counter()
+                write()
+                times[name].append(time.perf_counter() - started)
+    figures = {f"{name}_ms": statistics.median(series) * 1000 for name, series in times.items()}
+    figures["rest_ms"] = figures["whole_ms"] - sum(
+        figures[f"{name}_ms"] for name in ("frame", "form", "chart", "rows")
+    )
+    return {"url": url, **figures}

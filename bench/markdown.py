@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from bench import env, notes
+from bench.stats import percentile
 from bench.throughput import REPORT_PAGES
 
 PAGE_TARGET = 1.25
@@ -364,6 +365,16 @@ def seeding(figures: dict) -> str:
     return "## 1. Seeding\n\n" + notes.SEEDING_METHOD + "\n\n" + table(head, rows)
 
 
+def ratio_spread(page: dict) -> str:
+    """The per-run ratios' quartiles: how far this machine moved the page's ratio."""
+    ratios = [
+        run["server_ms"] / run["raw_sql_ms"] for run in page.get("runs", []) if "raw_sql_ms" in run
+    ]
+    if not ratios:
+        return ""
+    return f"{percentile(ratios, 25):.2f}-{percentile(ratios, 75):.2f}x"
+
+
 def pages(figures: dict) -> str:
     found = figures_of(figures, "pages")
     if found is None:
@@ -377,6 +388,7 @@ def pages(figures: dict) -> str:
                 f"{page['server_ms']['median']:.1f}",
                 f"{page['raw_sql_ms']['median']:.1f}",
                 f"{page['ratio']:.2f}x",
+                ratio_spread(page),
                 f"{page['overhead_ms']:.1f}",
                 f"{page['queries']['standby']} + {page['queries']['default']}",
                 "; ".join(heaviest.get("scans", [])[:2]),
@@ -397,6 +409,7 @@ def pages(figures: dict) -> str:
                 "server ms",
                 "raw SQL ms",
                 "ratio",
+                "middle half of the runs' ratios",
                 "Django's own ms",
                 "queries (standby + primary)",
                 "heaviest query reads",
@@ -406,6 +419,7 @@ def pages(figures: dict) -> str:
         + floor_line(found, full_size(figures))
         + own_time_part(full_pages(figures), found.get("floor_by_size", {}).get(full_size(figures)))
         + engines_part(found)
+        + template_parts_part(found)
         + hand_sql_part(found)
         + metrics_part(found)
         + "\n\nQueries per request (standby + primary) at each size, counted by"
@@ -468,12 +482,40 @@ def engines_part(found: dict) -> str:
     )
 
 
+def template_parts_part(found: dict) -> str:
+    measured = found.get("template_parts")
+    if not measured:
+        return ""
+    parts = ("whole", "frame", "form", "chart", "rows", "rest")
+    rows = [
+        [name, *(f"{figures[f'{part}_ms']:.2f}" for part in parts)]
+        for name, figures in measured.items()
+    ]
+    head = [
+        "page",
+        "whole ms",
+        "frame ms",
+        "filter form ms",
+        "chart ms",
+        "rows ms",
+        "the rest ms",
+    ]
+    return (
+        "\n\n"
+        + notes.TEMPLATE_PARTS
+        + "\n\n"
+        + table(head, rows)
+        + "\n\n"
+        + notes.template_engine_choice(measured)
+    )
+
+
 def hand_sql_part(found: dict) -> str:
     compared = found.get("hand_sql")
     if not compared:
         return ""
     rows = [
-        [name, figures["error"], "", "", "", ""]
+        [name, figures["error"], "", "", "", "", ""]
         if "error" in figures
         else [
             name,
@@ -482,6 +524,7 @@ def hand_sql_part(found: dict) -> str:
             f"{figures['orm_python_ms']:.1f}",
             f"{figures['hand_python_ms']:.1f}",
             f"{figures['saved_python_ms']:.1f}",
+            f"{figures['saved_ms']:.1f}",
         ]
         for name, figures in compared.items()
     ]
@@ -492,6 +535,7 @@ def hand_sql_part(found: dict) -> str:
         "ORM's Python ms",
         "hand-written's Python ms",
         "Python saved ms",
+        "saved in all ms",
     ]
     return "\n\n" + notes.HAND_SQL + "\n\n" + table(head, rows) + "\n\n" + notes.HAND_SQL_CHOICE
 

@@ -37,12 +37,15 @@ demo user: two warm-ups, then the timed runs ("server ms", median). Its queries 
 captured once on both connections; those it ran on the standby (all but the \
 replication-status probe, which is cached for 5 s) are re-run exactly as sent, raw, on \
 a psycopg2 connection to the standby, every row fetched ("raw SQL ms": the limit). Page \
-and raw SQL alternate run by run; "ratio" is the median of the per-run ratios, \
-"Django's own ms" the median of the differences: middleware, the session and user \
+and raw SQL alternate run by run; "ratio" is the median of the per-run ratios (not \
+the ratio of the two medians: each run's page is set against the SQL run beside it, \
+so that a slow moment of the machine falls on both), its spread the middle half of \
+them; each column is a median of its own, so they need not add up. "Django's own ms" \
+is the median of the differences: middleware, the session and user \
 lookups on the primary, the ORM turning rows into objects, the forms and the template. \
 `hours` is the page as it opens (the last eight weeks and this one), `hours_26_weeks` \
 the widest range its form allows. `EXPLAIN (ANALYZE, BUFFERS)` of every query is in \
-`bench/results/plans/<page>.txt`, and the profile of every page over the target in \
+`bench/results/plans/<page>.txt`, and the profile of every page in \
 `bench/results/profiles/<page>.txt`."""
 
 ROUTING_METHOD = """\
@@ -145,9 +148,9 @@ def pages_miss(figures: dict, over: list[str]) -> str:
         cause = PAGE_CAUSES.get(name, GENERIC_CAUSE).format(people=people)
         allowed = page["raw_sql_ms"]["median"] * 0.25
         lines.append(
-            f"- `{name}`: {page['server_ms']['median']:.0f} ms, of which"
-            f" {page['raw_sql_ms']['median']:.0f} ms of SQL and {page['overhead_ms']:.0f} ms"
-            f" of Django, where 1.25x leaves it {allowed:.0f} ms. {cause}"
+            f"- `{name}`: {page['server_ms']['median']:.0f} ms against"
+            f" {page['raw_sql_ms']['median']:.0f} ms of SQL, and {page['overhead_ms']:.0f} ms"
+            f" of Django's own (medians each), where 1.25x leaves it {allowed:.0f} ms. {cause}"
             + _own_time_bound(split.get(name))
             + _hand_sql_left(page, hand.get(name), floor_ms)
         )
@@ -225,9 +228,11 @@ def _hand_sql_left(page: dict, compared: dict | None, floor_ms: float | None) ->
         return ""
     if "error" in compared:
         return f" Hand-written SQL (below) was not timed: {compared['error']}."
-    saved = compared["saved_python_ms"]
+    # The lesser of the Python it saved and what it saved in all (its statements may
+    # have run slower): the estimate never credits it with more than either.
+    saved = min(compared["saved_python_ms"], compared["saved_ms"])
     if saved <= 0:
-        return f" Hand-written SQL (below) saved no Python ({saved:.1f} ms)."
+        return f" Hand-written SQL (below) saved nothing ({saved:.1f} ms)."
     left = median(
         [
             max(run["server_ms"] - saved, run["raw_sql_ms"] + floor_ms) / run["raw_sql_ms"]
@@ -237,8 +242,9 @@ def _hand_sql_left(page: dict, compared: dict | None, floor_ms: float | None) ->
     verdict = "within" if left <= 1.25 else "still over"
     return (
         f" Measured alternative: its selector written as SQL by hand (below) saved"
-        f" {saved:.1f} ms of Python, which, taken from each of its runs, estimates the"
-        f" page at {left:.2f}x, {verdict} the target."
+        f" {saved:.1f} ms (the lesser of its Python and its whole time saved, timed on"
+        f" the selector alone after the page's runs), which, taken from each of the page's"
+        f" runs, estimates it at {left:.2f}x, {verdict} the target."
     )
 
 
@@ -255,8 +261,9 @@ FIXED_COST = (
 PAGE_CAUSES = {
     "hours": (
         "The page as it opens: nine weeks, whose SQL (the week totals, the people with"
-        " hours, this page's 50 people by week, the form's client and project lists and"
-        " the person list's version) reads the nine weeks' timecards from the index alone."
+        " hours and this page's 50 people by week, which read the nine weeks' timecards"
+        " from the index alone, and the form's client and project lists and the person"
+        " list's version)."
         " Its own time: building the rows from the"
         " grouped query, the filter form (the {people}-option person select, kept between"
         " requests while `auth_user` is unchanged, and the client and project lists), the"
@@ -264,8 +271,10 @@ PAGE_CAUSES = {
         " `bench/results/profiles/hours.txt`."
     ),
     "hours_26_weeks": (
-        "The same page at 26 weeks: the SQL grows with the weeks, the page's own work"
-        " with the 50 x 26 cells it draws (`bench/results/profiles/hours_26_weeks.txt`)."
+        "The same page at 26 weeks: the SQL grows with the weeks, and so does the page's"
+        " own work, mostly in the view's Python (more rows from the grouped queries, each"
+        " through the ORM's converters) and in the template; the rows themselves cost"
+        " about a millisecond (below; `bench/results/profiles/hours_26_weeks.txt`)."
     ),
     "unbilled": (
         "One grouped query (every person and client with time to bill), the per-client"
@@ -276,35 +285,31 @@ PAGE_CAUSES = {
         " the chart's template (`bench/results/profiles/dashboard.txt`)."
     ),
     "invoices": (
-        "Four aggregates, four small tables and a chart: building the querysets, then"
-        " each cell a template variable with its filter (`bench/results/profiles/"
-        "invoices.txt`)."
+        "Four aggregates, four small tables and a chart: mostly building and compiling"
+        " the four querysets (the view's Python below), then the tables' cells, each a"
+        " template variable with its filter (`bench/results/profiles/invoices.txt`)."
     ),
 }
 GENERIC_CAUSE = "Its profile is in `bench/results/profiles/`."
 
 PAGES_NEXT = """\
-What brought the pages here, measured at a million timecards during development \
-(server ms against raw SQL ms): the covering indexes and query shapes (below) took the \
-SQL from 100-400 ms to 20-90 ms, which left Django's rendering as nearly all of the \
-time: hours 333/28 (12.1x, a 979 KB page), hours over 26 weeks 803/62 (13.1x, 2.5 MB), \
-unbilled 251/86 (2.9x, 473 KB). Then: the per-person tables come 50 rows a page \
-(`ROWS_PER_PAGE`), and the hours report reads the weeks of this page's people only; \
-the selects list their options as values and write them without a template per option; \
-the unbilled report reads one grouped query into slotted dataclasses; the cells use \
-one-call filters. Then the hours rows and the unbilled tables' rows \
-are written in Python (`reports/tables.py`; the three ways are measured above), the \
-week cells and hours are remembered, and the person list is kept between requests \
-while its table is unchanged (`timetrack/choice_lists.py`). Measured during \
-development, the hours page's template went from 24.5 ms to 7.9 ms (its table from 8.2 \
-to 1.0 ms, its filter form from 8.1 to 3.9 ms) and the unbilled page's from 9-12 ms to \
-6 ms. Then: the long selects keep their options written between requests \
-(`timetrack/widgets.py`), the charts' bars and labels are written in Python \
-(`reports/charts.py`), the long results are read as tuples, the invoice aging is one \
-grouped `CASE` instead of eight filtered aggregates, and the weeks are read as dates \
-(`Cast(TruncWeek(...), DateField())`), which makes PostgreSQL's weekly totals quicker: \
-a faster page, whose ratio that makes harder to meet, since the same own time is \
-divided by less SQL.
+What brought the pages here (the history is in `git log -p BENCHMARKS.md`; its figures \
+were measured during development and this run's are above): the covering indexes and \
+query shapes (below) took the SQL several times quicker, which left Django's rendering \
+as nearly all of the time, ten times the SQL on the hours pages. Then: the per-person \
+tables come 50 rows a page (`ROWS_PER_PAGE`), and the hours report reads the weeks of \
+this page's people only; the selects list their options as values and write them \
+without a template per option; the unbilled report reads one grouped query into \
+slotted dataclasses; the hours rows and the unbilled tables' rows are written in Python \
+(`reports/tables.py`; the three ways are measured above), the week cells and hours are \
+remembered, and the person list is kept between requests while its table is unchanged \
+(`timetrack/choice_lists.py`). Then: the long selects keep their options written \
+between requests (`timetrack/widgets.py`), the charts' bars and labels are written in \
+Python (`reports/charts.py`), the long results are read as tuples, the invoice aging is \
+one grouped `CASE` instead of eight filtered aggregates, and the weeks are read as \
+dates (`Cast(TruncWeek(...), DateField())`), which makes PostgreSQL's weekly totals \
+quicker: a faster page, whose ratio that makes harder to meet, since the same own time \
+is divided by less SQL.
 
 What remains is measured in section 2, "Where the own time goes", on the same requests \
 as the ratios: for each page the stack's Python and the reports' frame (the floor), the \
@@ -419,7 +424,7 @@ def throughput_reading(found: dict) -> str:
         " what the standby buys is shown in the last"
         " column: routed, the primary runs none of the report queries, and forced to the"
         " primary it runs all of them. On separate machines that is the primary's CPU"
-        " and buffer cache kept for the writes (section 7 pins each server to a core of"
+        " and buffer cache kept for the writes (section 7 gives each role a CPU budget of"
         " its own to show it). Both modes keep their database connections between"
         " requests (`CONN_MAX_AGE`, checked at each request's first use), so a request"
         " routed to the standby pays no connection set-up for its second database. The"
@@ -450,7 +455,8 @@ INDEXES = (
     (
         "invoice_paid_cover",
         "invoice (paid_on, client, total, id) where paid",
-        "revenue per month and top clients of the last 12 months",
+        "revenue per month and top clients of the last 12 months, when the planner picks"
+        " it over `invoice_paid_on` (`bench/results/plans/invoices.txt` says which it chose)",
     ),
 )
 
@@ -487,7 +493,7 @@ def how_to_run(figures: dict) -> str:
 ## How to run
 
 ```sh
-make bench                     # a million timecards: about ten minutes here
+make bench                     # a million timecards: about 25 minutes here
 make bench BENCH_SCALE=20000   # a quick run: about two minutes
 ```
 
@@ -509,8 +515,9 @@ connection of its own), while `wrk` loads the report pages as in section 4. The 
 modes of section 4 take turns, round after round: the reports on the standby, and forced \
 to the primary. The claim under test is the one a standby is bought for: reports on it \
 leave the primary's CPU to the writes. Both servers run on this machine's two cores, so \
-each run gives every role CPU of its own, as separate hosts would have: first with a \
-budget per role (cgroup v1 `cpu.cfs_quota_us`, what Docker's `--cpus` sets; each server a \
+each run gives every role a share of the CPU, as separate hosts would: first with a \
+budget per role (cgroup v1 `cpu.cfs_quota_us`, what Docker's `--cpus` sets: a ceiling, not \
+a reservation, and the budgets add up to the two cores; each server a \
 small database host, the web tier and the load generators the rest), then pinned to the \
 cores as earlier runs were."""
 
@@ -620,6 +627,32 @@ the embedded site on SQLite would need a second selector for each report, and ev
 filter of the form written twice, once in each; the ORM writes one query for each \
 backend from one definition, and the site's tests run both. "What misses" estimates, \
 for each page over target, where the Python it saved would have left the page."""
+
+
+TEMPLATE_PARTS = """\
+**The hours page's template by part** (`bench/engines.template_parts`): the page's \
+template written from its own context at this size, whole and by part (median of 40 \
+each, in turn): the reports' frame (`reports/_layout.html`), the filter form (its \
+include, with a form made afresh as the view makes it and its choice lists read as a \
+request that wrote nothing reads them: the statements included), the chart's include, \
+the table's rows, and the rest (the page's head, totals, the table's head and foot and \
+the pager: the whole less the others)."""
+
+
+def template_engine_choice(measured: dict) -> str:
+    """Where another template engine could save, from the parts measured."""
+    form = max(figures["form_ms"] for figures in measured.values())
+    rest = max(figures["rest_ms"] + figures["chart_ms"] for figures in measured.values())
+    return (
+        "Why the page stays a Django template: beyond the frame, most of it is the"
+        f" filter form (up to {form:.1f} ms here), which Django's forms write through"
+        " their own renderer and widgets whichever engine writes the page around them"
+        " (its long selects in Python already, `timetrack/widgets.py`); the part an"
+        " engine such as Jinja2 would write (the rest and the chart's include) comes to"
+        f" at most {rest:.1f} ms, of which the table measured above suggests it would"
+        " save about half, for the site's base template, tags and filters kept in a"
+        " second template language."
+    )
 
 
 def engines_choice(compared: dict) -> str:
