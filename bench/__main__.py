@@ -40,6 +40,20 @@ def versions() -> dict[str, str]:
     }
 
 
+def commit() -> str:
+    """The commit measured, and whether the tree had changes besides it."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=env.REPO
+    ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        cwd=env.REPO,
+    ).stdout.strip()
+    return f"{head} with changes" if changed else head
+
+
 class Run:
     """The figures of one ``make bench``, saved after every section."""
 
@@ -49,6 +63,7 @@ class Run:
             "scale": full,
             "sizes": env.sizes(full),
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "commit": commit(),
             "machine": {**env.machine(), "versions": versions()},
             "sections": {},
             "section_seconds": {},

@@ -134,7 +134,9 @@ def header(figures: dict) -> str:
     return (
         "# Benchmarks\n\n"
         f"`make bench` at `BENCH_SCALE={figures['scale']}` ({n(figures['scale'])} timecards"
-        f" at full size), run on {figures['started_at']}; the whole run took"
+        f" at full size), run on {figures['started_at']}"
+        + (f" on commit `{figures['commit']}`" if "commit" in figures else "")
+        + "; the whole run took"
         f" {n(figures['total_seconds'] / 60, 1)} minutes on the machine described at the"
         " end. Every figure is in `bench/results/bench-results.json`, the query plans in"
         " `bench/results/plans/` and the profiles in `bench/results/profiles/`. The"
