@@ -41,12 +41,13 @@ def versions() -> dict[str, str]:
 
 
 def commit() -> str:
-    """The commit measured, and whether the tree had changes besides it."""
+    """The commit measured, and whether the tree had changes besides it (the results'
+    folders aside, which a run empties and writes)."""
     head = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=env.REPO
     ).stdout.strip()
     changed = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"],
         capture_output=True,
         text=True,
         cwd=env.REPO,
@@ -57,13 +58,13 @@ def commit() -> str:
 class Run:
     """The figures of one ``make bench``, saved after every section."""
 
-    def __init__(self, full: int) -> None:
+    def __init__(self, full: int, measured: str) -> None:
         self.started = time.monotonic()
         self.figures: dict = {
             "scale": full,
             "sizes": env.sizes(full),
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "commit": commit(),
+            "commit": measured,
             "machine": {**env.machine(), "versions": versions()},
             "sections": {},
             "section_seconds": {},
@@ -179,12 +180,13 @@ def writes_beside_reports(full: int) -> dict:
 
 def main() -> None:
     full = env.scale()
+    measured = commit()  # before the results' folders are emptied, which changes the tree
     for folder in ("plans", "profiles"):
         shutil.rmtree(env.RESULTS / folder, ignore_errors=True)
     env.RESULTS.mkdir(parents=True, exist_ok=True)
     print(f"bench: {full:,} timecards; sizes {', '.join(f'{s:,}' for s in env.sizes(full))}")
     env.collect_static()
-    run = Run(full)
+    run = Run(full, measured)
     run.section("seeding", "1. Seeding against COPY", lambda: load_all(full))
     run.section("pages", "2. Report pages against their raw SQL", lambda: pages(full))
     run.section("routing", "3. Routing overhead", lambda: overhead(full))
