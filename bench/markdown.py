@@ -474,14 +474,7 @@ def engines_part(found: dict) -> str:
         for name, figures in compared.items()
     ]
     head = ["page", "url", "rows", "Django's engine ms", "Jinja2 ms", "Python ms"]
-    return (
-        "\n\n"
-        + notes.ENGINES
-        + "\n\n"
-        + table(head, rows)
-        + "\n\n"
-        + notes.engines_choice(compared)
-    )
+    return measured_part(notes.ENGINES, head, rows, notes.engines_choice(compared))
 
 
 def template_parts_part(found: dict) -> str:
@@ -502,14 +495,7 @@ def template_parts_part(found: dict) -> str:
         "rows ms",
         "the rest ms",
     ]
-    return (
-        "\n\n"
-        + notes.TEMPLATE_PARTS
-        + "\n\n"
-        + table(head, rows)
-        + "\n\n"
-        + notes.template_engine_choice(measured)
-    )
+    return measured_part(notes.TEMPLATE_PARTS, head, rows, notes.template_engine_choice(measured))
 
 
 def hand_sql_part(found: dict) -> str:
@@ -539,7 +525,13 @@ def hand_sql_part(found: dict) -> str:
         "Python saved ms",
         "saved in all ms",
     ]
-    return "\n\n" + notes.HAND_SQL + "\n\n" + table(head, rows) + "\n\n" + notes.HAND_SQL_CHOICE
+    return measured_part(notes.HAND_SQL, head, rows, notes.HAND_SQL_CHOICE)
+
+
+def measured_part(method: str, head: list[str], rows: list[list[str]], reading: str) -> str:
+    """One of section 2's measured alternatives: how it was measured, its table, and
+    what it says."""
+    return "\n\n" + method + "\n\n" + table(head, rows) + "\n\n" + reading
 
 
 def metrics_part(found: dict) -> str:
