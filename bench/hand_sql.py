@@ -52,7 +52,6 @@ from reports.selectors import (
     StatusTotal,
     TimecardFilters,
     UnbilledReport,
-    WeekHours,
 )
 from timetrack import periods
 from timetrack.models import InvoiceStatus, Timecard, TimecardStatus
@@ -106,7 +105,7 @@ def hours_by_person_week(*, filters: TimecardFilters, page: int | str | None = 1
     matching, params = _matching(filters)
     with _cursor() as cursor:
         cursor.execute(f"SELECT {WEEK_HOURS} FROM {matching} GROUP BY 1", params)
-        found = {week: WeekHours(week, b or ZERO, n or ZERO) for week, b, n in cursor.fetchall()}
+        week_totals = selectors.every_week(cursor.fetchall(), weeks)
         cursor.execute(
             "SELECT u.id, u.username, u.first_name, u.last_name FROM auth_user u WHERE EXISTS"
             f" (SELECT 1 FROM {matching} AND t.user_id = u.id)"
@@ -122,7 +121,6 @@ def hours_by_person_week(*, filters: TimecardFilters, page: int | str | None = 1
                 [*params, [person[0] for person in people_page]],
             )
             cells = cursor.fetchall()
-    week_totals = [found.get(week, WeekHours(week)) for week in weeks]
     return selectors.hours_report_from_rows(filters, weeks, week_totals, people_page, cells)
 
 
@@ -191,7 +189,7 @@ def dashboard_summary(
             " WHERE t.date >= %s AND t.date <= %s GROUP BY 1",
             [first_week, today],
         )
-        found = {week: WeekHours(week, b or ZERO, n or ZERO) for week, b, n in cursor.fetchall()}
+        weeks = selectors.every_week(cursor.fetchall(), periods.weeks_between(first_week, today))
     return DashboardSummary(
         today=today,
         month_start=month_start,
@@ -205,9 +203,7 @@ def dashboard_summary(
         outstanding_count=outstanding_count,
         overdue_count=overdue_count,
         overdue_total=overdue_total or ZERO,
-        weeks=[
-            found.get(week, WeekHours(week)) for week in periods.weeks_between(first_week, today)
-        ],
+        weeks=weeks,
     )
 
 

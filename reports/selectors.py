@@ -128,8 +128,18 @@ def _week_of(field: str) -> Cast:
     return Cast(TruncWeek(field), DateField())
 
 
-def _week_hours(row: dict) -> WeekHours:
-    return WeekHours(row["week"], row["billable_hours"] or ZERO, row["non_billable_hours"] or ZERO)
+def week_hours(
+    week: datetime.date, billable: Decimal | None, non_billable: Decimal | None
+) -> WeekHours:
+    """A week's hours as a grouped query reads them: a sum over no rows is None, here 0."""
+    return WeekHours(week, billable or ZERO, non_billable or ZERO)
+
+
+def every_week(rows: Iterable[tuple], weeks: list[datetime.date]) -> list[WeekHours]:
+    """``weeks`` in order, each with its hours from ``rows`` of ``(week, billable,
+    non-billable)``, or none: a week nobody logged has no row."""
+    found = {row[0]: week_hours(*row) for row in rows}
+    return [found.get(week, WeekHours(week)) for week in weeks]
 
 
 def _weekly_hours(q: Q, weeks: list[datetime.date]) -> list[WeekHours]:
@@ -139,10 +149,10 @@ def _weekly_hours(q: Q, weeks: list[datetime.date]) -> list[WeekHours]:
         .annotate(week=_week_of("date"))
         .values("week")
         .annotate(**_hours_split())
+        .values_list("week", *_hours_split())
         .order_by()
     )
-    found = {row["week"]: _week_hours(row) for row in rows}
-    return [found.get(week, WeekHours(week)) for week in weeks]
+    return every_week(rows, weeks)
 
 
 # --- Dashboard ------------------------------------------------------------------------
@@ -329,9 +339,7 @@ def hours_report_from_rows(
     that ``bench/hand_sql.py`` builds its report the same way."""
     cells_of: dict[int, dict[datetime.date, WeekHours]] = {}
     for user_id, week, billable, non_billable in cells:
-        cells_of.setdefault(user_id, {})[week] = WeekHours(
-            week, billable or ZERO, non_billable or ZERO
-        )
+        cells_of.setdefault(user_id, {})[week] = week_hours(week, billable, non_billable)
     no_hours = [WeekHours(week) for week in weeks]  # one per week, shared by the rows
     person_rows = []
     for user_id, username, first_name, last_name in people_page:
