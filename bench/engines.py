@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 
 import jinja2
+from django.http import HttpResponse
 from django.template import engines, loader
 from django.test import Client
 from django.test.utils import setup_test_environment, teardown_test_environment
@@ -78,13 +79,19 @@ def _markup(text: str) -> str:
     return re.sub(r">\s+<", "><", text).strip()
 
 
-def compare(client: Client, url: str) -> dict:
-    """Milliseconds to write the table's rows each way (median of ``RUNS``)."""
-    setup_test_environment()  # the test client keeps the context the page rendered
+def _rendered(client: Client, url: str) -> HttpResponse:
+    """The page's response, with the context and templates it was rendered with (which
+    the test client keeps only in Django's test environment)."""
+    setup_test_environment()
     try:
-        context = client.get(url).context[0].flatten()
+        return client.get(url)
     finally:
         teardown_test_environment()
+
+
+def compare(client: Client, url: str) -> dict:
+    """Milliseconds to write the table's rows each way (median of ``RUNS``)."""
+    context = _rendered(client, url).context[0].flatten()
     writers = {"django": _django_rows(), "jinja2": _jinja2_rows(), "python": _python_rows()}
     outputs = {name: _markup(str(write(context))) for name, write in writers.items()}
     if len(set(outputs.values())) != 1:
@@ -108,11 +115,7 @@ def template_parts(client: Client, url: str) -> dict:
     view makes it, its choice lists read as a request reads them), the chart's include
     and the table's rows; "the rest" is the page less those four (its head, totals,
     the table's head and foot, the pager)."""
-    setup_test_environment()
-    try:
-        response = client.get(url)
-    finally:
-        teardown_test_environment()
+    response = _rendered(client, url)
     context, request = response.context[0].flatten(), response.wsgi_request
     template = response.templates[0].name
     query = request.GET.copy()
