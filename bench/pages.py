@@ -73,11 +73,7 @@ def get(client: Client, url: str) -> None:
 
 def timed_get(client: Client, url: str) -> tuple[float, own_time.Clock]:
     """Seconds of one request of ``url``, and where they went (``bench.own_time``)."""
-    clock = own_time.Clock()
-    with own_time.clocked(clock):
-        started = time.perf_counter()
-        get(client, url)
-        return time.perf_counter() - started, clock
+    return own_time.timed(lambda: get(client, url))
 
 
 def capture(client: Client, url: str) -> dict[str, list[dict]]:
